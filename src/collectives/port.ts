@@ -20,5 +20,4 @@ export interface CollPort {
   send(value: unknown, dest: number): Promise<void>;
   /** Receive the next value from `source` on this collective's tag. */
   recv(source: number): Promise<unknown>;
-  /** Count of messages and bytes this rank sent so far (for tests of algorithm cost). */
 }
