@@ -1,0 +1,46 @@
+/**
+ * One interface, several ways to start a host's ranks: `local` (child_process on
+ * this host) and `ssh` (one agent per remote host that starts that host's ranks
+ * and forwards their output and exits). The job supervisor only sees this interface.
+ */
+
+/** What one rank needs to start. `env` is added to the launcher's environment. */
+export interface RankLaunch {
+  readonly rank: number;
+  readonly env: Readonly<Record<string, string>>;
+}
+
+/** Everything needed to start the ranks that run on one host. */
+export interface HostLaunch {
+  readonly host: string;
+  /** Program and its arguments, exactly as the user gave them (`node`, `prog.js`, ...). */
+  readonly command: string;
+  readonly args: readonly string[];
+  /** Working directory of every rank on this host. */
+  readonly cwd: string;
+  /** Environment shared by all ranks of the job; secrets here must never reach a command line. */
+  readonly env: Readonly<Record<string, string>>;
+  readonly ranks: readonly RankLaunch[];
+}
+
+/** Events a spawner reports; all keyed by rank. */
+export interface SpawnSink {
+  started(rank: number, pid: number | undefined): void;
+  output(rank: number, stream: 'stdout' | 'stderr', chunk: Buffer): void;
+  /** Exactly once per started rank. `code` null when killed by `signal`. */
+  exited(rank: number, code: number | null, signal: NodeJS.Signals | null): void;
+  /** The host could not be reached or its agent died: every rank on it that has not exited is lost. */
+  hostFailed(host: string, error: Error): void;
+}
+
+/** Control over the ranks started on one host. */
+export interface HostHandle {
+  /** Send a signal to every still-running rank on the host (to its process group). */
+  kill(signal: NodeJS.Signals): void;
+  /** Forward stdin bytes to a rank (only rank 0 gets stdin); `null` closes its stdin. */
+  writeStdin(rank: number, chunk: Buffer | null): void;
+}
+
+export interface Spawner {
+  launch(spec: HostLaunch, sink: SpawnSink): HostHandle;
+}
