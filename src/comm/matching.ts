@@ -1,0 +1,200 @@
+/**
+ * The matching engine: MPI's two queues, pure (no I/O).
+ *
+ * An arriving message is offered to the posted receives of its context in the order
+ * they were posted; the first whose (source, tag) matches takes it. A message nobody
+ * has asked for waits in the unexpected queue, in arrival order; a newly posted receive
+ * takes the oldest matching unexpected message. Since each sender's messages arrive in
+ * the order they were sent, this gives MPI's non-overtaking rule.
+ *
+ * A posted receive may decline a message it matched (a buffer receive whose buffer is
+ * too small): the receive then fails and the message stays where it was, in order, for
+ * a later receive.
+ */
+
+export const ANY_SOURCE = -2;
+export const ANY_TAG = -1;
+
+/** The envelope matching looks at. `source` is the sender's rank in the communicator. */
+export interface Envelope {
+  readonly context: number;
+  readonly source: number;
+  readonly tag: number;
+}
+
+/** A receive waiting for a message. `take` returns false to decline the message. */
+export interface PostedReceive<M extends Envelope> {
+  readonly source: number;
+  readonly tag: number;
+  take(message: M): boolean;
+}
+
+/** A probe waiting for a matching message to be in the unexpected queue. */
+export interface ProbeWaiter<M extends Envelope> {
+  readonly source: number;
+  readonly tag: number;
+  seen(message: M): void;
+}
+
+export function matches(envelope: Envelope, source: number, tag: number): boolean {
+  return (source === ANY_SOURCE || source === envelope.source) && (tag === ANY_TAG || tag === envelope.tag);
+}
+
+/**
+ * A FIFO queue with removal from the middle. Removed slots are marked and skipped; the
+ * array is compacted when the dead head grows, so taking from the front (the common
+ * case, e.g. `recv(ANY_SOURCE)` draining a flood) is O(1) amortised.
+ */
+class Queue<T> {
+  private items: (T | undefined)[] = [];
+  private head = 0;
+  private live = 0;
+
+  get length(): number {
+    return this.live;
+  }
+
+  push(item: T): void {
+    this.items.push(item);
+    this.live++;
+  }
+
+  /** Remove and return the first item satisfying `test`. */
+  take(test: (item: T) => boolean): T | undefined {
+    const index = this.find(test);
+    if (index < 0) return undefined;
+    const item = this.items[index];
+    this.removeAt(index);
+    return item;
+  }
+
+  find(test: (item: T) => boolean): number {
+    for (let i = this.head; i < this.items.length; i++) {
+      const item = this.items[i];
+      if (item !== undefined && test(item)) return i;
+    }
+    return -1;
+  }
+
+  at(index: number): T | undefined {
+    return this.items[index];
+  }
+
+  removeAt(index: number): void {
+    if (this.items[index] === undefined) return;
+    this.items[index] = undefined;
+    this.live--;
+    while (this.head < this.items.length && this.items[this.head] === undefined) this.head++;
+    if (this.head > 1024 && this.head * 2 > this.items.length) {
+      this.items = this.items.slice(this.head);
+      this.head = 0;
+    }
+  }
+
+  remove(item: T): boolean {
+    const index = this.find((candidate) => candidate === item);
+    if (index < 0) return false;
+    this.removeAt(index);
+    return true;
+  }
+
+  *[Symbol.iterator](): IterableIterator<T> {
+    for (let i = this.head; i < this.items.length; i++) {
+      const item = this.items[i];
+      if (item !== undefined) yield item;
+    }
+  }
+}
+
+interface ContextQueues<M extends Envelope> {
+  readonly unexpected: Queue<M>;
+  readonly posted: Queue<PostedReceive<M>>;
+  readonly probes: Queue<ProbeWaiter<M>>;
+}
+
+/** What happened to a newly posted receive. */
+export type PostResult = 'matched' | 'declined' | 'posted';
+
+export class MatchingEngine<M extends Envelope> {
+  private readonly contexts = new Map<number, ContextQueues<M>>();
+
+  private queues(context: number): ContextQueues<M> {
+    let queues = this.contexts.get(context);
+    if (queues === undefined) {
+      queues = { unexpected: new Queue(), posted: new Queue(), probes: new Queue() };
+      this.contexts.set(context, queues);
+    }
+    return queues;
+  }
+
+  /** Offer an arriving message to the posted receives, else queue it as unexpected. */
+  arrive(message: M): void {
+    const queues = this.queues(message.context);
+    for (;;) {
+      const index = queues.posted.find((posted) => matches(message, posted.source, posted.tag));
+      if (index < 0) break;
+      const posted = queues.posted.at(index);
+      queues.posted.removeAt(index);
+      if (posted !== undefined && posted.take(message)) return;
+    }
+    queues.unexpected.push(message);
+    for (const probe of [...queues.probes]) {
+      if (matches(message, probe.source, probe.tag)) {
+        queues.probes.remove(probe);
+        probe.seen(message);
+      }
+    }
+  }
+
+  /** Post a receive: it takes the oldest matching unexpected message now, or waits. */
+  post(context: number, posted: PostedReceive<M>): PostResult {
+    const queues = this.queues(context);
+    const index = queues.unexpected.find((message) => matches(message, posted.source, posted.tag));
+    if (index >= 0) {
+      const message = queues.unexpected.at(index);
+      if (message === undefined || !posted.take(message)) return 'declined';
+      queues.unexpected.removeAt(index);
+      return 'matched';
+    }
+    queues.posted.push(posted);
+    return 'posted';
+  }
+
+  /** Withdraw a posted receive that has not matched. Returns false if it already matched. */
+  cancel(context: number, posted: PostedReceive<M>): boolean {
+    return this.queues(context).posted.remove(posted);
+  }
+
+  /** The oldest unexpected message matching (source, tag), left in the queue. */
+  peek(context: number, source: number, tag: number): M | undefined {
+    const queues = this.queues(context);
+    const index = queues.unexpected.find((message) => matches(message, source, tag));
+    return index < 0 ? undefined : queues.unexpected.at(index);
+  }
+
+  /** Wait for a matching message to be unexpected (probe). Fires at once if one already is. */
+  watch(context: number, probe: ProbeWaiter<M>): void {
+    const found = this.peek(context, probe.source, probe.tag);
+    if (found !== undefined) probe.seen(found);
+    else this.queues(context).probes.push(probe);
+  }
+
+  unwatch(context: number, probe: ProbeWaiter<M>): boolean {
+    return this.queues(context).probes.remove(probe);
+  }
+
+  /** Posted receives and probes still waiting, over all contexts. */
+  *waiting(): IterableIterator<[number, PostedReceive<M> | ProbeWaiter<M>]> {
+    for (const [context, queues] of this.contexts) {
+      for (const posted of queues.posted) yield [context, posted];
+      for (const probe of queues.probes) yield [context, probe];
+    }
+  }
+
+  /** Number of unexpected messages held (all contexts). */
+  get unexpectedCount(): number {
+    let count = 0;
+    for (const queues of this.contexts.values()) count += queues.unexpected.length;
+    return count;
+  }
+}

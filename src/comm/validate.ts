@@ -1,0 +1,46 @@
+/** Argument checks at the public boundary: each throws an MpiError naming the operation. */
+import { isTypedArray, type AnyTypedArray } from '../codec/codec.js';
+import { MpiError } from '../errors.js';
+import { ANY_SOURCE, ANY_TAG } from './matching.js';
+
+/** Largest tag a user may use (MPI_TAG_UB); tags travel as signed 32-bit integers. */
+export const TAG_UB = 2 ** 31 - 1;
+
+function describe(value: unknown): string {
+  if (typeof value === 'string') return JSON.stringify(value);
+  if (typeof value === 'object' && value !== null) return value.constructor?.name ?? 'object';
+  return String(value);
+}
+
+export function checkRank(operation: string, what: 'dest' | 'source' | 'root', value: unknown, size: number, wildcard = false): number {
+  if (wildcard && value === ANY_SOURCE) return ANY_SOURCE;
+  if (typeof value !== 'number' || !Number.isInteger(value)) {
+    throw new MpiError(what === 'root' ? 'ERR_ROOT' : 'ERR_RANK', `${operation}: ${what} must be an integer rank (got ${describe(value)})`);
+  }
+  if (value < 0 || value >= size) {
+    throw new MpiError(
+      what === 'root' ? 'ERR_ROOT' : 'ERR_RANK',
+      `${operation}: ${what} ${value} is out of range for a communicator of size ${size}` +
+        (wildcard ? '; use ANY_SOURCE to receive from anyone' : ''),
+    );
+  }
+  return value;
+}
+
+export function checkTag(operation: string, value: unknown, wildcard = false): number {
+  if (wildcard && value === ANY_TAG) return ANY_TAG;
+  if (typeof value !== 'number' || !Number.isInteger(value) || value < 0 || value > TAG_UB) {
+    throw new MpiError(
+      'ERR_TAG',
+      `${operation}: tag must be an integer from 0 to ${TAG_UB} (got ${describe(value)})` + (wildcard ? '; use ANY_TAG to match any tag' : ''),
+    );
+  }
+  return value;
+}
+
+export function checkBuffer(operation: string, what: string, value: unknown): AnyTypedArray {
+  if (!isTypedArray(value)) {
+    throw new MpiError('ERR_BUFFER', `${operation}: ${what} must be a typed array such as Float64Array (got ${describe(value)}); use the lower-case form for other values`);
+  }
+  return value;
+}
