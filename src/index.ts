@@ -1,0 +1,18 @@
+/**
+ * tsmpi: MPI-style SPMD message passing for Node.js.
+ *
+ * @example
+ * import { init } from 'tsmpi';
+ * const comm = await init();
+ * if (comm.rank === 0) await comm.send('hello', 1);
+ * else if (comm.rank === 1) console.log(await comm.recv(0));
+ */
+export { init, finalize, initialized, Wtime } from './runtime/init.js';
+export { Comm } from './comm/comm.js';
+export { Request } from './comm/request.js';
+export { Status } from './comm/status.js';
+export { ANY_SOURCE, ANY_TAG } from './comm/matching.js';
+export { TAG_UB } from './comm/validate.js';
+export type { TrafficStats } from './comm/engine.js';
+export type { AnyTypedArray } from './codec/codec.js';
+export { MpiError, type ErrorCode } from './errors.js';

@@ -1,0 +1,70 @@
+/**
+ * The contract between the launcher and a rank: environment variables and the
+ * lifeline protocol. This is the one place both are defined; the launcher imports
+ * only this module from src/.
+ *
+ * Environment of every rank started by tsmpirun:
+ * | variable            | meaning                                                          |
+ * |---------------------|------------------------------------------------------------------|
+ * | TSMPI_RANK          | rank in the world communicator                                   |
+ * | TSMPI_SIZE          | number of ranks in the job                                       |
+ * | TSMPI_LOCAL_RANK    | rank among the ranks on the same host                            |
+ * | TSMPI_LOCAL_SIZE    | number of ranks on the same host                                 |
+ * | TSMPI_HOST          | the host's name as the launcher placed it (ranks compare these)  |
+ * | TSMPI_JOB_ID        | identifier of the job                                            |
+ * | TSMPI_JOB_DIR       | private directory (mode 0700) for ipc endpoints on this host     |
+ * | TSMPI_TCP_ADDRESS   | address to bind and announce for other hosts (multi-host only)   |
+ * | TSMPI_LIFELINE_FD   | file descriptor of the lifeline to the launcher (normally 3)     |
+ * | TSMPI_CURVE_PUBLIC, TSMPI_CURVE_SECRET | the job's CURVE key pair (multi-host only; never on a command line) |
+ *
+ * The lifeline is a stream socket inherited from the launcher (or the host agent),
+ * carrying one JSON object per line, {@link ToLauncher} one way and {@link ToRank} the
+ * other. Its end-of-file tells a rank that the launcher is gone.
+ */
+
+export const ENV = {
+  rank: 'TSMPI_RANK',
+  size: 'TSMPI_SIZE',
+  localRank: 'TSMPI_LOCAL_RANK',
+  localSize: 'TSMPI_LOCAL_SIZE',
+  host: 'TSMPI_HOST',
+  jobId: 'TSMPI_JOB_ID',
+  jobDir: 'TSMPI_JOB_DIR',
+  tcpAddress: 'TSMPI_TCP_ADDRESS',
+  lifelineFd: 'TSMPI_LIFELINE_FD',
+  curvePublic: 'TSMPI_CURVE_PUBLIC',
+  curveSecret: 'TSMPI_CURVE_SECRET',
+} as const;
+
+/** The file descriptor the launcher gives the lifeline. */
+export const LIFELINE_FD = 3;
+
+/** How a rank can be reached (announced in `hello`, handed out in `table`). */
+export interface RankAddress {
+  readonly host: string;
+  readonly ipc?: string;
+  readonly tcp?: string;
+}
+
+/** Lifeline messages from a rank to the launcher. */
+export type ToLauncher =
+  | { readonly kind: 'hello'; readonly rank: number; readonly address: RankAddress }
+  | { readonly kind: 'abort'; readonly rank: number; readonly code: number; readonly reason: string }
+  | { readonly kind: 'error'; readonly rank: number; readonly message: string }
+  | { readonly kind: 'report'; readonly rank: number; readonly waiting: readonly string[] };
+
+/** Lifeline messages from the launcher to a rank. */
+export type ToRank =
+  | { readonly kind: 'table'; readonly peers: readonly RankAddress[] }
+  | { readonly kind: 'report' };
+
+/** Parse one lifeline line; returns null for anything that is not a well-formed message. */
+export function parseLine<T extends { kind: string }>(line: string): T | null {
+  try {
+    const value: unknown = JSON.parse(line);
+    if (typeof value === 'object' && value !== null && typeof (value as { kind?: unknown }).kind === 'string') return value as T;
+  } catch {
+    // fall through: a malformed line is reported as null
+  }
+  return null;
+}

@@ -1,0 +1,160 @@
+/**
+ * Process-level runtime: init/finalize, wire-up with the launcher, abort, and turning
+ * an uncaught error in any rank into a prompt, clearly labelled end of the whole job.
+ * The one place that picks the concrete transport.
+ */
+import { hostname } from 'node:os';
+import { Comm, type CommRuntime } from '../comm/comm.js';
+import { Engine } from '../comm/engine.js';
+import { MpiError } from '../errors.js';
+import { LoopbackHub } from '../transport/loopback.js';
+import type { Transport } from '../transport/transport.js';
+import { ZmqTransport } from '../transport/zmq.js';
+import { ENV, LIFELINE_FD } from './env.js';
+import { Lifeline } from './lifeline.js';
+
+interface Runtime extends CommRuntime {
+  readonly world: Comm;
+  readonly lifeline: Lifeline | null;
+  readonly host: string;
+}
+
+let starting: Promise<Runtime> | null = null;
+let current: Runtime | null = null;
+let finalizing: Promise<void> | null = null;
+
+function intFromEnv(name: string): number | undefined {
+  const text = process.env[name];
+  if (text === undefined || text === '') return undefined;
+  const value = Number(text);
+  if (!Number.isInteger(value) || value < 0) throw new MpiError('ERR_INIT', `init: ${name}=${JSON.stringify(text)} is not a non-negative integer`);
+  return value;
+}
+
+/**
+ * Start tsmpi and return the world communicator (MPI_Init + COMM_WORLD).
+ * Under tsmpirun the process learns its rank and size from the launcher; run as
+ * `node prog.js` it is rank 0 of 1. Calling it again returns the same communicator.
+ * @throws ERR_INIT when the launcher's environment is malformed or wire-up fails
+ * @example const comm = await init(); console.log(comm.rank, comm.size);
+ */
+export async function init(): Promise<Comm> {
+  starting ??= start();
+  return (await starting).world;
+}
+
+/** True once init() has completed and finalize() has not been called. */
+export function initialized(): boolean {
+  return current !== null && finalizing === null;
+}
+
+/**
+ * Shut tsmpi down: pending operations fail with ERR_COMM_CLOSED, and messages already
+ * sent are delivered before the process exits. Runs automatically when the program's
+ * work is done; calling it again is harmless.
+ */
+export async function finalize(): Promise<void> {
+  if (starting === null) return;
+  finalizing ??= (async () => {
+    const runtime = await starting;
+    if (runtime === null) return;
+    await runtime.engine.close(new MpiError('ERR_COMM_CLOSED', 'tsmpi was finalized while this operation was pending'));
+  })();
+  return finalizing;
+}
+
+/** Wall-clock time in seconds, high resolution (MPI_Wtime). Only differences are meaningful. */
+export function Wtime(): number {
+  return Number(process.hrtime.bigint()) / 1e9;
+}
+
+async function start(): Promise<Runtime> {
+  const rank = intFromEnv(ENV.rank);
+  const size = intFromEnv(ENV.size);
+  const host = process.env[ENV.host] || hostname();
+  let transport: Transport;
+  let lifeline: Lifeline | null = null;
+  if (rank === undefined || size === undefined) {
+    transport = new LoopbackHub(1).transport(0);
+  } else {
+    if (rank >= size) throw new MpiError('ERR_INIT', `init: ${ENV.rank}=${rank} is not below ${ENV.size}=${size}`);
+    lifeline = new Lifeline(intFromEnv(ENV.lifelineFd) ?? LIFELINE_FD);
+    transport = await wireUp(rank, size, host, lifeline);
+  }
+  const engine = new Engine(transport);
+  const runtime: Runtime = {
+    engine,
+    host,
+    lifeline,
+    abort: (code, reason) => abort(code, reason, rank ?? 0, lifeline),
+    get world(): Comm {
+      return world;
+    },
+  };
+  const world = new Comm(runtime, 0, Array.from({ length: transport.size }, (_, index) => index));
+  current = runtime;
+  installHandlers(runtime, rank ?? 0);
+  return runtime;
+}
+
+async function wireUp(rank: number, size: number, host: string, lifeline: Lifeline): Promise<Transport> {
+  const lost = new Promise<never>((_, reject) => {
+    lifeline.onLost(() => reject(new MpiError('ERR_INIT', `init: rank ${rank} lost its launcher during wire-up`)));
+  });
+  const jobDir = process.env[ENV.jobDir];
+  const tcpAddress = process.env[ENV.tcpAddress];
+  const curvePublic = process.env[ENV.curvePublic];
+  const curveSecret = process.env[ENV.curveSecret];
+  const { transport, address } = await ZmqTransport.bind({
+    rank,
+    size,
+    host,
+    ...(jobDir ? { ipcDir: jobDir } : {}),
+    ...(tcpAddress ? { tcpAddress } : {}),
+    ...(curvePublic && curveSecret ? { curve: { publicKey: curvePublic, secretKey: curveSecret } } : {}),
+  });
+  const table = lifeline.next('table');
+  lifeline.send({ kind: 'hello', rank, address });
+  const { peers } = await Promise.race([table, lost]);
+  if (peers.length !== size) throw new MpiError('ERR_INIT', `init: the launcher sent ${peers.length} addresses for ${size} ranks`);
+  transport.setPeers(peers);
+  return transport;
+}
+
+function abort(code: number, reason: string, rank: number, lifeline: Lifeline | null): never {
+  lifeline?.send({ kind: 'abort', rank, code, reason });
+  if (lifeline === null) process.stderr.write(`tsmpi: ${reason}\n`);
+  process.exit(code);
+}
+
+function describeError(error: unknown): string {
+  if (error instanceof Error) return error.stack ?? `${error.name}: ${error.message}`;
+  return String(error);
+}
+
+function installHandlers(runtime: Runtime, rank: number): void {
+  const lifeline = runtime.lifeline;
+  if (lifeline !== null) {
+    lifeline.unref();
+    lifeline.onLost(() => {
+      process.stderr.write(`tsmpi: rank ${rank} on ${runtime.host}: lost contact with tsmpirun; exiting\n`);
+      process.exit(1);
+    });
+    lifeline.on((message) => {
+      if (message.kind === 'report') lifeline.send({ kind: 'report', rank, waiting: runtime.engine.waitingReport() });
+    });
+  }
+  const fail = (what: string) => (error: unknown) => {
+    const text = describeError(error);
+    const where = `rank ${rank} (pid ${process.pid} on ${runtime.host})`;
+    process.stderr.write(`tsmpi: ${where}: ${what}:\n${text.replace(/^/gm, `[rank ${rank}] `)}\n`);
+    const first = (text.split('\n')[0] ?? '').trim();
+    lifeline?.send({ kind: 'error', rank, message: `${what}: ${first}` });
+    process.exit(1);
+  };
+  process.on('uncaughtException', fail('uncaught exception'));
+  process.on('unhandledRejection', fail('unhandled rejection'));
+  process.on('beforeExit', () => {
+    if (finalizing === null) void finalize();
+  });
+}
