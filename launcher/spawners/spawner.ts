@@ -4,6 +4,8 @@
  * and forwards their output and exits). The job supervisor only sees this interface.
  */
 
+import type { ToLauncher, ToRank } from '../../src/runtime/env.js';
+
 /** What one rank needs to start. `env` is added to the launcher's environment. */
 export interface RankLaunch {
   readonly rank: number;
@@ -27,6 +29,8 @@ export interface HostLaunch {
 export interface SpawnSink {
   started(rank: number, pid: number | undefined): void;
   output(rank: number, stream: 'stdout' | 'stderr', chunk: Buffer): void;
+  /** A lifeline message from a rank (wire-up hello, abort, uncaught error, waiting report). */
+  control(rank: number, message: ToLauncher): void;
   /** Exactly once per started rank. `code` null when killed by `signal`. */
   exited(rank: number, code: number | null, signal: NodeJS.Signals | null): void;
   /** The host could not be reached or its agent died: every rank on it that has not exited is lost. */
@@ -39,6 +43,8 @@ export interface HostHandle {
   kill(signal: NodeJS.Signals): void;
   /** Forward stdin bytes to a rank (only rank 0 gets stdin); `null` closes its stdin. */
   writeStdin(rank: number, chunk: Buffer | null): void;
+  /** Send a lifeline message to a rank. */
+  control(rank: number, message: ToRank): void;
 }
 
 export interface Spawner {

@@ -1,0 +1,270 @@
+/**
+ * The job supervisor: starting → running → terminating → done.
+ *
+ * It starts every host's ranks through a Spawner, completes wire-up (collects each
+ * rank's address from its `hello` and hands the whole table to every rank), forwards
+ * output, and watches exits. The first rank to fail (non-zero exit, signal, abort,
+ * unreachable host) ends the job: the others get SIGTERM, then SIGKILL after a grace
+ * period, and the job's exit code is the failed rank's (128 + signal number when it
+ * was killed by a signal). Clocks and spawners are injected so unit tests need no
+ * real processes.
+ */
+import { constants } from 'node:os';
+import type { RankAddress, ToLauncher } from '../src/runtime/env.js';
+import type { OutputForwarder } from './output.js';
+import type { HostHandle, HostLaunch, Spawner } from './spawners/spawner.js';
+
+export type JobState = 'starting' | 'running' | 'terminating' | 'done';
+
+export interface Timers {
+  set(callback: () => void, ms: number): unknown;
+  clear(handle: unknown): void;
+}
+
+export const realTimers: Timers = {
+  set: (callback, ms) => setTimeout(callback, ms),
+  clear: (handle) => clearTimeout(handle as NodeJS.Timeout),
+};
+
+export interface JobOptions {
+  readonly size: number;
+  readonly hosts: readonly HostLaunch[];
+  readonly spawnerFor: (host: string) => Spawner;
+  readonly output: OutputForwarder;
+  /** One line of launcher diagnostics (without the trailing newline). */
+  readonly log: (line: string) => void;
+  readonly timers?: Timers;
+  /** Time between SIGTERM and SIGKILL when stopping ranks. */
+  readonly graceMs?: number;
+  /** End the job after this many seconds (--timeout). */
+  readonly timeoutSeconds?: number;
+}
+
+export interface JobResult {
+  readonly exitCode: number;
+  /** Why the job failed, if it did (the line that was logged). */
+  readonly failure?: string;
+}
+
+interface RankState {
+  readonly host: string;
+  pid: number | undefined;
+  address: RankAddress | undefined;
+  exited: boolean;
+  /** What the rank said about its own failure (abort, uncaught error), if anything. */
+  cause: string | undefined;
+  abortCode: number | undefined;
+}
+
+const REPORT_WAIT_MS = 2000;
+
+export function signalNumber(signal: NodeJS.Signals): number {
+  return constants.signals[signal] ?? 1;
+}
+
+export class Job {
+  private state: JobState = 'starting';
+  private readonly ranks = new Map<number, RankState>();
+  private readonly handles = new Map<string, HostHandle>();
+  private readonly timers: Timers;
+  private readonly pendingTimers = new Set<unknown>();
+  private hellos = 0;
+  private live = 0;
+  private result: JobResult | null = null;
+  private finish: (result: JobResult) => void = () => {};
+  private reports: Map<number, readonly string[]> | null = null;
+
+  constructor(private readonly options: JobOptions) {
+    this.timers = options.timers ?? realTimers;
+  }
+
+  get currentState(): JobState {
+    return this.state;
+  }
+
+  /** Pids of ranks that have started and not exited (for cleanup checks). */
+  livePids(): number[] {
+    return [...this.ranks.values()].filter((rank) => !rank.exited && rank.pid !== undefined).map((rank) => rank.pid as number);
+  }
+
+  /** Start every rank; resolves when all have exited. */
+  run(): Promise<JobResult> {
+    const done = new Promise<JobResult>((resolve) => (this.finish = resolve));
+    for (const host of this.options.hosts) {
+      for (const { rank } of host.ranks) {
+        this.ranks.set(rank, { host: host.host, pid: undefined, address: undefined, exited: false, cause: undefined, abortCode: undefined });
+        this.live++;
+      }
+    }
+    for (const host of this.options.hosts) {
+      if (this.state === 'terminating') break;
+      const handle = this.options.spawnerFor(host.host).launch(host, {
+        started: (rank, pid) => this.started(rank, pid),
+        output: (rank, stream, chunk) => this.options.output.write(rank, stream, chunk),
+        control: (rank, message) => this.control(rank, message),
+        exited: (rank, code, signal) => this.exited(rank, code, signal),
+        hostFailed: (name, error) => this.hostFailed(name, error),
+      });
+      this.handles.set(host.host, handle);
+    }
+    if (this.options.timeoutSeconds !== undefined) {
+      this.timer(() => this.timedOut(), this.options.timeoutSeconds * 1000);
+    }
+    if (this.live === 0) this.done();
+    return done;
+  }
+
+  /** Stop the job from outside (Ctrl-C, SIGTERM to the launcher). */
+  interrupt(signal: NodeJS.Signals): void {
+    if (this.state === 'done') return;
+    this.terminate({ exitCode: 128 + signalNumber(signal), failure: `tsmpirun: received ${signal}; stopping all ranks` });
+  }
+
+  /** Forward stdin to rank 0. */
+  stdin(chunk: Buffer | null): void {
+    const host = this.ranks.get(0)?.host;
+    if (host !== undefined) this.handles.get(host)?.writeStdin(0, chunk);
+  }
+
+  private started(rank: number, pid: number | undefined): void {
+    const state = this.ranks.get(rank);
+    if (state !== undefined) state.pid = pid;
+    if (this.state === 'terminating') this.handles.get(state?.host ?? '')?.kill('SIGTERM');
+  }
+
+  private control(rank: number, message: ToLauncher): void {
+    const state = this.ranks.get(rank);
+    if (state === undefined) return;
+    switch (message.kind) {
+      case 'hello':
+        if (state.address === undefined) {
+          state.address = message.address;
+          this.hellos++;
+        }
+        if (this.hellos === this.options.size && this.state === 'starting') this.handOutTable();
+        return;
+      case 'abort':
+        state.abortCode = message.code;
+        state.cause = message.reason;
+        return;
+      case 'error':
+        state.cause = message.message;
+        return;
+      case 'report':
+        this.reports?.set(rank, message.waiting);
+        if (this.reports !== null && this.reports.size >= this.runningRanks().length) this.printReports();
+        return;
+      default: {
+        const unexpected: never = message;
+        this.options.log(`tsmpirun: ignoring an unknown message from rank ${rank}: ${JSON.stringify(unexpected)}`);
+      }
+    }
+  }
+
+  private handOutTable(): void {
+    this.state = 'running';
+    const peers: RankAddress[] = [];
+    for (let rank = 0; rank < this.options.size; rank++) {
+      const address = this.ranks.get(rank)?.address;
+      if (address === undefined) return;
+      peers.push(address);
+    }
+    for (const [rank, state] of this.ranks) this.handles.get(state.host)?.control(rank, { kind: 'table', peers });
+  }
+
+  private exited(rank: number, code: number | null, signal: NodeJS.Signals | null): void {
+    const state = this.ranks.get(rank);
+    if (state === undefined || state.exited) return;
+    state.exited = true;
+    this.live--;
+    this.options.output.flush(rank);
+    const failed = signal !== null || (code !== null && code !== 0);
+    if (failed && this.state !== 'terminating') {
+      const where = `rank ${rank} (pid ${state.pid ?? '?'} on ${state.host})`;
+      const how = signal !== null ? `was killed by signal ${signal}` : state.abortCode !== undefined ? `called Abort(${state.abortCode})` : `exited with code ${code}`;
+      const cause = state.cause !== undefined && state.abortCode === undefined ? `: ${state.cause}` : '';
+      const others = this.live;
+      const exitCode = signal !== null ? 128 + signalNumber(signal) : (code ?? 1);
+      this.terminate({
+        exitCode,
+        failure: `tsmpirun: ${where} ${how}${cause}` + (others > 0 ? `; stopping the other ${others} rank${others === 1 ? '' : 's'}` : ''),
+      });
+    } else if (!failed && this.state === 'starting' && state.address === undefined) {
+      // A rank that ends without ever calling init() is fine, but the others must not wait for its hello.
+      this.hellos++;
+      state.address = { host: state.host };
+      if (this.hellos === this.options.size) this.handOutTable();
+    }
+    if (this.live === 0) this.done();
+  }
+
+  private hostFailed(host: string, error: Error): void {
+    const lost = [...this.ranks.entries()].filter(([, state]) => state.host === host && !state.exited);
+    for (const [rank, state] of lost) {
+      state.exited = true;
+      this.live--;
+      this.options.output.flush(rank);
+    }
+    if (this.state !== 'terminating') {
+      this.terminate({ exitCode: 1, failure: `tsmpirun: host ${host} failed: ${error.message}` });
+    }
+    if (this.live === 0) this.done();
+  }
+
+  private timedOut(): void {
+    if (this.state === 'done' || this.state === 'terminating') return;
+    this.options.log(`tsmpirun: the job exceeded --timeout ${this.options.timeoutSeconds} s; asking each rank where it is waiting`);
+    this.reports = new Map();
+    for (const rank of this.runningRanks()) this.handles.get(this.ranks.get(rank)?.host ?? '')?.control(rank, { kind: 'report' });
+    this.timer(() => this.printReports(), REPORT_WAIT_MS);
+  }
+
+  private printReports(): void {
+    const reports = this.reports;
+    if (reports === null) return;
+    this.reports = null;
+    for (const rank of this.runningRanks()) {
+      const waiting = reports.get(rank);
+      const state = this.ranks.get(rank);
+      const where = `rank ${rank} (pid ${state?.pid ?? '?'} on ${state?.host ?? '?'})`;
+      if (waiting === undefined) this.options.log(`${where}: did not answer (busy computing, or not yet in init)`);
+      else if (waiting.length === 0) this.options.log(`${where}: not waiting in any tsmpi operation`);
+      else for (const line of waiting) this.options.log(`${where}: waiting in ${line}`);
+    }
+    this.terminate({ exitCode: 124, failure: `tsmpirun: job stopped after --timeout ${this.options.timeoutSeconds} s` });
+  }
+
+  private runningRanks(): number[] {
+    return [...this.ranks.entries()].filter(([, state]) => !state.exited).map(([rank]) => rank);
+  }
+
+  private terminate(result: JobResult): void {
+    if (this.state === 'terminating' || this.state === 'done') return;
+    this.state = 'terminating';
+    this.result = result;
+    if (result.failure !== undefined) this.options.log(result.failure);
+    this.killAll('SIGTERM');
+    this.timer(() => this.killAll('SIGKILL'), this.options.graceMs ?? 3000);
+    if (this.live === 0) this.done();
+  }
+
+  private killAll(signal: NodeJS.Signals): void {
+    for (const handle of this.handles.values()) handle.kill(signal);
+  }
+
+  private timer(callback: () => void, ms: number): void {
+    const handle = this.timers.set(() => {
+      this.pendingTimers.delete(handle);
+      callback();
+    }, ms);
+    this.pendingTimers.add(handle);
+  }
+
+  private done(): void {
+    if (this.state === 'done') return;
+    this.state = 'done';
+    for (const handle of this.pendingTimers) this.timers.clear(handle);
+    this.pendingTimers.clear();
+    this.finish(this.result ?? { exitCode: 0 });
+  }
+}

@@ -1,0 +1,114 @@
+/**
+ * Local spawner: starts a host's ranks as child processes of this process.
+ * Each rank runs in a process group of its own (so a signal reaches anything it
+ * started too) with stdio pipes and a lifeline socket on fd 3; the lifeline's EOF
+ * tells the rank that its launcher is gone, even after SIGKILL.
+ */
+import { spawn, type ChildProcess } from 'node:child_process';
+import type { Socket } from 'node:net';
+import { LIFELINE_FD, parseLine, type ToLauncher, type ToRank } from '../../src/runtime/env.js';
+import type { HostHandle, HostLaunch, SpawnSink, Spawner } from './spawner.js';
+
+interface Running {
+  readonly child: ChildProcess;
+  readonly lifeline: Socket;
+  exited: boolean;
+}
+
+/** Split a byte stream into lines; `flush` returns the unterminated tail. */
+export class LineSplitter {
+  private tail = '';
+  push(chunk: string, line: (text: string) => void): void {
+    this.tail += chunk;
+    let newline: number;
+    while ((newline = this.tail.indexOf('\n')) >= 0) {
+      line(this.tail.slice(0, newline));
+      this.tail = this.tail.slice(newline + 1);
+    }
+  }
+}
+
+export class LocalSpawner implements Spawner {
+  launch(spec: HostLaunch, sink: SpawnSink): HostHandle {
+    const running = new Map<number, Running>();
+    for (const { rank, env } of spec.ranks) {
+      let child: ChildProcess;
+      try {
+        child = spawn(spec.command, [...spec.args], {
+          cwd: spec.cwd,
+          env: { ...process.env, ...spec.env, ...env },
+          stdio: [rank === 0 ? 'pipe' : 'ignore', 'pipe', 'pipe', 'pipe'],
+          detached: true,
+        });
+      } catch (error) {
+        sink.hostFailed(spec.host, error instanceof Error ? error : new Error(String(error)));
+        return handle(running);
+      }
+      const lifeline = child.stdio[LIFELINE_FD] as Socket;
+      const entry: Running = { child, lifeline, exited: false };
+      running.set(rank, entry);
+      let spawnFailed = false;
+      child.on('error', (error: NodeJS.ErrnoException) => {
+        // Only a failed spawn (e.g. ENOENT) reaches here before 'spawn'; report it as the rank's exit.
+        if (child.pid === undefined && !entry.exited) {
+          spawnFailed = true;
+          entry.exited = true;
+          sink.output(rank, 'stderr', Buffer.from(`cannot start '${spec.command}': ${error.message}\n`));
+          sink.exited(rank, 127, null);
+        }
+      });
+      child.on('spawn', () => sink.started(rank, child.pid));
+      child.stdout?.on('data', (chunk: Buffer) => sink.output(rank, 'stdout', chunk));
+      child.stderr?.on('data', (chunk: Buffer) => sink.output(rank, 'stderr', chunk));
+      child.stdin?.on('error', () => {}); // a rank that does not read stdin may close it early
+      const lines = new LineSplitter();
+      lifeline.setEncoding('utf8');
+      lifeline.on('data', (chunk: string) =>
+        lines.push(chunk, (line) => {
+          const message = parseLine<ToLauncher>(line);
+          if (message !== null) sink.control(rank, message);
+        }),
+      );
+      lifeline.on('error', () => {});
+      // 'close' fires after the stdio streams have ended, so all output is in before the exit.
+      child.on('close', (code, signal) => {
+        lifeline.destroy();
+        if (spawnFailed || entry.exited) return;
+        entry.exited = true;
+        sink.exited(rank, code, signal);
+      });
+    }
+    return handle(running);
+  }
+}
+
+function handle(running: Map<number, Running>): HostHandle {
+  return {
+    kill(signal) {
+      for (const entry of running.values()) {
+        const pid = entry.child.pid;
+        if (entry.exited || pid === undefined) continue;
+        try {
+          process.kill(-pid, signal); // the rank's whole process group
+        } catch {
+          try {
+            entry.child.kill(signal);
+          } catch {
+            // already gone
+          }
+        }
+      }
+    },
+    writeStdin(rank, chunk) {
+      const stdin = running.get(rank)?.child.stdin;
+      if (stdin === undefined || stdin === null || stdin.destroyed) return;
+      if (chunk === null) stdin.end();
+      else stdin.write(chunk);
+    },
+    control(rank, message: ToRank) {
+      const entry = running.get(rank);
+      if (entry === undefined || entry.exited || entry.lifeline.destroyed) return;
+      entry.lifeline.write(`${JSON.stringify(message)}\n`);
+    },
+  };
+}
