@@ -1,0 +1,146 @@
+/**
+ * The one way tests run real jobs: spawn `node dist/launcher/main.js ...args` in a
+ * process group of its own, collect its output and exit, and kill the whole group on
+ * a generous deadline (a hung job fails its test instead of hanging the suite).
+ */
+import { spawn } from 'node:child_process';
+import { existsSync, readFileSync } from 'node:fs';
+import { dirname, join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+/** Repository root (tests run from dist/test/...). */
+export const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '../../..');
+export const LAUNCHER = join(ROOT, 'dist/launcher/main.js');
+export const SHARED = resolve(ROOT, '../shared');
+
+/** Path of a built example or fixture: `built('examples/hello.js')`. */
+export function built(path: string): string {
+  return join(ROOT, 'dist', path);
+}
+
+/** The shared data directory, or a reason to skip when it is absent. */
+export function sharedOrSkip(sub: string): { path: string; skip: false } | { path: string; skip: string } {
+  const path = join(SHARED, sub);
+  return existsSync(path) ? { path, skip: false } : { path, skip: `${path} is absent (the shared data sits beside the repository in CI)` };
+}
+
+export interface JobRun {
+  readonly exitCode: number | null;
+  readonly signal: NodeJS.Signals | null;
+  readonly stdout: string;
+  readonly stderr: string;
+  /** stdout split into lines, without the trailing empty one. */
+  readonly lines: string[];
+  readonly pid: number;
+}
+
+export interface RunOptions {
+  readonly cwd?: string;
+  readonly env?: Record<string, string | undefined>;
+  readonly timeoutMs?: number;
+  /** Text for the launcher's stdin (default: none, stdin closed). */
+  readonly input?: string;
+  /** Called with the launcher's pid once it started (e.g. to signal it). */
+  readonly onStart?: (pid: number) => void;
+  /** Called with each chunk of stderr as it arrives. */
+  readonly onStderr?: (text: string) => void;
+  /** Called with each chunk of stdout as it arrives. */
+  readonly onStdout?: (text: string) => void;
+}
+
+const live = new Set<number>();
+process.on('exit', () => {
+  for (const pid of live) {
+    try {
+      process.kill(-pid, 'SIGKILL');
+    } catch {
+      // gone
+    }
+  }
+});
+
+/** Run tsmpirun with `args`; resolves when it exits (or is killed at the deadline). */
+export function runJob(args: readonly string[], options: RunOptions = {}): Promise<JobRun> {
+  return runCommand(process.execPath, [LAUNCHER, ...args], options);
+}
+
+/** Run any command the same way (used for programs run without the launcher). */
+export function runCommand(command: string, args: readonly string[], options: RunOptions = {}): Promise<JobRun> {
+  return new Promise((resolvePromise, reject) => {
+    const child = spawn(command, [...args], {
+      cwd: options.cwd ?? ROOT,
+      env: { ...process.env, ...options.env },
+      stdio: ['pipe', 'pipe', 'pipe'],
+      detached: true,
+    });
+    const pid = child.pid;
+    if (pid === undefined) {
+      child.on('error', reject);
+      return;
+    }
+    live.add(pid);
+    let stdout = '';
+    let stderr = '';
+    child.stdout.setEncoding('utf8').on('data', (text: string) => {
+      stdout += text;
+      options.onStdout?.(text);
+    });
+    child.stderr.setEncoding('utf8').on('data', (text: string) => {
+      stderr += text;
+      options.onStderr?.(text);
+    });
+    child.stdin.on('error', () => {});
+    child.stdin.end(options.input ?? '');
+    const deadline = setTimeout(() => {
+      stderr += `\n[test helper: killed after ${options.timeoutMs ?? 120_000} ms]\n`;
+      try {
+        process.kill(-pid, 'SIGKILL');
+      } catch {
+        // gone
+      }
+    }, options.timeoutMs ?? 120_000);
+    child.on('close', (exitCode, signal) => {
+      clearTimeout(deadline);
+      live.delete(pid);
+      const lines = stdout.split('\n');
+      if (lines.at(-1) === '') lines.pop();
+      resolvePromise({ exitCode, signal, stdout, stderr, lines, pid });
+    });
+    options.onStart?.(pid);
+  });
+}
+
+/** True while a process exists and is not a zombie (`kill -0` is true for zombies). */
+export function alive(pid: number): boolean {
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    const state = stat.slice(stat.lastIndexOf(')') + 2, stat.lastIndexOf(')') + 3);
+    return state !== 'Z' && state !== 'X';
+  } catch {
+    return false;
+  }
+}
+
+/** Pids of all processes whose command line contains `needle` (for "nothing left running" checks). */
+export function pidsMatching(needle: string): number[] {
+  const out: number[] = [];
+  for (const entry of readdirSafe('/proc')) {
+    if (!/^\d+$/.test(entry)) continue;
+    try {
+      const cmdline = readFileSync(`/proc/${entry}/cmdline`, 'utf8').replace(/\0/g, ' ');
+      if (cmdline.includes(needle) && alive(Number(entry))) out.push(Number(entry));
+    } catch {
+      // exited meanwhile
+    }
+  }
+  return out;
+}
+
+import { readdirSync } from 'node:fs';
+function readdirSafe(path: string): string[] {
+  try {
+    return readdirSync(path);
+  } catch {
+    return [];
+  }
+}
