@@ -4,7 +4,7 @@
  * a generous deadline (a hung job fails its test instead of hanging the suite).
  */
 import { spawn } from 'node:child_process';
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
@@ -136,7 +136,6 @@ export function pidsMatching(needle: string): number[] {
   return out;
 }
 
-import { readdirSync } from 'node:fs';
 function readdirSafe(path: string): string[] {
   try {
     return readdirSync(path);
