@@ -1,0 +1,182 @@
+// tsmpirun's behaviour as a program: options, environment, output, stdin, failures.
+import assert from 'node:assert/strict';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { describe, it } from 'node:test';
+import { alive, built, runJob } from '../helpers/job.js';
+
+const ENV_FIXTURE = built('test/fixtures/env.js');
+const FAIL = built('test/fixtures/fail.js');
+
+function pidsOf(lines: readonly string[]): number[] {
+  return lines.map((line) => /^pid \d+ (\d+)$/.exec(line)?.[1]).filter((pid): pid is string => pid !== undefined).map(Number);
+}
+
+/** Wait (by polling /proc, bounded) until none of `pids` is alive; returns the survivors. */
+async function survivors(pids: readonly number[], withinMs = 10_000): Promise<number[]> {
+  const end = Date.now() + withinMs;
+  for (;;) {
+    const left = pids.filter(alive);
+    if (left.length === 0 || Date.now() > end) return left;
+    await new Promise((resolve) => setTimeout(resolve, 50));
+  }
+}
+
+describe('options', () => {
+  it('-np, -n and --np all set the number of ranks; the rest reaches the program untouched', async () => {
+    for (const flag of [['-np', '3'], ['-n', '3'], ['--np', '3'], ['--np=3']]) {
+      const run = await runJob([...flag, 'node', ENV_FIXTURE, '--help', '-np', '5', '-x']);
+      assert.equal(run.exitCode, 0, run.stderr);
+      assert.equal(run.lines.length, 3, `${flag.join(' ')}: ${run.stdout}`);
+      for (const line of run.lines) assert.match(line, / args=\["--help","-np","5","-x"\]/);
+    }
+  });
+
+  it('gives every rank TSMPI_* variables, -x exports and --wdir', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'tsmpi-wdir-'));
+    try {
+      const run = await runJob(['-np', '2', '-x', 'FOO', '-x', 'BAR=set here', '--wdir', dir, 'node', ENV_FIXTURE], {
+        env: { FOO: 'from launcher' },
+      });
+      assert.equal(run.exitCode, 0, run.stderr);
+      const byRank = [...run.lines].sort();
+      assert.equal(byRank.length, 2);
+      for (const [rank, line] of byRank.entries()) {
+        assert.match(line, new RegExp(`^rank=${rank} size=2 TSMPI_RANK=${rank} TSMPI_SIZE=2 TSMPI_LOCAL_RANK=${rank} TSMPI_LOCAL_SIZE=2 `));
+        assert.match(line, / FOO=from launcher BAR=set here /);
+        assert.ok(line.includes(` cwd=${dir} `), line);
+      }
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+  it('sends stdin to rank 0 only', async () => {
+    const run = await runJob(['-np', '3', 'node', ENV_FIXTURE], { input: 'line one\nline two\n' });
+    assert.equal(run.exitCode, 0, run.stderr);
+    const rank0 = run.lines.find((line) => line.startsWith('rank=0 '));
+    assert.ok(rank0?.endsWith(' stdin="line one\\nline two\\n"'), rank0);
+  });
+
+  it('forwards whole lines, never mixing two ranks in one line; --tag-output prefixes the rank', async () => {
+    for (const tagged of [false, true]) {
+      const run = await runJob(['-np', '4', ...(tagged ? ['--tag-output'] : []), 'node', built('test/fixtures/lines.js'), '300']);
+      assert.equal(run.exitCode, 0, run.stderr);
+      assert.equal(run.lines.length, 4 * 301);
+      for (const line of run.lines) {
+        const match = /^(?:\[(\d)\] )?rank (\d) (?:line \d+ (x+)|unterminated)$/.exec(line);
+        assert.ok(match, `mixed or malformed line: ${line}`);
+        if (tagged) assert.equal(match[1], match[2], line);
+        else assert.equal(match[1], undefined);
+        if (match[3] !== undefined) assert.equal(match[3].length, 50 + Number(match[2]), line);
+      }
+    }
+  });
+
+  it('rejects bad usage with one clear line and exit code 2', async () => {
+    const cases: [string[], RegExp][] = [
+      [['-np', '0', 'node', 'x.js'], /-np must be a positive integer \(got '0'\)/],
+      [['-np', 'four', 'node', 'x.js'], /-np must be a positive integer \(got 'four'\)/],
+      [['-np', '2'], /missing required argument 'program'/],
+      [['--bogus', 'node'], /unknown option '--bogus'/],
+      [['-x', 'NOT_SET_ANYWHERE_42', 'node', 'x.js'], /-x NOT_SET_ANYWHERE_42: NOT_SET_ANYWHERE_42 is not set/],
+      [['--timeout', '-3', 'node', 'x.js'], /positive number of seconds/],
+    ];
+    for (const [args, message] of cases) {
+      const run = await runJob(args, { env: { NOT_SET_ANYWHERE_42: undefined } });
+      assert.equal(run.exitCode, 2, `${args.join(' ')}: ${run.stderr}`);
+      assert.match(run.stderr, message);
+      assert.equal(run.stderr.trim().split('\n').filter((line) => !line.startsWith('(run tsmpirun')).length, 1, run.stderr);
+    }
+  });
+
+  it('reports a program that cannot be started', async () => {
+    const run = await runJob(['-np', '2', 'no-such-program-here']);
+    assert.equal(run.exitCode, 127);
+    assert.match(run.stderr, /cannot start 'no-such-program-here'/);
+    assert.match(run.stderr, /tsmpirun: rank \d \(pid \? on .+\) exited with code 127/);
+  });
+
+  it('prints its version and help', async () => {
+    const version = await runJob(['--version']);
+    assert.equal(version.exitCode, 0);
+    assert.match(version.stdout, /^\d+\.\d+\.\d+/);
+    const help = await runJob(['--help']);
+    assert.equal(help.exitCode, 0);
+    assert.match(help.stdout, /Usage: tsmpirun \[options\] <program> \[args\.\.\.\]/);
+  });
+});
+
+describe('failures end the whole job, leaving nothing behind', () => {
+  const cases: [string, number, RegExp][] = [
+    ['exit', 3, /tsmpirun: rank 1 \(pid \d+ on .+\) exited with code 3; stopping the other 3 ranks/],
+    ['throw', 1, /tsmpirun: rank 1 \(pid \d+ on .+\) exited with code 1: uncaught exception: Error: boom from the fixture/],
+    ['reject', 1, /tsmpirun: rank 1 \(pid \d+ on .+\) exited with code 1: unhandled rejection: Error: rejected in the fixture/],
+    ['abort', 7, /tsmpirun: rank 1 \(pid \d+ on .+\) called Abort\(7\)/],
+    ['kill', 137, /tsmpirun: rank 1 \(pid \d+ on .+\) was killed by signal SIGKILL/],
+  ];
+  for (const [mode, exitCode, message] of cases) {
+    it(`a rank that fails by ${mode}: exit code ${exitCode}, one clear message, all ranks gone`, async () => {
+      const run = await runJob(['-np', '4', 'node', FAIL, mode]);
+      assert.equal(run.exitCode, exitCode, run.stderr);
+      assert.match(run.stderr, message);
+      const pids = pidsOf(run.lines);
+      assert.equal(pids.length, 4, run.stdout);
+      assert.deepEqual(await survivors(pids), []);
+    });
+  }
+
+  it('an uncaught exception is printed tagged with its rank', async () => {
+    const run = await runJob(['-np', '2', 'node', FAIL, 'throw']);
+    assert.match(run.stderr, /^\[rank 1\] Error: boom from the fixture$/m);
+  });
+
+  for (const signal of ['SIGTERM', 'SIGINT'] as const) {
+    it(`${signal} to tsmpirun stops every rank`, async () => {
+      let launcher = 0;
+      let seen = '';
+      const run = await runJob(['-np', '3', 'node', FAIL, 'wait'], {
+        onStart: (pid) => (launcher = pid),
+        onStdout: (text) => {
+          seen += text;
+          if (pidsOf(seen.split('\n')).length === 3) process.kill(launcher, signal);
+        },
+      });
+      assert.equal(run.exitCode, signal === 'SIGTERM' ? 143 : 130, run.stderr);
+      assert.match(run.stderr, new RegExp(`received ${signal}`));
+      assert.deepEqual(await survivors(pidsOf(run.lines)), []);
+    });
+  }
+
+  it('ranks exit by themselves within a few seconds when tsmpirun is killed with SIGKILL', async () => {
+    let launcher = 0;
+    let seen = '';
+    const run = await runJob(['-np', '3', 'node', FAIL, 'wait'], {
+      onStart: (pid) => (launcher = pid),
+      onStdout: (text) => {
+        seen += text;
+        if (pidsOf(seen.split('\n')).length === 3) process.kill(launcher, 'SIGKILL');
+      },
+    });
+    assert.equal(run.signal, 'SIGKILL');
+    const pids = pidsOf(run.lines);
+    assert.equal(pids.length, 3);
+    assert.deepEqual(await survivors(pids, 10_000), []);
+  });
+
+  it('--timeout ends a hung job and reports where each rank was waiting', async () => {
+    const run = await runJob(['-np', '3', '--timeout', '2', 'node', FAIL, 'wait', '2']);
+    assert.equal(run.exitCode, 124, run.stderr);
+    assert.match(run.stderr, /the job exceeded --timeout 2 s/);
+    assert.match(run.stderr, /rank 0 \(pid \d+ on .+\): waiting in recv\(source=0, tag=999\) for \d+\.\d s/);
+    assert.match(run.stderr, /rank 2 \(pid \d+ on .+\): waiting in recv\(source=0, tag=12\) for \d+\.\d s/);
+    assert.deepEqual(await survivors(pidsOf(run.lines)), []);
+  });
+
+  it('a rank that exits 0 early does not stop the others', async () => {
+    const run = await runJob(['-np', '3', 'node', '-e', 'if (process.env.TSMPI_RANK !== "0") console.log("done " + process.env.TSMPI_RANK)']);
+    assert.equal(run.exitCode, 0, run.stderr);
+    assert.deepEqual([...run.lines].sort(), ['done 1', 'done 2']);
+  });
+});
