@@ -1,0 +1,102 @@
+// The round-trip table of README.md ("What values can be sent"), one row per assertion.
+import assert from 'node:assert/strict';
+import { describe, it } from 'node:test';
+import { decode, encode, Encoding } from '../../src/codec/codec.js';
+import { MpiError } from '../../src/errors.js';
+
+function roundTrip(value: unknown): unknown {
+  const encoded = encode(value, 'send');
+  // Copy each frame the way a socket would hand it over (fresh, possibly unaligned).
+  const frames = encoded.frames.map((frame) => {
+    const padded = Buffer.alloc(frame.byteLength + 1);
+    padded.set(frame, 1);
+    return padded.subarray(1);
+  });
+  return decode(encoded.encoding, encoded.typeCode, frames);
+}
+
+const typedKinds = [
+  new Int8Array([-128, 0, 127]),
+  new Uint8Array([0, 255]),
+  new Uint8ClampedArray([0, 200, 255]),
+  new Int16Array([-32768, 32767]),
+  new Uint16Array([0, 65535]),
+  new Int32Array([-(2 ** 31), 2 ** 31 - 1]),
+  new Uint32Array([0, 2 ** 32 - 1]),
+  new Float32Array([1.5, -0, Infinity]),
+  new Float64Array([Math.PI, -0, NaN, 1e308]),
+  new BigInt64Array([-(2n ** 63n), 2n ** 63n - 1n]),
+  new BigUint64Array([0n, 2n ** 64n - 1n]),
+];
+
+describe('codec round trip', () => {
+  const rows: [string, unknown][] = [
+    ['integer', 42],
+    ['negative float', -2.5],
+    ['NaN', NaN],
+    ['Infinity', -Infinity],
+    ['string', 'héllo wörld ✓'],
+    ['empty string', ''],
+    ['true', true],
+    ['false', false],
+    ['null', null],
+    ['undefined', undefined],
+    ['array', [1, 'two', [3], { four: 4 }]],
+    ['plain object', { a: 1, nested: { b: [true, null] } }],
+    ['Map with non-string keys', new Map<unknown, unknown>([[1, 'one'], ['k', { v: 2 }], [true, null]])],
+    ['Set', new Set([1, 'a', 3])],
+    ['Date', new Date(Date.UTC(2024, 1, 29, 12, 0, 0, 123))],
+    ['BigInt in 64 bits', -(2n ** 63n)],
+    ['BigInt beyond 64 bits', 2n ** 200n + 7n],
+    ['Buffer', Buffer.from('bytes')],
+  ];
+  for (const [name, value] of rows) {
+    it(name, () => {
+      const back = roundTrip(value);
+      assert.deepEqual(back, value);
+      if (value !== null && typeof value === 'object') assert.equal((back as object).constructor, (value as object).constructor);
+    });
+  }
+
+  for (const array of typedKinds) {
+    it(`${array.constructor.name} keeps its element type and bits, directly and inside an object`, () => {
+      const direct = encode(array, 'send');
+      assert.equal(direct.encoding, Encoding.Typed);
+      assert.equal(direct.frames.length, 1);
+      assert.equal(direct.frames[0]?.buffer, array.buffer, 'typed arrays are not copied when encoded');
+      for (const back of [roundTrip(array), (roundTrip({ inner: [array] }) as { inner: unknown[] }).inner[0]]) {
+        assert.equal((back as object).constructor, array.constructor);
+        assert.deepEqual(Buffer.from((back as Uint8Array).buffer, (back as Uint8Array).byteOffset, (back as Uint8Array).byteLength), Buffer.from(array.buffer));
+      }
+    });
+  }
+
+  it('typed arrays inside objects travel as frames of their own, not inside the msgpack', () => {
+    const big = new Float64Array(10_000).fill(1.25);
+    const encoded = encode({ a: big, b: [new Int16Array(3)] }, 'send');
+    assert.equal(encoded.frames.length, 3);
+    assert.ok((encoded.frames[0]?.byteLength ?? Infinity) < 100);
+    assert.equal(encoded.frames[1]?.byteLength, 80_000);
+  });
+
+  it('a subarray view sends only its own elements', () => {
+    const whole = new Float64Array([1, 2, 3, 4, 5]);
+    assert.deepEqual(roundTrip(whole.subarray(1, 3)), new Float64Array([2, 3]));
+  });
+
+  for (const [name, value] of [
+    ['a function', () => 1],
+    ['a function inside an object', { f: () => 1 }],
+    ['a symbol', Symbol('s')],
+    ['a symbol inside an array', [Symbol('s')]],
+  ] as [string, unknown][]) {
+    it(`rejects ${name} with ERR_CODEC`, () => {
+      assert.throws(() => encode(value, 'send'), (error: unknown) => error instanceof MpiError && error.code === 'ERR_CODEC' && /^send: /.test(error.message));
+    });
+  }
+
+  it('rejects a malformed message with ERR_CODEC', () => {
+    assert.throws(() => decode(Encoding.Pack, 0, [Buffer.from([0x92, 0x01])]), (error: unknown) => error instanceof MpiError && error.code === 'ERR_CODEC');
+    assert.throws(() => decode(Encoding.Typed, 9, [Buffer.alloc(7)]), (error: unknown) => error instanceof MpiError && error.code === 'ERR_CODEC');
+  });
+});
