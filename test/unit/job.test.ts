@@ -1,0 +1,163 @@
+// The supervisor with a fake spawner and fake clock: no processes.
+import assert from 'node:assert/strict';
+import { describe, it } from 'node:test';
+import { Job, type Timers } from '../../launcher/job.js';
+import { OutputForwarder } from '../../launcher/output.js';
+import { plan } from '../../launcher/plan.js';
+import type { HostHandle, HostLaunch, SpawnSink, Spawner } from '../../launcher/spawners/spawner.js';
+import type { ToRank } from '../../src/runtime/env.js';
+
+class FakeTimers implements Timers {
+  readonly pending = new Map<number, { callback: () => void; ms: number }>();
+  private next = 1;
+  set(callback: () => void, ms: number): unknown {
+    const id = this.next++;
+    this.pending.set(id, { callback, ms });
+    return id;
+  }
+  clear(handle: unknown): void {
+    this.pending.delete(handle as number);
+  }
+  fire(ms: number): void {
+    for (const [id, timer] of [...this.pending]) {
+      if (timer.ms === ms) {
+        this.pending.delete(id);
+        timer.callback();
+      }
+    }
+  }
+}
+
+class FakeSpawner implements Spawner {
+  sink!: SpawnSink;
+  readonly killed: string[] = [];
+  readonly sent: [number, ToRank][] = [];
+  launched: HostLaunch[] = [];
+  launch(spec: HostLaunch, sink: SpawnSink): HostHandle {
+    this.sink = sink;
+    this.launched.push(spec);
+    for (const { rank } of spec.ranks) sink.started(rank, 1000 + rank);
+    return {
+      kill: (signal) => this.killed.push(signal),
+      writeStdin: () => {},
+      control: (rank, message) => this.sent.push([rank, message]),
+    };
+  }
+}
+
+function setup(size: number, extra: { timeoutSeconds?: number } = {}) {
+  const spawner = new FakeSpawner();
+  const timers = new FakeTimers();
+  const log: string[] = [];
+  const hosts = plan({
+    size,
+    placement: [{ host: 'hostA', ranks: Array.from({ length: size }, (_, rank) => rank) }],
+    command: 'node',
+    args: ['prog.js'],
+    cwd: '/work',
+    jobId: 'job1',
+    exported: { FOO: 'bar' },
+    hostEnv: () => ({ TSMPI_JOB_DIR: '/tmp/x' }),
+  });
+  const job = new Job({
+    size,
+    hosts,
+    spawnerFor: () => spawner,
+    output: new OutputForwarder({ write: () => {} }, false),
+    log: (line) => log.push(line),
+    timers,
+    graceMs: 3000,
+    ...extra,
+  });
+  return { job, spawner, timers, log, result: job.run() };
+}
+
+describe('job supervisor', () => {
+  it('plans each rank with its environment', () => {
+    const { spawner } = setup(2);
+    const host = spawner.launched[0];
+    assert.equal(host?.env.TSMPI_SIZE, '2');
+    assert.equal(host?.env.TSMPI_LOCAL_SIZE, '2');
+    assert.equal(host?.env.FOO, 'bar');
+    assert.deepEqual(host?.ranks.map((rank) => rank.env), [
+      { TSMPI_RANK: '0', TSMPI_LOCAL_RANK: '0' },
+      { TSMPI_RANK: '1', TSMPI_LOCAL_RANK: '1' },
+    ]);
+  });
+
+  it('hands out the address table once every rank has said hello', async () => {
+    const { spawner, job, result } = setup(3);
+    spawner.sink.control(2, { kind: 'hello', rank: 2, address: { host: 'hostA', ipc: 'ipc://2' } });
+    spawner.sink.control(0, { kind: 'hello', rank: 0, address: { host: 'hostA', ipc: 'ipc://0' } });
+    assert.equal(spawner.sent.length, 0);
+    spawner.sink.control(1, { kind: 'hello', rank: 1, address: { host: 'hostA', ipc: 'ipc://1' } });
+    assert.equal(job.currentState, 'running');
+    assert.deepEqual(spawner.sent.map(([rank]) => rank).sort(), [0, 1, 2]);
+    const table = spawner.sent[0]?.[1];
+    assert.deepEqual(table, { kind: 'table', peers: [0, 1, 2].map((rank) => ({ host: 'hostA', ipc: `ipc://${rank}` })) });
+    for (const rank of [0, 1, 2]) spawner.sink.exited(rank, 0, null);
+    assert.deepEqual(await result, { exitCode: 0 });
+  });
+
+  it('on a failing rank: SIGTERM to all, SIGKILL after the grace period, the rank\'s exit code', async () => {
+    const { spawner, timers, log, result } = setup(3);
+    spawner.sink.exited(1, 5, null);
+    assert.deepEqual(spawner.killed, ['SIGTERM']);
+    assert.match(log[0] ?? '', /^tsmpirun: rank 1 \(pid 1001 on hostA\) exited with code 5; stopping the other 2 ranks$/);
+    timers.fire(3000);
+    assert.deepEqual(spawner.killed, ['SIGTERM', 'SIGKILL']);
+    spawner.sink.exited(0, null, 'SIGTERM');
+    spawner.sink.exited(2, null, 'SIGKILL');
+    assert.deepEqual(await result, { exitCode: 5, failure: log[0] });
+    assert.equal(log.length, 1, 'only the first failure is reported');
+  });
+
+  it('clears the SIGKILL timer when everyone exits in time', async () => {
+    const { spawner, timers, result } = setup(2);
+    spawner.sink.exited(0, null, 'SIGSEGV');
+    spawner.sink.exited(1, null, 'SIGTERM');
+    assert.equal((await result).exitCode, 128 + 11);
+    assert.equal(timers.pending.size, 0);
+  });
+
+  it('names an abort and an uncaught error reported over the lifeline', async () => {
+    const first = setup(2);
+    first.spawner.sink.control(1, { kind: 'abort', rank: 1, code: 9, reason: 'rank 1 called Abort(9)' });
+    first.spawner.sink.exited(1, 9, null);
+    assert.match(first.log[0] ?? '', /rank 1 \(pid 1001 on hostA\) called Abort\(9\)/);
+    const second = setup(2);
+    second.spawner.sink.control(0, { kind: 'error', rank: 0, message: 'uncaught exception: Error: x' });
+    second.spawner.sink.exited(0, 1, null);
+    assert.match(second.log[0] ?? '', /rank 0 \(pid 1000 on hostA\) exited with code 1: uncaught exception: Error: x/);
+  });
+
+  it('a lost host ends the job naming the host', async () => {
+    const { spawner, log, result } = setup(2);
+    spawner.sink.hostFailed('hostA', new Error('ssh: connect timed out'));
+    assert.equal((await result).exitCode, 1);
+    assert.match(log[0] ?? '', /host hostA failed: ssh: connect timed out/);
+  });
+
+  it('on --timeout asks every rank where it waits, prints it and stops the job with 124', async () => {
+    const { spawner, timers, log, result } = setup(2, { timeoutSeconds: 5 });
+    timers.fire(5000);
+    assert.deepEqual(spawner.sent.map(([rank, message]) => [rank, message.kind]), [[0, 'report'], [1, 'report']]);
+    spawner.sink.control(0, { kind: 'report', rank: 0, waiting: ['recv(source=1, tag=3) for 5.0 s'] });
+    spawner.sink.control(1, { kind: 'report', rank: 1, waiting: [] });
+    assert.ok(log.includes('rank 0 (pid 1000 on hostA): waiting in recv(source=1, tag=3) for 5.0 s'), log.join('\n'));
+    assert.ok(log.includes('rank 1 (pid 1001 on hostA): not waiting in any tsmpi operation'));
+    assert.deepEqual(spawner.killed, ['SIGTERM']);
+    spawner.sink.exited(0, null, 'SIGTERM');
+    spawner.sink.exited(1, null, 'SIGTERM');
+    assert.equal((await result).exitCode, 124);
+  });
+
+  it('interrupt (Ctrl-C) stops everyone with 128 + signal', async () => {
+    const { spawner, job, result } = setup(2);
+    job.interrupt('SIGINT');
+    assert.deepEqual(spawner.killed, ['SIGTERM']);
+    spawner.sink.exited(0, null, 'SIGTERM');
+    spawner.sink.exited(1, null, 'SIGTERM');
+    assert.equal((await result).exitCode, 130);
+  });
+});
