@@ -54,7 +54,9 @@ const DEFAULT_LINGER_MS = 30_000;
 
 interface Outbox {
   readonly socket: zmq.Dealer;
+  /** Settles after the last queued send; the next send chains on it (one pending send per socket). */
   tail: Promise<void>;
+  queued: number;
 }
 
 export class ZmqTransport implements Transport {
@@ -113,8 +115,13 @@ export class ZmqTransport implements Transport {
   send(dest: number, frames: readonly Uint8Array[]): Promise<void> {
     if (this.closed) return Promise.reject(new MpiError('ERR_COMM_CLOSED', 'send: the transport is closed'));
     const outbox = this.outbox(dest);
-    const sent = outbox.tail.then(() => outbox.socket.send(frames as Uint8Array[]));
-    outbox.tail = sent.catch(() => {});
+    // Fast path: nothing queued on this socket, so hand the frames over right away.
+    const sent = outbox.queued === 0 ? outbox.socket.send(frames as Uint8Array[]) : outbox.tail.then(() => outbox.socket.send(frames as Uint8Array[]));
+    outbox.queued++;
+    const settled = (): void => {
+      outbox.queued--;
+    };
+    outbox.tail = sent.then(settled, settled);
     return sent;
   }
 
@@ -192,7 +199,7 @@ export class ZmqTransport implements Transport {
       ...this.curveClient(),
     });
     socket.connect(endpoint);
-    outbox = { socket, tail: Promise.resolve() };
+    outbox = { socket, tail: Promise.resolve(), queued: 0 };
     this.outboxes.set(dest, outbox);
     return outbox;
   }

@@ -1,0 +1,62 @@
+"""mpi4py ping-pong for comparison with tsmpi (run by bench/p2p.ts under Open MPI's mpirun).
+
+Same sizes, repetitions and rounds as bench/pingpong-rank.ts; prints one JSON line on
+rank 0: {"latency": {"buffer": {bytes: median half round trip in us}, "object": {...}}}.
+"""
+import json
+import os
+import statistics
+
+import numpy as np
+from mpi4py import MPI
+
+comm = MPI.COMM_WORLD
+rank = comm.Get_rank()
+other = 1 - rank
+sizes = [8, 1024, 64 * 1024, 1024 * 1024, 16 * 1024 * 1024]
+rounds = int(os.environ.get("BENCH_ROUNDS", "7"))
+
+
+def repetitions(nbytes):
+    if nbytes >= 16 * 1024 * 1024:
+        return 4
+    if nbytes >= 1024 * 1024:
+        return 20
+    if nbytes >= 64 * 1024:
+        return 200
+    return 1000
+
+
+def buffer_pingpong(buf, reps):
+    start = MPI.Wtime()
+    for _ in range(reps):
+        if rank == 0:
+            comm.Send(buf, dest=other)
+            comm.Recv(buf, source=other)
+        else:
+            comm.Recv(buf, source=other)
+            comm.Send(buf, dest=other)
+    return (MPI.Wtime() - start) / reps / 2
+
+
+def object_pingpong(buf, reps):
+    start = MPI.Wtime()
+    for _ in range(reps):
+        if rank == 0:
+            comm.send({"payload": buf}, dest=other)
+            comm.recv(source=other)
+        else:
+            comm.recv(source=other)
+            comm.send({"payload": buf}, dest=other)
+    return (MPI.Wtime() - start) / reps / 2
+
+
+samples = {"buffer": {}, "object": {}}
+for _ in range(rounds):
+    for nbytes in sizes:
+        buf = np.zeros(nbytes, dtype=np.uint8)
+        for name, run in (("buffer", buffer_pingpong), ("object", object_pingpong)):
+            samples[name].setdefault(nbytes, []).append(run(buf, repetitions(nbytes)) * 1e6)
+
+if rank == 0:
+    print(json.dumps({"latency": {name: {str(k): statistics.median(v) for k, v in by_size.items()} for name, by_size in samples.items()}}))

@@ -1,0 +1,133 @@
+// The rank program of the point-to-point benchmark (run by bench/p2p.ts under
+// `tsmpirun -np 2`). Ranks 0 and 1 ping-pong the same sizes three ways, interleaved
+// round by round so machine load hits all variants alike:
+//   raw     — bare zeromq DEALER→ROUTER over ipc, no tsmpi layer (the baseline)
+//   typed   — comm.Send / comm.Recv on a Uint8Array
+//   object  — comm.send / comm.recv of { payload: Uint8Array }
+// and then measure streaming bandwidth (many sends, one final ack).
+// Prints one JSON line on rank 0: { latency: {variant: {bytes: median half-RTT µs}}, stream: {...} }.
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import * as zmq from 'zeromq';
+import { init, Wtime } from '../src/index.js';
+
+const comm = await init();
+if (comm.size !== 2) throw new Error('run with -np 2');
+const other = 1 - comm.rank;
+const sizes = [8, 1024, 64 * 1024, 1024 * 1024, 16 * 1024 * 1024];
+const rounds = Number(process.env.BENCH_ROUNDS ?? 7);
+
+// Raw zeromq: each rank binds its own inbox; addresses are exchanged once through tsmpi.
+const dir = mkdtempSync(join(tmpdir(), 'tsmpi-bench-'));
+const inbox = new zmq.Router({ receiveHighWaterMark: 0 });
+await inbox.bind(`ipc://${dir}/raw.sock`);
+const peerAddress = (await comm.sendrecv(`ipc://${dir}/raw.sock`, other, 1, other, 1)) as string;
+const outbox = new zmq.Dealer({ sendHighWaterMark: 0 });
+outbox.connect(peerAddress);
+// Warm the raw path up.
+await outbox.send([Buffer.alloc(1)]);
+await inbox.receive();
+
+function repetitions(bytes: number): number {
+  if (bytes >= 16 * 1024 * 1024) return 4;
+  if (bytes >= 1024 * 1024) return 20;
+  if (bytes >= 64 * 1024) return 200;
+  return 1000;
+}
+
+async function raw(buffer: Uint8Array, reps: number): Promise<number> {
+  const start = Wtime();
+  for (let i = 0; i < reps; i++) {
+    if (comm.rank === 0) {
+      await outbox.send(buffer);
+      await inbox.receive();
+    } else {
+      await inbox.receive();
+      await outbox.send(buffer);
+    }
+  }
+  return (Wtime() - start) / reps / 2;
+}
+
+async function typed(buffer: Uint8Array, reps: number): Promise<number> {
+  const start = Wtime();
+  for (let i = 0; i < reps; i++) {
+    if (comm.rank === 0) {
+      await comm.Send(buffer, other);
+      await comm.Recv(buffer, other);
+    } else {
+      await comm.Recv(buffer, other);
+      await comm.Send(buffer, other);
+    }
+  }
+  return (Wtime() - start) / reps / 2;
+}
+
+async function object(buffer: Uint8Array, reps: number): Promise<number> {
+  const start = Wtime();
+  for (let i = 0; i < reps; i++) {
+    if (comm.rank === 0) {
+      await comm.send({ payload: buffer }, other);
+      await comm.recv(other);
+    } else {
+      await comm.recv(other);
+      await comm.send({ payload: buffer }, other);
+    }
+  }
+  return (Wtime() - start) / reps / 2;
+}
+
+const variants = { raw, typed, object };
+const samples: Record<string, Record<number, number[]>> = { raw: {}, typed: {}, object: {} };
+for (let round = 0; round < rounds; round++) {
+  for (const bytes of sizes) {
+    const buffer = new Uint8Array(bytes);
+    for (const [name, run] of Object.entries(variants)) {
+      const seconds = await run(buffer, repetitions(bytes));
+      ((samples[name] ??= {})[bytes] ??= []).push(seconds * 1e6);
+    }
+  }
+}
+
+// Streaming: rank 0 sends `count` messages back to back, rank 1 acks the last one.
+async function stream(name: 'raw' | 'typed', bytes: number, count: number): Promise<number> {
+  const buffer = new Uint8Array(bytes);
+  const start = Wtime();
+  if (comm.rank === 0) {
+    for (let i = 0; i < count; i++) {
+      if (name === 'raw') await outbox.send(buffer);
+      else await comm.Send(buffer, other);
+    }
+    if (name === 'raw') await inbox.receive();
+    else await comm.recv(other, 2);
+  } else {
+    for (let i = 0; i < count; i++) {
+      if (name === 'raw') await inbox.receive();
+      else await comm.Recv(buffer, other);
+    }
+    if (name === 'raw') await outbox.send(Buffer.alloc(1));
+    else await comm.send('done', other, 2);
+  }
+  return (bytes * count) / (Wtime() - start) / 1e6;
+}
+const streamSamples: Record<string, Record<number, number[]>> = { raw: {}, typed: {} };
+for (let round = 0; round < Math.max(3, Math.floor(rounds / 2)); round++) {
+  for (const [bytes, count] of [[1024 * 1024, 100], [16 * 1024 * 1024, 10]] as const) {
+    for (const name of ['raw', 'typed'] as const) ((streamSamples[name] ??= {})[bytes] ??= []).push(await stream(name, bytes, count));
+  }
+}
+
+function median(values: number[]): number {
+  const sorted = [...values].sort((a, b) => a - b);
+  const middle = Math.floor(sorted.length / 2);
+  return sorted.length % 2 === 1 ? (sorted[middle] as number) : ((sorted[middle - 1] as number) + (sorted[middle] as number)) / 2;
+}
+function medians(table: Record<string, Record<number, number[]>>): Record<string, Record<number, number>> {
+  return Object.fromEntries(Object.entries(table).map(([name, bySize]) => [name, Object.fromEntries(Object.entries(bySize).map(([bytes, values]) => [bytes, median(values)]))]));
+}
+
+if (comm.rank === 0) console.log(JSON.stringify({ latency: medians(samples), stream: medians(streamSamples) }));
+outbox.close();
+inbox.close();
+rmSync(dir, { recursive: true, force: true });

@@ -1,0 +1,52 @@
+/** Shared pieces of the benchmarks: running jobs, finding Open MPI + mpi4py, printing tables. */
+import { spawnSync } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import { dirname, join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+export const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
+export const LAUNCHER = join(ROOT, 'dist/launcher/main.js');
+
+/** Run a command to completion; returns stdout, or throws with its stderr. */
+export function run(command: string, args: readonly string[], env: Record<string, string> = {}): string {
+  const result = spawnSync(command, [...args], { cwd: ROOT, encoding: 'utf8', env: { ...process.env, ...env }, maxBuffer: 64 * 1024 * 1024 });
+  if (result.status !== 0) throw new Error(`${command} ${args.join(' ')} failed (${result.status ?? result.signal}):\n${result.stderr}`);
+  return result.stdout;
+}
+
+/** The last JSON line a job printed. */
+export function lastJson<T>(stdout: string): T {
+  const line = stdout.trim().split('\n').reverse().find((text) => text.startsWith('{'));
+  if (line === undefined) throw new Error(`no JSON result in:\n${stdout}`);
+  return JSON.parse(line) as T;
+}
+
+/** Open MPI's mpirun with Debian's python3 and mpi4py, if installed; else the reason it is not used. */
+export function mpi4py(): { mpirun: string[]; python: string } | { missing: string } {
+  const python = '/usr/bin/python3';
+  if (!existsSync('/usr/bin/mpirun')) return { missing: 'Open MPI is not installed (apt-get install openmpi-bin python3-mpi4py)' };
+  const probe = spawnSync(python, ['-c', 'import mpi4py, numpy'], { encoding: 'utf8' });
+  if (probe.status !== 0) return { missing: 'mpi4py or numpy is not installed for /usr/bin/python3 (apt-get install python3-mpi4py)' };
+  // TCP over loopback only: without the interface pin Open MPI may wander onto other
+  // bridges and hang; pml ob1 skips ~230 ms of probing for absent network drivers.
+  return {
+    mpirun: ['/usr/bin/mpirun', '--allow-run-as-root', '--oversubscribe', '--mca', 'btl', 'tcp,self,vader', '--mca', 'btl_tcp_if_include', 'lo', '--mca', 'pml', 'ob1'],
+    python,
+  };
+}
+
+/** Print an aligned text table. */
+export function table(title: string, header: readonly string[], rows: readonly (readonly string[])[]): void {
+  const widths = header.map((cell, column) => Math.max(cell.length, ...rows.map((row) => (row[column] ?? '').length)));
+  const line = (cells: readonly string[]): string => cells.map((cell, column) => (column === 0 ? cell.padEnd(widths[column] ?? 0) : cell.padStart(widths[column] ?? 0))).join('  ');
+  console.log(`\n${title}\n`);
+  console.log(line(header));
+  console.log(widths.map((width) => '-'.repeat(width)).join('  '));
+  for (const row of rows) console.log(line(row));
+}
+
+export function formatBytes(bytes: number): string {
+  if (bytes >= 1024 * 1024) return `${bytes / 1024 / 1024} MiB`;
+  if (bytes >= 1024) return `${bytes / 1024} KiB`;
+  return `${bytes} B`;
+}
