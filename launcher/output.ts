@@ -15,6 +15,14 @@ export const processOutput: OutputTarget = {
   },
 };
 
+/**
+ * zeromq.js (6.x) prints this from its exit hook when a process takes over 500 ms to
+ * deliver the messages it queued before exiting. For tsmpi that wait is the guarantee
+ * ("messages sent before exit are delivered"), and the advice it gives (blocky = false)
+ * would drop them, so the line is not forwarded.
+ */
+const ZMQ_EXIT_NOTICE = /^\(node:\d+\) WARNING: Waiting for queued ZeroMQ messages to be delivered\..*\n/gm;
+
 export class OutputForwarder {
   private readonly partial = new Map<string, string>();
   private readonly decoders = new Map<string, TextDecoder>();
@@ -53,6 +61,10 @@ export class OutputForwarder {
   }
 
   private emit(rank: number, stream: 'stdout' | 'stderr', lines: string): void {
+    if (stream === 'stderr' && ZMQ_EXIT_NOTICE.test(lines)) {
+      lines = lines.replace(ZMQ_EXIT_NOTICE, '');
+      if (lines === '') return;
+    }
     if (!this.tag) {
       this.target.write(stream, lines);
       return;

@@ -3,6 +3,7 @@
  * an uncaught error in any rank into a prompt, clearly labelled end of the whole job.
  * The one place that picks the concrete transport.
  */
+import { rmSync } from 'node:fs';
 import { hostname } from 'node:os';
 import { Comm, type CommRuntime } from '../comm/comm.js';
 import { Engine } from '../comm/engine.js';
@@ -138,6 +139,9 @@ function installHandlers(runtime: Runtime, rank: number): void {
     lifeline.unref();
     lifeline.onLost(() => {
       process.stderr.write(`tsmpi: rank ${rank} on ${runtime.host}: lost contact with tsmpirun; exiting\n`);
+      // The launcher cannot remove the job's ipc directory any more: the ranks do (any may; rm is idempotent).
+      const jobDir = process.env[ENV.jobDir];
+      if (jobDir) rmSync(jobDir, { recursive: true, force: true });
       process.exit(1);
     });
     lifeline.on((message) => {

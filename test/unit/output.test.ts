@@ -44,3 +44,16 @@ describe('output forwarding', () => {
     assert.deepEqual(writes, [['stdout', '✓\n']]);
   });
 });
+
+describe('output filtering', () => {
+  it("drops zeromq.js's exit notice about delivering queued messages, and nothing else", () => {
+    const { target, writes } = collector();
+    const out = new OutputForwarder(target, false);
+    out.write(1, 'stderr', Buffer.from("(node:42) WARNING: Waiting for queued ZeroMQ messages to be delivered. Set 'context.blocky = false' to change this behaviour.\nreal error\n"));
+    out.write(1, 'stdout', Buffer.from('(node:42) WARNING: Waiting for queued ZeroMQ messages to be delivered.\n'));
+    assert.deepEqual(writes, [
+      ['stderr', 'real error\n'],
+      ['stdout', '(node:42) WARNING: Waiting for queued ZeroMQ messages to be delivered.\n'],
+    ]);
+  });
+});
