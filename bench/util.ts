@@ -25,12 +25,12 @@ export function lastJson<T>(stdout: string): T {
 export function mpi4py(): { mpirun: string[]; python: string } | { missing: string } {
   const python = '/usr/bin/python3';
   if (!existsSync('/usr/bin/mpirun')) return { missing: 'Open MPI is not installed (apt-get install openmpi-bin python3-mpi4py)' };
-  const probe = spawnSync(python, ['-c', 'import mpi4py, numpy'], { encoding: 'utf8' });
-  if (probe.status !== 0) return { missing: 'mpi4py or numpy is not installed for /usr/bin/python3 (apt-get install python3-mpi4py)' };
+  const probe = spawnSync(python, ['-c', 'import mpi4py'], { encoding: 'utf8' });
+  if (probe.status !== 0) return { missing: 'mpi4py is not installed for /usr/bin/python3 (apt-get install python3-mpi4py)' };
   // TCP over loopback only: without the interface pin Open MPI may wander onto other
   // bridges and hang; pml ob1 skips ~230 ms of probing for absent network drivers.
   return {
-    mpirun: ['/usr/bin/mpirun', '--allow-run-as-root', '--oversubscribe', '--mca', 'btl', 'tcp,self,vader', '--mca', 'btl_tcp_if_include', 'lo', '--mca', 'pml', 'ob1'],
+    mpirun: ['/usr/bin/mpirun', '--allow-run-as-root', '--oversubscribe', '--mca', 'btl', 'tcp,self', '--mca', 'btl_tcp_if_include', 'lo', '--mca', 'pml', 'ob1'],
     python,
   };
 }

@@ -7,7 +7,6 @@ import json
 import os
 import statistics
 
-import numpy as np
 from mpi4py import MPI
 
 comm = MPI.COMM_WORLD
@@ -54,7 +53,7 @@ def object_pingpong(buf, reps):
 samples = {"buffer": {}, "object": {}}
 for _ in range(rounds):
     for nbytes in sizes:
-        buf = np.zeros(nbytes, dtype=np.uint8)
+        buf = bytearray(nbytes)
         for name, run in (("buffer", buffer_pingpong), ("object", object_pingpong)):
             samples[name].setdefault(nbytes, []).append(run(buf, repetitions(nbytes)) * 1e6)
 

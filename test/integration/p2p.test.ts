@@ -115,4 +115,10 @@ describe('message delivery', () => {
     assert.equal(ring.exitCode, 0, ring.stderr);
     assert.deepEqual(ring.lines, ['token came back to rank 0 after visiting 0; sum of ranks = 0']);
   });
+
+  it('finalize() twice: pending and later operations fail with ERR_COMM_CLOSED, sent messages arrive', async () => {
+    const run = await runJob(['-np', '3', 'node', built('test/fixtures/finalize.js')]);
+    assert.equal(run.exitCode, 0, run.stderr);
+    assert.deepEqual([...run.lines].sort(), [0, 1, 2].map((rank) => `rank ${rank}: got from ${(rank + 2) % 3}; pending ERR_COMM_CLOSED; after ERR_COMM_CLOSED; initialized false`));
+  });
 });
