@@ -1,0 +1,45 @@
+/**
+ * Ending a parallel example cleanly: every rank learns about a bad input found on any rank.
+ */
+import { finalize, type Comm } from '../../src/index.js';
+import { UsageError } from './cli.js';
+import type { InputError } from './words.js';
+
+/** An error as it travels between ranks. */
+interface WireError {
+  readonly message: string;
+  readonly usage: boolean;
+}
+
+/**
+ * Every rank calls this after its own checks, with its error or null. If any rank failed, rank 0
+ * prints one line for the lowest failing rank and every rank exits with the same non-zero code;
+ * otherwise it returns and the ranks go on together. Built from `gather` + `bcast`, so no rank can
+ * be left waiting for a rank that has already given up.
+ */
+export async function agreeOrExit(comm: Comm, program: string, error: InputError | null): Promise<void> {
+  const mine: WireError | null = error === null ? null : { message: error.message, usage: error instanceof UsageError };
+  const all = (await comm.gather(mine, 0)) as (WireError | null)[] | null;
+  let first: { rank: number; error: WireError } | null = null;
+  if (comm.rank === 0) {
+    for (const [rank, candidate] of (all ?? []).entries()) {
+      if (candidate !== null && candidate !== undefined) {
+        first = { rank, error: candidate };
+        break;
+      }
+    }
+  }
+  first = (await comm.bcast(first, 0)) as { rank: number; error: WireError } | null;
+  if (first === null) return;
+  if (comm.rank === 0) {
+    const where = first.rank === 0 ? '' : `rank ${first.rank}: `;
+    process.stderr.write(`${program}: ${where}${first.error.message}\n`);
+  }
+  await exitAll(first.error.usage ? 2 : 1);
+}
+
+/** Leave the job with `code` once pending messages are delivered. */
+export async function exitAll(code: number): Promise<never> {
+  await finalize();
+  process.exit(code);
+}
