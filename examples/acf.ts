@@ -7,7 +7,8 @@
 //
 // Options: --comm gather|p2p (how rank 0 collects the results; the same bytes either way),
 // --nwords N (16), --timesteps T (100), --out FILE, --plot FILE.svg, --verbose (each rank
-// reports its words), --divide-by-nwords (the lesson's MPI script: always divide by N).
+// reports its words), --divide-by-nwords (the lesson's MPI script: always divide by N),
+// --kernel positions|scan (scan: the lesson's slow loop over the whole text, same bytes).
 //
 // The steps, as in the lesson:
 //   1. every rank reads the whole book and its word counts (nothing is broadcast);
@@ -25,7 +26,9 @@ import {
   DEFAULT_TIMESTEPS,
   divide,
   formatAcfCsv,
+  maskOf,
   occurrences,
+  scanAcf,
   splitRange,
   wordAcf,
 } from './lib/acf.js';
@@ -36,7 +39,7 @@ import { lineChart } from './lib/svg.js';
 import { countWords, InputError, readBookWords, readDat, tokenize, type WordCount } from './lib/words.js';
 
 const USAGE =
-  'usage: acf.js [BOOK.txt [BOOK.dat] [OUT.csv]] [--comm gather|p2p] [--nwords N] [--timesteps T] [--out FILE] [--plot FILE.svg] [--verbose] [--divide-by-nwords]';
+  'usage: acf.js [BOOK.txt [BOOK.dat] [OUT.csv]] [--comm gather|p2p] [--nwords N] [--timesteps T] [--out FILE] [--plot FILE.svg] [--verbose] [--divide-by-nwords] [--kernel positions|scan]';
 
 /** The tag the lesson's p2p variant uses for the results. */
 const RESULT_TAG = 12;
@@ -51,6 +54,9 @@ interface Job {
   readonly plot: string | undefined;
   readonly verbose: boolean;
   readonly divideByNwords: boolean;
+  readonly kernel: 'positions' | 'scan';
+  /** Number of words in the text (N). */
+  readonly length: number;
   /** The top words (at most nwords), most frequent first. */
   readonly top: readonly WordCount[];
   /** Occurrence positions of each top word in the text. */
@@ -76,6 +82,9 @@ function prepare(argv: string[]): Job {
   if (values.comm !== undefined && values.comm !== 'gather' && values.comm !== 'p2p') {
     throw new UsageError(`--comm must be 'gather' or 'p2p' (got '${values.comm}')`);
   }
+  if (values.kernel !== undefined && values.kernel !== 'positions' && values.kernel !== 'scan') {
+    throw new UsageError(`--kernel must be 'positions' or 'scan' (got '${values.kernel}')`);
+  }
   const nwords = integerOption('--nwords', values.nwords, DEFAULT_NWORDS, 1);
   const timesteps = integerOption('--timesteps', values.timesteps, DEFAULT_TIMESTEPS, 1);
   const common = {
@@ -86,8 +95,9 @@ function prepare(argv: string[]): Job {
     plot: values.plot,
     verbose: values.verbose === true,
     divideByNwords: values['divide-by-nwords'] === true,
+    kernel: values.kernel === 'scan' ? ('scan' as const) : ('positions' as const),
   };
-  if (values.help) return { help: true, name: '', top: [], positions: [], ...common };
+  if (values.help) return { help: true, name: '', top: [], positions: [], length: 0, ...common };
 
   // Without a book: a generated Zipf-distributed text, the same on every machine.
   const words = book === undefined ? tokenize(generateZipfText()) : readBookWords(book);
@@ -102,7 +112,7 @@ function prepare(argv: string[]): Job {
     top.map(({ word }) => word),
   );
   if (dat !== undefined) checkTopWords(top, positions, dat, book ?? name);
-  return { help: false, name, top, positions, ...common };
+  return { help: false, name, top, positions, length: words.length, ...common };
 }
 
 /** Steps 3 to 5. */
@@ -118,7 +128,10 @@ async function run(comm: Comm, job: Job): Promise<void> {
   const start = Wtime();
   // This rank's rows, one per word, flattened into one array (the lesson sends a 2-D numpy array).
   const rows = new Float64Array(mine.length * job.timesteps);
-  mine.forEach((positions, index) => rows.set(wordAcf(positions, job.timesteps), index * job.timesteps));
+  mine.forEach((positions, index) => {
+    const acf = job.kernel === 'scan' ? scanAcf(maskOf(positions, job.length), job.timesteps) : wordAcf(positions, job.timesteps);
+    rows.set(acf, index * job.timesteps);
+  });
 
   let collected: unknown[] | null = null;
   if (job.comm === 'gather') {
@@ -184,6 +197,7 @@ function parseCommandLine(argv: string[]) {
         plot: { type: 'string' },
         verbose: { type: 'boolean' },
         'divide-by-nwords': { type: 'boolean' },
+        kernel: { type: 'string' },
         help: { type: 'boolean', short: 'h' },
       },
       allowPositionals: true,

@@ -59,6 +59,33 @@ export function wordAcf(positions: Int32Array, timesteps: number = DEFAULT_TIMES
 }
 
 /**
+ * The lesson's own kernel, kept for comparison (`acf.js --kernel scan`): for every lag, walk the
+ * whole text and count the indices where the word is found at both i and i + t. It costs
+ * 100·N steps per word (about 1.5 s for the largest book), which is what makes the lesson's
+ * parallel speed-up visible. Same pairs, so the same doubles as wordAcf.
+ * @param mask 1 where the text has the word, else 0 (one entry per word of the text)
+ */
+export function scanAcf(mask: Uint8Array, timesteps: number = DEFAULT_TIMESTEPS): Float64Array {
+  let count = 0;
+  for (let i = 0; i < mask.length; i++) count += mask[i] ?? 0;
+  const acf = new Float64Array(timesteps);
+  for (let t = 0; t < timesteps; t++) {
+    let pairs = 0;
+    //   for i in range(1, nwords_total - t): acf[t] += mask[i] * mask[i + t]
+    for (let i = 1; i < mask.length - t; i++) pairs += (mask[i] ?? 0) & (mask[i + t] ?? 0);
+    acf[t] = pairs / count;
+  }
+  return acf;
+}
+
+/** The 0/1 mask of one word from its positions in a text of `length` words. */
+export function maskOf(positions: Int32Array, length: number): Uint8Array {
+  const mask = new Uint8Array(length);
+  for (const position of positions) mask[position] = 1;
+  return mask;
+}
+
+/**
  * Add ACF rows into `total` in the order given: a plain left-to-right loop. This is the order
  * (and therefore the rounding) of numpy's average in the serial script and of rank 0's sum in
  * the MPI script; a pairwise sum would change the last bits.

@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
-import { addRows, averageAcf, checkTopWords, divide, formatAcfCsv, occurrences, splitRange, wordAcf } from '../../examples/lib/acf.js';
+import { addRows, averageAcf, checkTopWords, divide, formatAcfCsv, maskOf, occurrences, scanAcf, splitRange, wordAcf } from '../../examples/lib/acf.js';
 import { countWords, InputError, parseDat, readBookWords, tokenize } from '../../examples/lib/words.js';
 import { sharedOrSkip } from '../helpers/job.js';
 
@@ -32,7 +32,7 @@ function seeded(seed: number): () => number {
 }
 
 describe('wordAcf', () => {
-  it('counts exactly the pairs of the lesson loop (random texts, index 0 included)', () => {
+  it('counts exactly the pairs of the lesson loop, as does the scan kernel (random texts, index 0 included)', () => {
     const random = seeded(7);
     for (let trial = 0; trial < 200; trial++) {
       const length = 1 + Math.floor(random() * 300);
@@ -40,7 +40,9 @@ describe('wordAcf', () => {
       const timesteps = 1 + Math.floor(random() * 120);
       for (const word of ['a', 'b', 'e']) {
         const [positions] = occurrences(words, [word]);
-        assert.deepEqual(wordAcf(positions ?? new Int32Array(), timesteps), naiveAcf(words, word, timesteps), `trial ${trial} ${word}`);
+        const expected = naiveAcf(words, word, timesteps);
+        assert.deepEqual(wordAcf(positions ?? new Int32Array(), timesteps), expected, `trial ${trial} ${word}`);
+        assert.deepEqual(scanAcf(maskOf(positions ?? new Int32Array(), words.length), timesteps), expected, `scan: trial ${trial} ${word}`);
       }
     }
   });
