@@ -176,12 +176,15 @@ function splitRows(part: unknown, timesteps: number, source: number): Float64Arr
   return Array.from({ length: part.length / timesteps }, (_, index) => part.subarray(index * timesteps, (index + 1) * timesteps));
 }
 
+/** The ACF against the lag. Lag 0 (about 1) is left out when there are other lags: it would flatten the rest. */
 function acfChart(job: Job, acf: Float64Array): string {
+  const from = acf.length > 1 ? 1 : 0;
+  const points = Array.from(acf, (value, lag) => [lag, value] as const).slice(from);
   return lineChart({
-    title: `Word autocorrelation of ${job.name} (average over its top ${job.top.length} words)`,
+    title: `Word autocorrelation of ${job.name} (average over its top ${job.top.length} words${from === 1 ? `; lag 0 = ${(acf[0] ?? 0).toFixed(4)} not drawn` : ''})`,
     xLabel: 'lag (words)',
     yLabel: 'average ACF',
-    series: [{ name: job.name, points: Array.from(acf, (value, lag) => [lag, value] as const) }],
+    series: [{ name: job.name, points }],
   });
 }
 

@@ -49,7 +49,8 @@ function linearTicks(low: number, high: number): number[] {
 /** The SVG document as a string. */
 export function lineChart(options: ChartOptions): string {
   const width = options.width ?? 800;
-  const height = options.height ?? 500;
+  const legendHeight = options.series.length > 1 ? 80 + options.series.length * 16 : 0;
+  const height = options.height ?? Math.max(500, legendHeight);
   const margin = { left: 80, right: options.series.length > 1 ? 170 : 30, top: 50, bottom: 60 };
   const plotWidth = width - margin.left - margin.right;
   const plotHeight = height - margin.top - margin.bottom;
