@@ -62,12 +62,11 @@ if (options.help) {
   if (comm.rank === 0) process.stdout.write(`${USAGE}\n`);
 } else {
   const failure = comm.rank === 0 ? await manage(comm, options) : await work(comm, options);
-  // Everyone learns the outcome, so that every rank exits with the same code.
+  // Everyone learns the outcome, so that every rank exits with the same code. Rank 0 prints
+  // first: once a rank exits non-zero, tsmpirun stops the others.
+  if (failure !== null) process.stderr.write(`acf-all: ${failure}\n`);
   const outcome = (await comm.bcast(failure, 0)) as string | null;
-  if (outcome !== null) {
-    if (comm.rank === 0) process.stderr.write(`acf-all: ${outcome}\n`);
-    await exitAll(1);
-  }
+  if (outcome !== null) await exitAll(1);
 }
 
 function prepare(argv: string[], checkFiles: boolean): Options {

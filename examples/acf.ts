@@ -32,7 +32,7 @@ import {
   splitRange,
   wordAcf,
 } from './lib/acf.js';
-import { attempt, integerOption, UsageError, writeOutput } from './lib/cli.js';
+import { attempt, checkWritable, integerOption, UsageError, writeOutput } from './lib/cli.js';
 import { GENERATED_NAME, generateZipfText } from './lib/generated-text.js';
 import { agreeOrExit } from './lib/parallel.js';
 import { lineChart } from './lib/svg.js';
@@ -64,7 +64,7 @@ interface Job {
 }
 
 const comm = await init();
-const setup = attempt(() => prepare(process.argv.slice(2)));
+const setup = attempt(() => prepare(process.argv.slice(2), comm.rank === 0));
 await agreeOrExit(comm, 'acf', setup.error);
 const job = setup.value as Job;
 if (job.help) {
@@ -74,7 +74,7 @@ if (job.help) {
 }
 
 /** Steps 1 and 2 of every rank: read the command line, the book and the word counts, and check them. */
-function prepare(argv: string[]): Job {
+function prepare(argv: string[], writer: boolean): Job {
   const { values, positionals } = parseCommandLine(argv);
   const [book, dat, outPositional, ...extra] = positionals;
   if (extra.length > 0) throw new UsageError(`too many arguments; ${USAGE}`);
@@ -98,6 +98,9 @@ function prepare(argv: string[]): Job {
     kernel: values.kernel === 'scan' ? ('scan' as const) : ('positions' as const),
   };
   if (values.help) return { help: true, name: '', top: [], positions: [], length: 0, ...common };
+  // Rank 0 writes the results: find out now, not after the work, if it cannot.
+  if (writer && common.out !== undefined) checkWritable(common.out, 'ACF file');
+  if (writer && common.plot !== undefined) checkWritable(common.plot, 'plot');
 
   // Without a book: a generated Zipf-distributed text, the same on every machine.
   const words = book === undefined ? tokenize(generateZipfText()) : readBookWords(book);

@@ -2,7 +2,8 @@
  * What the example programs share on the command line: integer options, writing output files,
  * and ending with one clear line on bad input — on every rank, never a hang, never a stack trace.
  */
-import { writeFileSync } from 'node:fs';
+import { accessSync, constants, statSync, writeFileSync } from 'node:fs';
+import { dirname } from 'node:path';
 import { describeFsError, InputError } from './words.js';
 
 /** A wrong command line: reported like an InputError, but exits with code 2. */
@@ -29,6 +30,22 @@ export function writeOutput(path: string, text: string, what: string): void {
   } catch (error) {
     throw new InputError(`cannot write ${what} '${path}': ${describeFsError(error)}`);
   }
+}
+
+/** Check early that `path` can be written (its directory exists and is writable; it is not a directory). */
+export function checkWritable(path: string, what: string): void {
+  try {
+    accessSync(dirname(path), constants.W_OK);
+  } catch (error) {
+    throw new InputError(`cannot write ${what} '${path}': ${describeFsError(error)}`);
+  }
+  let isDirectory = false;
+  try {
+    isDirectory = statSync(path).isDirectory();
+  } catch {
+    // does not exist yet: fine
+  }
+  if (isDirectory) throw new InputError(`cannot write ${what} '${path}': it is a directory`);
 }
 
 /** Run `body`; an InputError becomes the value returned, anything else (a bug) is rethrown. */

@@ -29,12 +29,14 @@ export async function agreeOrExit(comm: Comm, program: string, error: InputError
       }
     }
   }
-  first = (await comm.bcast(first, 0)) as { rank: number; error: WireError } | null;
-  if (first === null) return;
-  if (comm.rank === 0) {
+  // Rank 0 prints before it tells the others: once any rank exits non-zero, tsmpirun stops the
+  // job, and the line must already be on its way by then.
+  if (first !== null) {
     const where = first.rank === 0 ? '' : `rank ${first.rank}: `;
     process.stderr.write(`${program}: ${where}${first.error.message}\n`);
   }
+  first = (await comm.bcast(first, 0)) as { rank: number; error: WireError } | null;
+  if (first === null) return;
   await exitAll(first.error.usage ? 2 : 1);
 }
 
