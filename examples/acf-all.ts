@@ -22,7 +22,7 @@ import { ANY_SOURCE, init, Status, Wtime, type Comm } from '../src/index.js';
 import { averageAcf, DEFAULT_NWORDS, DEFAULT_TIMESTEPS, formatAcfCsv, splitRange } from './lib/acf.js';
 import { attempt, integerOption, UsageError, writeOutput } from './lib/cli.js';
 import { agreeOrExit, exitAll } from './lib/parallel.js';
-import { countWords, describeFsError, formatDat, InputError, parseDat, readBookWords } from './lib/words.js';
+import { countWords, describeFsError, formatDat, InputError, readBookWords } from './lib/words.js';
 import { formatZipf } from './lib/zipf.js';
 
 const USAGE =
@@ -36,7 +36,7 @@ const TAG_RESULT = 2;
 type Work = { readonly kind: 'book'; readonly index: number } | { readonly kind: 'stop' };
 type Result =
   | { readonly kind: 'ready' }
-  | { readonly kind: 'done'; readonly index: number; readonly dat: string; readonly csv: string; readonly seconds: number }
+  | { readonly kind: 'done'; readonly index: number; readonly dat: string; readonly csv: string; readonly top: number[]; readonly seconds: number }
   | { readonly kind: 'failed'; readonly index: number; readonly message: string };
 
 interface Options {
@@ -112,13 +112,17 @@ function prepare(argv: string[], checkFiles: boolean): Options {
   return options;
 }
 
-/** One book's two files: the word counts and the ACF of its top words. */
-function processBook(book: string, options: Options): { dat: string; csv: string } {
+/** One book's two files (the word counts and the ACF of its top words) and its zipf row. */
+function processBook(book: string, options: Options): { dat: string; csv: string; top: number[] } {
   const words = readBookWords(book);
   if (words.length === 0) throw new InputError(`'${book}' contains no words`);
   const counts = countWords(words);
   const top = counts.slice(0, options.nwords).map(({ word }) => word);
-  return { dat: formatDat(counts), csv: formatAcfCsv(averageAcf(words, top, options.timesteps)) };
+  return {
+    dat: formatDat(counts),
+    csv: formatAcfCsv(averageAcf(words, top, options.timesteps)),
+    top: counts.slice(0, options.zipf).map(({ count }) => count),
+  };
 }
 
 /** A worker: ask for work, do it, send the files back, until told to stop. */
@@ -142,21 +146,21 @@ async function work(comm: Comm, options: Options): Promise<null> {
 async function manage(comm: Comm, options: Options): Promise<string | null> {
   const start = Wtime();
   const total = options.books.length;
-  const dats: (string | undefined)[] = new Array<string | undefined>(total);
+  const tops: (number[] | undefined)[] = new Array<number[] | undefined>(total);
   const busy = new Map<number, { books: number; seconds: number }>();
   let failure: string | null = null;
 
-  const record = (index: number, dat: string, csv: string, rank: number, seconds: number): void => {
+  const record = (index: number, dat: string, csv: string, top: number[], rank: number, seconds: number): void => {
     const stem = options.stems[index] ?? '';
     const written = attempt(() => {
       writeOutput(join(options.out, `${stem}.dat`), dat, 'word-count file');
       writeOutput(join(options.out, `acf_${stem}.csv`), csv, 'ACF file');
     });
     if (written.error !== null) failure ??= written.error.message;
-    dats[index] = dat;
+    tops[index] = top;
     const tally = busy.get(rank) ?? { books: 0, seconds: 0 };
     busy.set(rank, { books: tally.books + 1, seconds: tally.seconds + seconds });
-    const done = dats.filter((entry) => entry !== undefined).length;
+    const done = tops.filter((entry) => entry !== undefined).length;
     if (options.progress) showProgress(done, total, Wtime() - start, stem);
   };
 
@@ -165,7 +169,7 @@ async function manage(comm: Comm, options: Options): Promise<string | null> {
       const bookStart = Wtime();
       const outcome = attempt(() => processBook(book, options));
       if (outcome.error !== null) return outcome.error.message;
-      record(index, outcome.value.dat, outcome.value.csv, 0, Wtime() - bookStart);
+      record(index, outcome.value.dat, outcome.value.csv, outcome.value.top, 0, Wtime() - bookStart);
       if (failure !== null) return failure;
     }
   } else {
@@ -176,7 +180,7 @@ async function manage(comm: Comm, options: Options): Promise<string | null> {
       const status = new Status();
       const result = (await comm.recv(ANY_SOURCE, TAG_RESULT, status)) as Result;
       const worker = status.Get_source();
-      if (result.kind === 'done') record(result.index, result.dat, result.csv, worker, result.seconds);
+      if (result.kind === 'done') record(result.index, result.dat, result.csv, result.top, worker, result.seconds);
       else if (result.kind === 'failed') failure ??= result.message;
       const next = failure === null ? queues(worker) : undefined;
       if (next !== undefined) {
@@ -192,7 +196,7 @@ async function manage(comm: Comm, options: Options): Promise<string | null> {
 
   // The zipf table of all books, rows in sorted order of the .dat file names.
   const order = options.stems.map((stem, index) => ({ stem, index })).sort((a, b) => (a.stem < b.stem ? -1 : a.stem > b.stem ? 1 : 0));
-  const rows = order.map(({ stem, index }) => ({ book: stem, counts: parseDat(dats[index] ?? '', `${stem}.dat`) }));
+  const rows = order.map(({ stem, index }) => ({ book: stem, counts: (tops[index] ?? []).map((count) => ({ word: '', count })) }));
   const zipf = attempt(() => writeOutput(join(options.out, 'zipf.csv'), formatZipf(options.zipf, rows), 'zipf table'));
   if (zipf.error !== null) return zipf.error.message;
 

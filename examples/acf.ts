@@ -139,15 +139,15 @@ async function run(comm: Comm, job: Job): Promise<void> {
   let collected: unknown[] | null = null;
   if (job.comm === 'gather') {
     // Gather variant (the lesson's): rank 0 receives a list of every rank's rows, in rank order.
-    //   acfs = comm.gather(acf_local, root=0)
+    //   mpi4py: acfs = comm.gather(acf_local, root=0)
     collected = (await comm.gather(rows, 0)) as unknown[] | null;
   } else if (rank !== 0) {
     // p2p variant: every other rank sends its rows to rank 0 with tag 12 ...
-    //   comm.send(acf_local, dest=0, tag=12)
+    //   mpi4py: comm.send(acf_local, dest=0, tag=12)
     await comm.send(rows, 0, RESULT_TAG);
   } else {
     // ... and rank 0 keeps its own rows first, then receives from ranks 1, 2, ... in that order.
-    //   for i in range(1, size): acfs.append(comm.recv(source=i, tag=12))
+    //   mpi4py: for i in range(1, size): acfs.append(comm.recv(source=i, tag=12))
     collected = [rows];
     for (let source = 1; source < size; source++) collected.push(await comm.recv(source, RESULT_TAG));
   }

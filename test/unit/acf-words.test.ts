@@ -33,6 +33,10 @@ describe('tokenize', () => {
 
   it('lower-cases like Python str.lower, including a final sigma', () => {
     assert.deepEqual(tokenize('CAFÉ ΑΣ Æ'), ['café', 'ας', 'æ']);
+    // The final sigma looks past a full stop: per word (Python) 'ΑΣ' ends a word, in the whole text it would not.
+    assert.deepEqual(tokenize('ΑΣ.Β'), ['ας', 'β']);
+    // Without a capital sigma the whole text is lower-cased at once; İ becomes two code units.
+    assert.deepEqual(tokenize('İSTANBUL Straße'), ['i\u0307stanbul', 'straße']);
   });
 
   it('gives no words for an empty or blank text', () => {
