@@ -110,6 +110,22 @@ describe('acf.js on the worked examples', { skip: EXAMPLES.skip }, () => {
   });
 });
 
+describe('--help', () => {
+  it('each program prints its usage once and exits 0', async () => {
+    for (const program of ['wordcount', 'zipf']) {
+      const run = await runCommand(process.execPath, [built(`examples/${program}.js`), '--help']);
+      assert.equal(run.exitCode, 0, run.stderr);
+      assert.match(run.stdout, new RegExp(`^usage: ${program}\\.js `));
+    }
+    for (const program of ['acf', 'acf-all']) {
+      const run = await runJob(['-np', '2', 'node', built(`examples/${program}.js`), '--help']);
+      assert.equal(run.exitCode, 0, run.stderr);
+      assert.equal(run.lines.length, 1, run.stdout);
+      assert.match(run.stdout, new RegExp(`^usage: ${program}\\.js `));
+    }
+  });
+});
+
 describe('acf.js with the built-in generated text', () => {
   it('runs with no arguments; np 1 and np 3 (gather, p2p) give the same 100 rows', async () => {
     const serial = await runCommand(process.execPath, [ACF]);
