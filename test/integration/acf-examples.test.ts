@@ -68,6 +68,15 @@ describe('acf.js on the worked examples', { skip: EXAMPLES.skip }, () => {
     });
   }
 
+  it('np 17: rank 16 has no words and still takes part (gather and p2p)', async () => {
+    for (const mode of ['gather', 'p2p']) {
+      const run = await runJob(['-np', '17', 'node', ACF, example('ex5_ties.txt'), '--comm', mode, '--verbose'], { timeoutMs: 180_000 });
+      assert.equal(run.exitCode, 0, run.stderr);
+      assert.equal(run.stdout, expected('acf_ex5_ties.csv'), mode);
+      assert.ok(run.stderr.includes('My rank number is 16 and first, last = 16, 16: (no words)'), run.stderr);
+    }
+  });
+
   it('without a .dat file (counts in memory) and without the launcher: the same bytes', async () => {
     for (const name of NAMES) {
       const run = await runCommand(process.execPath, [ACF, example(`${name}.txt`)]);
