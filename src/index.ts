@@ -8,7 +8,9 @@
  * else if (comm.rank === 1) console.log(await comm.recv(0));
  */
 export { init, finalize, initialized, Wtime } from './runtime/init.js';
-export { Comm } from './comm/comm.js';
+export { Comm, UNDEFINED } from './comm/comm.js';
+export { SUM, PROD, MAX, MIN, LAND, LOR, LXOR, BAND, BOR, BXOR, MAXLOC, MINLOC, ReduceOp, type Op, type UserOp } from './ops/ops.js';
+export type { VBuffer } from './collectives/buffers.js';
 export { Request } from './comm/request.js';
 export { Status } from './comm/status.js';
 export { ANY_SOURCE, ANY_TAG } from './comm/matching.js';

@@ -15,7 +15,20 @@
  * - Messages a program sent before it exits are delivered.
  */
 import { bytesOf, isTypedArray, type AnyTypedArray } from '../codec/codec.js';
+import { allgather } from '../collectives/allgather.js';
+import { allreduce } from '../collectives/allreduce.js';
+import { alltoall } from '../collectives/alltoall.js';
+import { barrier } from '../collectives/barrier.js';
+import { bcast } from '../collectives/bcast.js';
+import * as buffers from '../collectives/buffers.js';
+import { checkPerRank, checkRoot, checkTyped } from '../collectives/check.js';
+import { gather } from '../collectives/gather.js';
+import { capture } from '../collectives/marker.js';
 import type { CollPort } from '../collectives/port.js';
+import { reduce } from '../collectives/reduce.js';
+import { scan } from '../collectives/scan.js';
+import { scatter } from '../collectives/scatter.js';
+import { MAX, SUM, checkOp, type Op } from '../ops/ops.js';
 import { MpiError } from '../errors.js';
 import type { Engine, Message, TrafficStats } from './engine.js';
 import { ANY_SOURCE, ANY_TAG } from './matching.js';
@@ -42,6 +55,9 @@ function elementBytesOf(message: Message): number {
   const sizes = [1, 1, 1, 1, 2, 2, 4, 4, 4, 8, 8, 8];
   return message.encoding === 1 ? (sizes[message.typeCode] ?? 1) : 1;
 }
+
+/** `Split` color for a rank that joins no new communicator (it gets `null`). */
+export const UNDEFINED = -32766;
 
 export class Comm {
   /** This process's rank in the communicator. */
@@ -204,6 +220,207 @@ export class Comm {
   /** End the whole job with exit code `code` (MPI_Abort). Never returns. */
   Abort(code = 1): never {
     return this.runtime.abort(Number.isInteger(code) ? code : 1, `rank ${this.rank} called Abort(${code})`);
+  }
+
+  // Collectives. Every rank of the communicator must call the same collectives in the
+  // same order (as in MPI). They run on the communicator's collective context, so they
+  // never match a point-to-point receive, and each call has a tag of its own, so
+  // non-blocking collectives may overlap. Algorithms: src/collectives/ (binomial trees,
+  // recursive doubling, dissemination); ops and their ordering guarantees: src/ops/ops.ts.
+
+  /** Wait until every rank has entered the barrier (dissemination, ⌈log2 size⌉ rounds). */
+  barrier(): Promise<void> {
+    return this.collective('barrier', (port) => barrier(port));
+  }
+
+  /**
+   * Broadcast `value` from `root`; resolves with the root's value on every rank.
+   * @throws ERR_ROOT, ERR_CODEC (on every rank)
+   * @example const n = await comm.bcast(comm.rank === 0 ? 1000 : null, 0);
+   */
+  bcast<T>(value: T, root = 0): Promise<T> {
+    return this.collective('bcast', (port) => bcast(port, value, checkRoot('bcast', root, port.size)) as Promise<T>);
+  }
+
+  /**
+   * Root passes one value per rank (others pass null); each rank resolves with its own.
+   * @throws ERR_ROOT; ERR_COUNT on every rank when the root's array is not `size` long
+   * @example const mine = await comm.scatter(comm.rank === 0 ? [1, 2, 3, 4] : null);
+   */
+  scatter<T>(values: readonly T[] | null | undefined, root = 0): Promise<T> {
+    return this.collective('scatter', (port) => {
+      checkRoot('scatter', root, port.size);
+      const mine = port.rank === root ? capture(() => checkPerRank('scatter', values, port.size)) : null;
+      return scatter(port, mine, root) as Promise<T>;
+    });
+  }
+
+  /**
+   * Gather every rank's value to `root`: an array in rank order there, `undefined` elsewhere.
+   * @throws ERR_ROOT
+   */
+  gather<T>(value: T, root = 0): Promise<T[] | undefined> {
+    return this.collective('gather', (port) => gather(port, value, checkRoot('gather', root, port.size)) as Promise<T[] | undefined>);
+  }
+
+  /** Every rank's value, in rank order, on every rank. */
+  allgather<T>(value: T): Promise<T[]> {
+    return this.collective('allgather', (port) => allgather(port, value) as Promise<T[]>);
+  }
+
+  /**
+   * Each rank passes one value per rank; rank j resolves with `[values_0[j], values_1[j], ...]`.
+   * @throws ERR_COUNT on every rank when any rank's array is not `size` long
+   */
+  alltoall<T>(values: readonly T[]): Promise<T[]> {
+    return this.collective('alltoall', (port) => alltoall(port, capture(() => checkPerRank('alltoall', values, port.size))) as Promise<T[]>);
+  }
+
+  /**
+   * Combine every rank's value with `op` (default SUM) in rank order; the result on `root`,
+   * `undefined` elsewhere. Same bits on every run (see src/ops/ops.ts).
+   * @throws ERR_ROOT; ERR_OP on the root (and the rank that found it) for values the op rejects
+   * @example const total = await comm.reduce(partial, SUM, 0);
+   */
+  reduce<T>(value: T, op: Op = SUM, root = 0): Promise<T | undefined> {
+    return this.collective('reduce', (port) => reduce(port, value, checkOp('reduce', op), checkRoot('reduce', root, port.size)) as Promise<T | undefined>);
+  }
+
+  /**
+   * Combine every rank's value with `op` (default SUM); every rank resolves with the same bits.
+   * @throws ERR_OP on every rank for values the op rejects
+   */
+  allreduce<T>(value: T, op: Op = SUM): Promise<T> {
+    return this.collective('allreduce', (port) => allreduce(port, value, checkOp('allreduce', op)) as Promise<T>);
+  }
+
+  /** Inclusive prefix: rank i resolves with op(value_0, ..., value_i). */
+  scan<T>(value: T, op: Op = SUM): Promise<T> {
+    return this.collective('scan', (port) => scan(port, value, checkOp('scan', op), false) as Promise<T>);
+  }
+
+  /** Exclusive prefix: rank i resolves with op(value_0, ..., value_{i-1}); `undefined` on rank 0. */
+  exscan<T>(value: T, op: Op = SUM): Promise<T | undefined> {
+    return this.collective('exscan', (port) => scan(port, value, checkOp('exscan', op), true) as Promise<T | undefined>);
+  }
+
+  /** Broadcast the root's typed array into `buf` on every rank. @throws ERR_ROOT, ERR_BUFFER */
+  Bcast(buf: AnyTypedArray, root = 0): Promise<void> {
+    return this.collective('Bcast', (port) => buffers.Bcast(port, checkTyped('Bcast', 'buf', buf), checkRoot('Bcast', root, port.size)));
+  }
+
+  /** Scatter equal parts of the root's `sendbuf` into each `recvbuf`. @throws ERR_ROOT, ERR_BUFFER */
+  Scatter(sendbuf: AnyTypedArray | null, recvbuf: AnyTypedArray, root = 0): Promise<void> {
+    return this.collective('Scatter', (port) => buffers.Scatter(port, sendbuf, checkTyped('Scatter', 'recvbuf', recvbuf), checkRoot('Scatter', root, port.size)));
+  }
+
+  /** Scatter parts of varying size: the root passes `[sendbuf, counts, displs?]`. @throws ERR_ROOT, ERR_COUNT, ERR_BUFFER */
+  Scatterv(sendbuf: buffers.VBuffer | null, recvbuf: AnyTypedArray, root = 0): Promise<void> {
+    return this.collective('Scatterv', (port) => buffers.Scatterv(port, sendbuf, checkTyped('Scatterv', 'recvbuf', recvbuf), checkRoot('Scatterv', root, port.size)));
+  }
+
+  /** Gather equal `sendbuf`s into the root's `recvbuf` in rank order. @throws ERR_ROOT, ERR_BUFFER */
+  Gather(sendbuf: AnyTypedArray, recvbuf: AnyTypedArray | null, root = 0): Promise<void> {
+    return this.collective('Gather', (port) => buffers.Gather(port, checkTyped('Gather', 'sendbuf', sendbuf), recvbuf, checkRoot('Gather', root, port.size)));
+  }
+
+  /** Gather parts of varying size into the root's `[recvbuf, counts, displs?]`. @throws ERR_ROOT, ERR_COUNT, ERR_BUFFER */
+  Gatherv(sendbuf: AnyTypedArray, recvbuf: buffers.VBuffer | null, root = 0): Promise<void> {
+    return this.collective('Gatherv', (port) => buffers.Gatherv(port, checkTyped('Gatherv', 'sendbuf', sendbuf), recvbuf, checkRoot('Gatherv', root, port.size)));
+  }
+
+  /** Every rank's equal `sendbuf` into every `recvbuf` in rank order. @throws ERR_BUFFER */
+  Allgather(sendbuf: AnyTypedArray, recvbuf: AnyTypedArray): Promise<void> {
+    return this.collective('Allgather', (port) => buffers.Allgather(port, checkTyped('Allgather', 'sendbuf', sendbuf), checkTyped('Allgather', 'recvbuf', recvbuf)));
+  }
+
+  /** Allgather of parts of varying size into `[recvbuf, counts, displs?]`. @throws ERR_COUNT, ERR_BUFFER */
+  Allgatherv(sendbuf: AnyTypedArray, recvbuf: buffers.VBuffer): Promise<void> {
+    return this.collective('Allgatherv', (port) => buffers.Allgatherv(port, checkTyped('Allgatherv', 'sendbuf', sendbuf), recvbuf));
+  }
+
+  /** Part i of `sendbuf` to rank i, part j of `recvbuf` from rank j. @throws ERR_BUFFER */
+  Alltoall(sendbuf: AnyTypedArray, recvbuf: AnyTypedArray): Promise<void> {
+    return this.collective('Alltoall', (port) => buffers.Alltoall(port, checkTyped('Alltoall', 'sendbuf', sendbuf), checkTyped('Alltoall', 'recvbuf', recvbuf)));
+  }
+
+  /** Elementwise reduction into the root's `recvbuf`. @throws ERR_ROOT, ERR_OP, ERR_BUFFER */
+  Reduce(sendbuf: AnyTypedArray, recvbuf: AnyTypedArray | null, op: Op = SUM, root = 0): Promise<void> {
+    return this.collective('Reduce', (port) => buffers.Reduce(port, checkTyped('Reduce', 'sendbuf', sendbuf), recvbuf, checkOp('Reduce', op), checkRoot('Reduce', root, port.size)));
+  }
+
+  /** Elementwise reduction into every rank's `recvbuf`, same bits everywhere. @throws ERR_OP, ERR_BUFFER */
+  Allreduce(sendbuf: AnyTypedArray, recvbuf: AnyTypedArray, op: Op = SUM): Promise<void> {
+    return this.collective('Allreduce', (port) => buffers.Allreduce(port, checkTyped('Allreduce', 'sendbuf', sendbuf), checkTyped('Allreduce', 'recvbuf', recvbuf), checkOp('Allreduce', op)));
+  }
+
+  /** Non-blocking barrier: the Request completes once every rank has entered it. */
+  ibarrier(): Request<void> {
+    const done = this.barrier();
+    return new Request(() => done);
+  }
+
+  /** Non-blocking bcast; `await request.wait()` gives the value. */
+  ibcast<T>(value: T, root = 0): Request<T> {
+    const done = this.bcast(value, root);
+    return new Request(() => done);
+  }
+
+  /** Non-blocking reduce; `wait()` gives the result on the root, `undefined` elsewhere. */
+  ireduce<T>(value: T, op: Op = SUM, root = 0): Request<T | undefined> {
+    const done = this.reduce(value, op, root);
+    return new Request(() => done);
+  }
+
+  /** Non-blocking allreduce; `wait()` gives the result. */
+  iallreduce<T>(value: T, op: Op = SUM): Request<T> {
+    const done = this.allreduce(value, op);
+    return new Request(() => done);
+  }
+
+  /**
+   * A new communicator with the same group and fresh contexts (collective): it never sees
+   * this communicator's traffic. Ranks agree on the context by allreduce-MAX of each
+   * process's next free context id.
+   */
+  async Dup(): Promise<Comm> {
+    const engine = this.runtime.engine;
+    const base = await this.collective('Dup', (port) => allreduce(port, engine.freeContextId, MAX, 'Dup'));
+    if (typeof base !== 'number') throw new MpiError('ERR_INTERN', 'Dup: no context id agreed');
+    engine.claimContexts(base);
+    return new Comm(this.runtime, base, this.group);
+  }
+
+  /**
+   * Split into disjoint communicators, one per `color` (collective). Ranks are ordered by
+   * `key`, then by rank here. `color = UNDEFINED` gives `null` on that rank.
+   * @throws ERR_ARG for a color or key that is not an integer (color ≥ 0 or UNDEFINED)
+   */
+  async Split(color: number, key = 0): Promise<Comm | null> {
+    const engine = this.runtime.engine;
+    const entries = await this.collective('Split', (port) => {
+      const mine = capture(() => {
+        if (!Number.isInteger(color) || (color < 0 && color !== UNDEFINED)) throw new MpiError('ERR_ARG', `Split: color must be a non-negative integer or UNDEFINED (got ${color})`);
+        if (!Number.isInteger(key)) throw new MpiError('ERR_ARG', `Split: key must be an integer (got ${key})`);
+        return [color, key, engine.freeContextId];
+      });
+      return allgather(port, mine);
+    });
+    const rows = entries as [number, number, number][];
+    const base = Math.max(...rows.map((row) => row[2]));
+    engine.claimContexts(base);
+    if (color === UNDEFINED) return null;
+    const members = rows
+      .map(([c, k], rank) => ({ c, k, rank }))
+      .filter((row) => row.c === color)
+      .sort((a, b) => a.k - b.k || a.rank - b.rank)
+      .map((row) => this.worldRank(row.rank));
+    return new Comm(this.runtime, base, members);
+  }
+
+  /** Release the communicator: later operations on it fail with ERR_COMM_CLOSED. Local; may be called repeatedly. */
+  async Free(): Promise<void> {
+    this.markFreed();
   }
 
   /** Messages and bytes this process has sent and received so far, all traffic included. */

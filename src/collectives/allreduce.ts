@@ -1,0 +1,29 @@
+import type { Op } from '../ops/ops.js';
+import { fold } from './combine.js';
+import { post, unwrap } from './marker.js';
+import type { CollPort } from './port.js';
+import { doublingPlan } from './tree.js';
+
+/**
+ * Recursive-doubling allreduce: ⌈log2 size⌉ rounds of pairwise exchange (plus one round
+ * before and after for the ranks folded in when size is not a power of two). Both
+ * partners compute the same `op(lower block, higher block)`, and blocks are contiguous
+ * ranges of ranks, so every rank ends with the same bits and a non-commutative op gets the
+ * rank-order result. A marker (local error or op failure) reaches every rank.
+ */
+export async function allreduce(port: CollPort, value: unknown, op: Op, where = 'allreduce'): Promise<unknown> {
+  const plan = doublingPlan(port.rank, port.size);
+  if (plan.role === 'folded') {
+    await post(port, value, plan.partner);
+    return unwrap(await port.recv(plan.partner));
+  }
+  let acc = value;
+  if (plan.partner >= 0) acc = fold(op, await port.recv(plan.partner), acc, where);
+  for (const { peer, lower } of plan.exchanges) {
+    acc = await post(port, acc, peer);
+    const other = await port.recv(peer);
+    acc = lower ? fold(op, acc, other, where) : fold(op, other, acc, where);
+  }
+  if (plan.partner >= 0) await post(port, acc, plan.partner);
+  return unwrap(acc);
+}

@@ -1,0 +1,13 @@
+/**
+ * Combining inside an algorithm: a marker on either side wins (the left one first, so
+ * every rank picks the same), and an op error becomes a marker to forward.
+ */
+import { combine, type Op } from '../ops/ops.js';
+import { capture, isMarker } from './marker.js';
+
+/** `op(lower, higher)`, or the marker that stands for an error on either side or in the op. */
+export function fold(op: Op, lower: unknown, higher: unknown, where: string): unknown {
+  if (isMarker(lower)) return lower;
+  if (isMarker(higher)) return higher;
+  return capture(() => combine(op, lower, higher, where));
+}

@@ -1,0 +1,32 @@
+import type { Op } from '../ops/ops.js';
+import { fold } from './combine.js';
+import { isMarker, post, unwrap } from './marker.js';
+import type { CollPort } from './port.js';
+
+/**
+ * Inclusive (scan) or exclusive (exscan) prefix reduction by recursive doubling
+ * (Hillis–Steele): in round d (1, 2, 4, ...) each rank sends its running prefix to
+ * rank + d and combines what rank - d sends as `op(lower ranks, own)`, so ⌈log2 size⌉
+ * rounds and the rank-order result for a non-commutative op. The exclusive prefix is
+ * built from the same messages. exscan resolves `undefined` on rank 0. A marker (bad
+ * input or op failure) reaches every higher rank.
+ */
+export async function scan(port: CollPort, value: unknown, op: Op, exclusive: boolean, where = exclusive ? 'exscan' : 'scan'): Promise<unknown> {
+  const { rank, size } = port;
+  let inclusive = value;
+  let before: unknown;
+  let any = false;
+  for (let distance = 1; distance < size; distance <<= 1) {
+    if (rank + distance < size) inclusive = await post(port, inclusive, rank + distance);
+    if (rank - distance >= 0) {
+      const got = await port.recv(rank - distance);
+      inclusive = fold(op, got, inclusive, where);
+      before = any ? fold(op, got, before, where) : got;
+      any = true;
+    }
+  }
+  if (isMarker(value)) unwrap(value);
+  if (!exclusive) return unwrap(inclusive);
+  if (isMarker(inclusive)) unwrap(inclusive);
+  return rank === 0 ? undefined : unwrap(before);
+}

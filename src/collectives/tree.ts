@@ -1,0 +1,101 @@
+/**
+ * Pure rank arithmetic for the collective algorithms. No I/O: unit-tested directly.
+ *
+ * Binomial trees are built on ranks relative to the root (`vrank = (rank - root) mod
+ * size`), so the root is vrank 0. Vrank `v`'s parent is `v` with its lowest set bit
+ * cleared; its children are `v + m` for every power of two `m` below `v`'s lowest set
+ * bit (every power of two below `size` for the root). The subtree of `v` is the
+ * contiguous vrank range `[v, v + lowbit(v))` clipped to `size`, which is what lets
+ * gather and scatter move one contiguous slice per message. The root has
+ * ⌈log2 size⌉ children, and every rank's depth is at most ⌈log2 size⌉.
+ */
+
+/** `rank` relative to `root`. */
+export function relative(rank: number, root: number, size: number): number {
+  return (rank - root + size) % size;
+}
+
+/** Absolute rank of relative rank `vrank`. */
+export function absolute(vrank: number, root: number, size: number): number {
+  return (vrank + root) % size;
+}
+
+/** ⌈log2 size⌉ (0 for size 1). */
+export function ceilLog2(size: number): number {
+  let rounds = 0;
+  while (1 << rounds < size) rounds++;
+  return rounds;
+}
+
+/** Lowest set bit of `vrank`, or the next power of two ≥ size for the root (vrank 0). */
+function span(vrank: number, size: number): number {
+  return vrank === 0 ? 1 << ceilLog2(size) : vrank & -vrank;
+}
+
+/** Binomial parent of `vrank` (-1 for the root). */
+export function binomialParent(vrank: number): number {
+  return vrank === 0 ? -1 : vrank & (vrank - 1);
+}
+
+/** Binomial children of `vrank`, nearest (smallest subtree) first. */
+export function binomialChildren(vrank: number, size: number): number[] {
+  const children: number[] = [];
+  const limit = span(vrank, size);
+  for (let mask = 1; mask < limit; mask <<= 1) {
+    if (vrank + mask < size) children.push(vrank + mask);
+  }
+  return children;
+}
+
+/** Number of vranks in `vrank`'s subtree (itself included). */
+export function subtreeSize(vrank: number, size: number): number {
+  return Math.min(span(vrank, size), size - vrank);
+}
+
+/** Dissemination barrier partners for each round: send to `to`, receive from `from`. */
+export function disseminationRounds(rank: number, size: number): { to: number; from: number }[] {
+  const rounds: { to: number; from: number }[] = [];
+  for (let distance = 1; distance < size; distance <<= 1) {
+    rounds.push({ to: (rank + distance) % size, from: (rank - distance + size) % size });
+  }
+  return rounds;
+}
+
+/**
+ * Recursive doubling on a size that need not be a power of two. With `pof2` the largest
+ * power of two ≤ size and `extra = size - pof2`, ranks below `2 * extra` pair up first:
+ * each even rank hands its value to the odd rank above it and sits out (`role: 'folded'`,
+ * `partner` = that odd rank), which then stands for both. The remaining `pof2` ranks get
+ * new ranks `newrank` (rank / 2 for those odd ranks, rank - extra above) whose blocks of
+ * original ranks are contiguous and in order, so combining "lower block op higher block"
+ * keeps rank order. `exchanges` lists, per round, the original rank of the partner and
+ * whether this rank holds the lower block.
+ */
+export interface DoublingPlan {
+  readonly role: 'folded' | 'active';
+  /** For 'folded': the odd rank that stands for this one. For an active odd rank below 2*extra: the folded even rank (else -1). */
+  readonly partner: number;
+  readonly exchanges: readonly { readonly peer: number; readonly lower: boolean }[];
+}
+
+/** Largest power of two ≤ size. */
+export function floorPow2(size: number): number {
+  let pof2 = 1;
+  while (pof2 * 2 <= size) pof2 *= 2;
+  return pof2;
+}
+
+/** The recursive-doubling plan of `rank` in a communicator of `size`. */
+export function doublingPlan(rank: number, size: number): DoublingPlan {
+  const pof2 = floorPow2(size);
+  const extra = size - pof2;
+  if (rank < 2 * extra && rank % 2 === 0) return { role: 'folded', partner: rank + 1, exchanges: [] };
+  const newrank = rank < 2 * extra ? rank >> 1 : rank - extra;
+  const original = (n: number): number => (n < extra ? 2 * n + 1 : n + extra);
+  const exchanges: { peer: number; lower: boolean }[] = [];
+  for (let mask = 1; mask < pof2; mask <<= 1) {
+    const peer = newrank ^ mask;
+    exchanges.push({ peer: original(peer), lower: newrank < peer });
+  }
+  return { role: 'active', partner: rank < 2 * extra ? rank - 1 : -1, exchanges };
+}

@@ -1,0 +1,220 @@
+/**
+ * Reduction operators (MPI_Op): the predefined `SUM PROD MAX MIN LAND LOR LXOR BAND BOR
+ * BXOR MAXLOC MINLOC`, and any `(a, b) => c` function as a user op.
+ *
+ * What a predefined op accepts:
+ * - numbers with numbers, bigints with bigints (never mixed); booleans for the logical ops
+ *   (`LAND LOR LXOR` also take numbers and bigints by truthiness, like C, and give booleans);
+ * - the bitwise ops take integers: numbers must be safe integers, bigints anything;
+ * - elementwise: two arrays, or two typed arrays of the same element type, of equal length
+ *   (arrays may nest); a typed-array result is a fresh typed array of that type;
+ * - `MAXLOC`/`MINLOC` take `[value, index]` pairs (or arrays of pairs) and break ties
+ *   towards the lower index, as MPI does.
+ * Anything else fails with `ERR_OP`.
+ *
+ * Order: every collective combines contributions in rank order, `op(lower ranks, higher
+ * ranks)`, with a fixed grouping for a given communicator size (and root), so results
+ * are bit-for-bit reproducible and a user op need not be commutative. It must be
+ * associative (as in MPI); a floating-point SUM is "associative enough" and its bits
+ * depend only on the size of the communicator and, for `reduce`, on the root.
+ */
+import { MpiError } from '../errors.js';
+
+/** A predefined reduction operator. Compare with `===` against the exported constants. */
+export class ReduceOp {
+  /** @internal */
+  constructor(
+    /** The MPI name, e.g. `'SUM'`. */
+    readonly name: string,
+    /** @internal combine two scalars (already checked to be of one kind) */
+    readonly scalar: (a: unknown, b: unknown, where: string) => unknown,
+  ) {}
+
+  toString(): string {
+    return `MPI.${this.name}`;
+  }
+}
+
+/** A user reduction: `(a, b) => c`, applied as `op(lower ranks' value, higher ranks' value)`. */
+export type UserOp = (a: never, b: never) => unknown;
+
+/** A reduction operator: one of the predefined constants or a user function. */
+export type Op = ReduceOp | UserOp;
+
+function fail(where: string, what: string): never {
+  throw new MpiError('ERR_OP', `${where}: ${what}`);
+}
+
+function kind(value: unknown): string {
+  if (value === null) return 'null';
+  if (Array.isArray(value)) return `array(${value.length})`;
+  if (ArrayBuffer.isView(value)) return `${value.constructor.name}(${(value as unknown as { length: number }).length})`;
+  return typeof value;
+}
+
+type Num = number | bigint;
+
+/** Arithmetic op on two numbers or two bigints. */
+function arithmetic(name: string, f: (a: number, b: number) => number, g: (a: bigint, b: bigint) => bigint): ReduceOp {
+  return new ReduceOp(name, (a, b, where) => {
+    if (typeof a === 'number' && typeof b === 'number') return f(a, b);
+    if (typeof a === 'bigint' && typeof b === 'bigint') return g(a, b);
+    return fail(where, `${name} needs two numbers or two bigints (got ${kind(a)} and ${kind(b)})`);
+  });
+}
+
+function truth(name: string, value: unknown, where: string): boolean {
+  if (typeof value === 'boolean') return value;
+  if (typeof value === 'number' || typeof value === 'bigint') return value !== 0 && value !== 0n;
+  return fail(where, `${name} needs booleans or numbers (got ${kind(value)})`);
+}
+
+function logical(name: string, f: (a: boolean, b: boolean) => boolean): ReduceOp {
+  return new ReduceOp(name, (a, b, where) => f(truth(name, a, where), truth(name, b, where)));
+}
+
+function integer(name: string, value: unknown, where: string): bigint {
+  if (typeof value === 'bigint') return value;
+  if (typeof value === 'number' && Number.isSafeInteger(value)) return BigInt(value);
+  return fail(where, `${name} needs integers (got ${typeof value === 'number' ? value : kind(value)})`);
+}
+
+function bitwise(name: string, f: (a: bigint, b: bigint) => bigint): ReduceOp {
+  return new ReduceOp(name, (a, b, where) => {
+    if (typeof a !== typeof b) return fail(where, `${name} needs two numbers or two bigints (got ${kind(a)} and ${kind(b)})`);
+    const result = f(integer(name, a, where), integer(name, b, where));
+    return typeof a === 'bigint' ? result : Number(result);
+  });
+}
+
+function pair(name: string, value: unknown, where: string): [Num, number] {
+  if (Array.isArray(value) && value.length === 2) {
+    const [v, index] = value as [unknown, unknown];
+    if ((typeof v === 'number' || typeof v === 'bigint') && typeof index === 'number') return [v, index];
+  }
+  return fail(where, `${name} needs [value, index] pairs (got ${kind(value)})`);
+}
+
+function location(name: string, better: (a: Num, b: Num) => boolean): ReduceOp {
+  return new ReduceOp(name, (a, b, where) => {
+    const [va, ia] = pair(name, a, where);
+    const [vb, ib] = pair(name, b, where);
+    if (typeof va !== typeof vb) return fail(where, `${name} needs values of one type (got ${typeof va} and ${typeof vb})`);
+    if (better(va, vb)) return [va, ia];
+    if (better(vb, va)) return [vb, ib];
+    return ia <= ib ? [va, ia] : [vb, ib];
+  });
+}
+
+/** Sum (MPI_SUM). */
+export const SUM = arithmetic('SUM', (a, b) => a + b, (a, b) => a + b);
+/** Product (MPI_PROD). */
+export const PROD = arithmetic('PROD', (a, b) => a * b, (a, b) => a * b);
+/** Maximum (MPI_MAX); NaN wins, as with `Math.max`. */
+export const MAX = arithmetic('MAX', (a, b) => Math.max(a, b), (a, b) => (a >= b ? a : b));
+/** Minimum (MPI_MIN); NaN wins, as with `Math.min`. */
+export const MIN = arithmetic('MIN', (a, b) => Math.min(a, b), (a, b) => (a <= b ? a : b));
+/** Logical and (MPI_LAND), gives a boolean. */
+export const LAND = logical('LAND', (a, b) => a && b);
+/** Logical or (MPI_LOR), gives a boolean. */
+export const LOR = logical('LOR', (a, b) => a || b);
+/** Logical exclusive or (MPI_LXOR), gives a boolean. */
+export const LXOR = logical('LXOR', (a, b) => a !== b);
+/** Bitwise and (MPI_BAND) of integers. */
+export const BAND = bitwise('BAND', (a, b) => a & b);
+/** Bitwise or (MPI_BOR) of integers. */
+export const BOR = bitwise('BOR', (a, b) => a | b);
+/** Bitwise exclusive or (MPI_BXOR) of integers. */
+export const BXOR = bitwise('BXOR', (a, b) => a ^ b);
+/** `[value, index]` of the maximum, lowest index on ties (MPI_MAXLOC). */
+export const MAXLOC = location('MAXLOC', (a, b) => a > b);
+/** `[value, index]` of the minimum, lowest index on ties (MPI_MINLOC). */
+export const MINLOC = location('MINLOC', (a, b) => a < b);
+
+/** The predefined ops by name. */
+export const OPS: Readonly<Record<string, ReduceOp>> = { SUM, PROD, MAX, MIN, LAND, LOR, LXOR, BAND, BOR, BXOR, MAXLOC, MINLOC };
+
+/**
+ * Check that `op` is an op, at a collective's public boundary.
+ * @throws ERR_OP
+ */
+export function checkOp(where: string, op: unknown): Op {
+  if (op instanceof ReduceOp || typeof op === 'function') return op as Op;
+  return fail(where, `op must be one of SUM PROD MAX MIN LAND LOR LXOR BAND BOR BXOR MAXLOC MINLOC or a function (got ${kind(op)})`);
+}
+
+type Typed = Float64Array | Float32Array | Int32Array | Uint32Array | Int16Array | Uint16Array | Int8Array | Uint8Array | Uint8ClampedArray;
+
+/** Fast elementwise loops for the common typed-array cases (a 1 MiB SUM is a hot path). */
+function typedFast(op: ReduceOp, a: Typed, b: Typed, out: Typed): boolean {
+  const n = a.length;
+  switch (op) {
+    case SUM:
+      for (let i = 0; i < n; i++) out[i] = (a[i] as number) + (b[i] as number);
+      return true;
+    case PROD:
+      for (let i = 0; i < n; i++) out[i] = (a[i] as number) * (b[i] as number);
+      return true;
+    case MAX:
+      for (let i = 0; i < n; i++) out[i] = Math.max(a[i] as number, b[i] as number);
+      return true;
+    case MIN:
+      for (let i = 0; i < n; i++) out[i] = Math.min(a[i] as number, b[i] as number);
+      return true;
+    default:
+      return false;
+  }
+}
+
+function combineTyped(op: ReduceOp, a: ArrayBufferView, b: ArrayBufferView, where: string): unknown {
+  if (a.constructor !== b.constructor) return fail(where, `${op.name} needs typed arrays of one element type (got ${kind(a)} and ${kind(b)})`);
+  const x = a as unknown as { length: number; [i: number]: unknown };
+  const y = b as unknown as { length: number; [i: number]: unknown };
+  if (x.length !== y.length) return fail(where, `${op.name} needs arrays of equal length (got ${x.length} and ${y.length})`);
+  if (op === MAXLOC || op === MINLOC || op === LAND || op === LOR || op === LXOR) {
+    return fail(where, `${op.name} does not apply to typed arrays (got ${kind(a)}); use arrays of ${op === MAXLOC || op === MINLOC ? '[value, index] pairs' : 'booleans'}`);
+  }
+  const Ctor = a.constructor as new (length: number) => { [i: number]: unknown };
+  const out = new Ctor(x.length);
+  if (!(a instanceof BigInt64Array || a instanceof BigUint64Array) && typedFast(op, a as Typed, b as Typed, out as Typed)) return out;
+  for (let i = 0; i < x.length; i++) out[i] = op.scalar(x[i], y[i], where);
+  return out;
+}
+
+/**
+ * `op(a, b)`: combine the value of lower ranks `a` with that of higher ranks `b`.
+ * Never modifies `a` or `b`.
+ * @throws ERR_OP on values the op does not apply to, or when a user op throws
+ */
+export function combine(op: Op, a: unknown, b: unknown, where: string): unknown {
+  if (typeof op === 'function') {
+    try {
+      return (op as (a: unknown, b: unknown) => unknown)(a, b);
+    } catch (error) {
+      if (error instanceof MpiError) throw error;
+      throw new MpiError('ERR_OP', `${where}: the user op threw (${error instanceof Error ? error.message : String(error)})`, { cause: error });
+    }
+  }
+  return combineBuiltin(op, a, b, where);
+}
+
+function isPairOp(op: ReduceOp): boolean {
+  return op === MAXLOC || op === MINLOC;
+}
+
+function combineBuiltin(op: ReduceOp, a: unknown, b: unknown, where: string): unknown {
+  if (ArrayBuffer.isView(a) || ArrayBuffer.isView(b)) {
+    if (!(ArrayBuffer.isView(a) && ArrayBuffer.isView(b))) return fail(where, `${op.name} got ${kind(a)} and ${kind(b)}`);
+    return combineTyped(op, a, b, where);
+  }
+  if (Array.isArray(a) || Array.isArray(b)) {
+    if (!(Array.isArray(a) && Array.isArray(b))) return fail(where, `${op.name} got ${kind(a)} and ${kind(b)}`);
+    // A MAXLOC/MINLOC pair is an array too: [value, index] with a scalar value.
+    if (isPairOp(op) && a.length === 2 && !Array.isArray(a[0])) return op.scalar(a, b, where);
+    if (a.length !== b.length) return fail(where, `${op.name} needs arrays of equal length (got ${a.length} and ${b.length})`);
+    const out = new Array<unknown>(a.length);
+    for (let i = 0; i < a.length; i++) out[i] = combineBuiltin(op, a[i], b[i], where);
+    return out;
+  }
+  return op.scalar(a, b, where);
+}
