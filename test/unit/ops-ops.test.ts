@@ -1,0 +1,75 @@
+import assert from 'node:assert/strict';
+import { test } from 'node:test';
+import { MpiError } from '../../src/errors.js';
+import { BAND, BOR, BXOR, LAND, LOR, LXOR, MAX, MAXLOC, MIN, MINLOC, PROD, SUM, checkOp, combine, type Op } from '../../src/ops/ops.js';
+
+const c = (op: Op, a: unknown, b: unknown): unknown => combine(op, a, b, 'test');
+
+function rejects(op: Op, a: unknown, b: unknown): void {
+  assert.throws(() => c(op, a, b), (error: unknown) => error instanceof MpiError && error.code === 'ERR_OP' && error.message.startsWith('test: '));
+}
+
+test('arithmetic ops on numbers and bigints', () => {
+  assert.equal(c(SUM, 2, 3), 5);
+  assert.equal(c(SUM, 2n, 3n), 5n);
+  assert.equal(c(PROD, 2, 3), 6);
+  assert.equal(c(MAX, -1, 3), 3);
+  assert.equal(c(MIN, 5n, -3n), -3n);
+  rejects(SUM, 1, 1n);
+  rejects(SUM, 'a', 'b');
+  rejects(MAX, true, false);
+});
+
+test('logical ops give booleans; bitwise ops need integers', () => {
+  assert.equal(c(LAND, true, false), false);
+  assert.equal(c(LOR, 0, 2), true);
+  assert.equal(c(LXOR, true, true), false);
+  assert.equal(c(BAND, 0b1100, 0b1010), 0b1000);
+  assert.equal(c(BOR, 0b1100, 0b1010), 0b1110);
+  assert.equal(c(BXOR, 0b1100n, 0b1010n), 0b0110n);
+  assert.equal(c(BOR, 2 ** 40, 1), 2 ** 40 + 1); // beyond 32 bits
+  rejects(BAND, 1.5, 1);
+  rejects(BAND, 1, 1n);
+  rejects(LAND, 'x', true);
+});
+
+test('elementwise on arrays and typed arrays, without touching the inputs', () => {
+  assert.deepEqual(c(SUM, [1, [2, 3]], [10, [20, 30]]), [11, [22, 33]]);
+  const a = new Float64Array([1, 2]);
+  const b = new Float64Array([0.5, 0.25]);
+  const out = c(SUM, a, b);
+  assert.ok(out instanceof Float64Array);
+  assert.deepEqual([...out], [1.5, 2.25]);
+  assert.deepEqual([...a], [1, 2]);
+  assert.deepEqual([...(c(MAX, new Int32Array([1, 9]), new Int32Array([5, 2])) as Int32Array)], [5, 9]);
+  assert.deepEqual([...(c(BXOR, new Uint8Array([3]), new Uint8Array([5])) as Uint8Array)], [6]);
+  assert.deepEqual([...(c(SUM, new BigInt64Array([1n]), new BigInt64Array([2n])) as BigInt64Array)], [3n]);
+  rejects(SUM, [1, 2], [1]);
+  rejects(SUM, new Float64Array(2), new Float64Array(3));
+  rejects(SUM, new Float64Array(2), new Float32Array(2));
+  rejects(SUM, new Float64Array(2), [1, 2]);
+  rejects(LAND, new Uint8Array(1), new Uint8Array(1));
+});
+
+test('MAXLOC and MINLOC on pairs, ties to the lowest index', () => {
+  assert.deepEqual(c(MAXLOC, [3, 1], [5, 0]), [5, 0]);
+  assert.deepEqual(c(MAXLOC, [5, 4], [5, 2]), [5, 2]);
+  assert.deepEqual(c(MINLOC, [5, 4], [5, 2]), [5, 2]);
+  assert.deepEqual(c(MINLOC, [1, 7], [5, 2]), [1, 7]);
+  assert.deepEqual(c(MAXLOC, [[1, 0], [9, 0]], [[2, 1], [3, 1]]), [[2, 1], [9, 0]]);
+  rejects(MAXLOC, 3, 4);
+  rejects(MAXLOC, [1, 2, 3], [1, 2, 3]);
+});
+
+test('user ops: applied as op(a, b); a throw becomes ERR_OP with the cause', () => {
+  assert.equal(c((a: string, b: string) => a + b, 'x', 'y'), 'xy');
+  assert.throws(
+    () => c(() => { throw new Error('boom'); }, 1, 2),
+    (error: unknown) => error instanceof MpiError && error.code === 'ERR_OP' && error.cause instanceof Error,
+  );
+});
+
+test('checkOp accepts ops and functions only', () => {
+  assert.equal(checkOp('reduce', SUM), SUM);
+  assert.throws(() => checkOp('reduce', 'SUM'), (error: unknown) => error instanceof MpiError && error.code === 'ERR_OP');
+});
