@@ -65,7 +65,7 @@ if (options.help) {
   // Everyone learns the outcome, so that every rank exits with the same code. Rank 0 prints
   // first: once a rank exits non-zero, tsmpirun stops the others.
   if (failure !== null) process.stderr.write(`acf-all: ${failure}\n`);
-  const outcome = (await comm.bcast(failure, 0)) as string | null;
+  const outcome = await comm.bcast(failure, 0);
   if (outcome !== null) await exitAll(1);
 }
 

@@ -140,7 +140,7 @@ async function run(comm: Comm, job: Job): Promise<void> {
   if (job.comm === 'gather') {
     // Gather variant (the lesson's): rank 0 receives a list of every rank's rows, in rank order.
     //   mpi4py: acfs = comm.gather(acf_local, root=0)
-    collected = (await comm.gather(rows, 0)) as unknown[] | null;
+    collected = (await comm.gather(rows, 0)) ?? null;
   } else if (rank !== 0) {
     // p2p variant: every other rank sends its rows to rank 0 with tag 12 ...
     //   mpi4py: comm.send(acf_local, dest=0, tag=12)

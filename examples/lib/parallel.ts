@@ -19,11 +19,11 @@ interface WireError {
  */
 export async function agreeOrExit(comm: Comm, program: string, error: InputError | null): Promise<void> {
   const mine: WireError | null = error === null ? null : { message: error.message, usage: error instanceof UsageError };
-  const all = (await comm.gather(mine, 0)) as (WireError | null)[] | null;
+  const all = await comm.gather(mine, 0); // the list on rank 0, undefined elsewhere
   let first: { rank: number; error: WireError } | null = null;
   if (comm.rank === 0) {
     for (const [rank, candidate] of (all ?? []).entries()) {
-      if (candidate !== null && candidate !== undefined) {
+      if (candidate !== null) {
         first = { rank, error: candidate };
         break;
       }
@@ -35,7 +35,7 @@ export async function agreeOrExit(comm: Comm, program: string, error: InputError
     const where = first.rank === 0 ? '' : `rank ${first.rank}: `;
     process.stderr.write(`${program}: ${where}${first.error.message}\n`);
   }
-  first = (await comm.bcast(first, 0)) as { rank: number; error: WireError } | null;
+  first = await comm.bcast(first, 0);
   if (first === null) return;
   await exitAll(first.error.usage ? 2 : 1);
 }
