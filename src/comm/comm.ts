@@ -229,7 +229,7 @@ export class Comm {
   // recursive doubling, dissemination); ops and their ordering guarantees: src/ops/ops.ts.
 
   /** Wait until every rank has entered the barrier (dissemination, ⌈log2 size⌉ rounds). */
-  barrier(): Promise<void> {
+  async barrier(): Promise<void> {
     return this.collective('barrier', (port) => barrier(port));
   }
 
@@ -238,7 +238,7 @@ export class Comm {
    * @throws ERR_ROOT, ERR_CODEC (on every rank)
    * @example const n = await comm.bcast(comm.rank === 0 ? 1000 : null, 0);
    */
-  bcast<T>(value: T, root = 0): Promise<T> {
+  async bcast<T>(value: T, root = 0): Promise<T> {
     return this.collective('bcast', (port) => bcast(port, value, checkRoot('bcast', root, port.size)) as Promise<T>);
   }
 
@@ -247,7 +247,7 @@ export class Comm {
    * @throws ERR_ROOT; ERR_COUNT on every rank when the root's array is not `size` long
    * @example const mine = await comm.scatter(comm.rank === 0 ? [1, 2, 3, 4] : null);
    */
-  scatter<T>(values: readonly T[] | null | undefined, root = 0): Promise<T> {
+  async scatter<T>(values: readonly T[] | null | undefined, root = 0): Promise<T> {
     return this.collective('scatter', (port) => {
       checkRoot('scatter', root, port.size);
       const mine = port.rank === root ? capture(() => checkPerRank('scatter', values, port.size)) : null;
@@ -259,12 +259,12 @@ export class Comm {
    * Gather every rank's value to `root`: an array in rank order there, `undefined` elsewhere.
    * @throws ERR_ROOT
    */
-  gather<T>(value: T, root = 0): Promise<T[] | undefined> {
+  async gather<T>(value: T, root = 0): Promise<T[] | undefined> {
     return this.collective('gather', (port) => gather(port, value, checkRoot('gather', root, port.size)) as Promise<T[] | undefined>);
   }
 
   /** Every rank's value, in rank order, on every rank. */
-  allgather<T>(value: T): Promise<T[]> {
+  async allgather<T>(value: T): Promise<T[]> {
     return this.collective('allgather', (port) => allgather(port, value) as Promise<T[]>);
   }
 
@@ -272,7 +272,7 @@ export class Comm {
    * Each rank passes one value per rank; rank j resolves with `[values_0[j], values_1[j], ...]`.
    * @throws ERR_COUNT on every rank when any rank's array is not `size` long
    */
-  alltoall<T>(values: readonly T[]): Promise<T[]> {
+  async alltoall<T>(values: readonly T[]): Promise<T[]> {
     return this.collective('alltoall', (port) => alltoall(port, capture(() => checkPerRank('alltoall', values, port.size))) as Promise<T[]>);
   }
 
@@ -282,7 +282,7 @@ export class Comm {
    * @throws ERR_ROOT; ERR_OP on the root (and the rank that found it) for values the op rejects
    * @example const total = await comm.reduce(partial, SUM, 0);
    */
-  reduce<T>(value: T, op: Op = SUM, root = 0): Promise<T | undefined> {
+  async reduce<T>(value: T, op: Op = SUM, root = 0): Promise<T | undefined> {
     return this.collective('reduce', (port) => reduce(port, value, checkOp('reduce', op), checkRoot('reduce', root, port.size)) as Promise<T | undefined>);
   }
 
@@ -290,67 +290,67 @@ export class Comm {
    * Combine every rank's value with `op` (default SUM); every rank resolves with the same bits.
    * @throws ERR_OP on every rank for values the op rejects
    */
-  allreduce<T>(value: T, op: Op = SUM): Promise<T> {
+  async allreduce<T>(value: T, op: Op = SUM): Promise<T> {
     return this.collective('allreduce', (port) => allreduce(port, value, checkOp('allreduce', op)) as Promise<T>);
   }
 
   /** Inclusive prefix: rank i resolves with op(value_0, ..., value_i). */
-  scan<T>(value: T, op: Op = SUM): Promise<T> {
+  async scan<T>(value: T, op: Op = SUM): Promise<T> {
     return this.collective('scan', (port) => scan(port, value, checkOp('scan', op), false) as Promise<T>);
   }
 
   /** Exclusive prefix: rank i resolves with op(value_0, ..., value_{i-1}); `undefined` on rank 0. */
-  exscan<T>(value: T, op: Op = SUM): Promise<T | undefined> {
+  async exscan<T>(value: T, op: Op = SUM): Promise<T | undefined> {
     return this.collective('exscan', (port) => scan(port, value, checkOp('exscan', op), true) as Promise<T | undefined>);
   }
 
   /** Broadcast the root's typed array into `buf` on every rank. @throws ERR_ROOT, ERR_BUFFER */
-  Bcast(buf: AnyTypedArray, root = 0): Promise<void> {
+  async Bcast(buf: AnyTypedArray, root = 0): Promise<void> {
     return this.collective('Bcast', (port) => buffers.Bcast(port, checkTyped('Bcast', 'buf', buf), checkRoot('Bcast', root, port.size)));
   }
 
   /** Scatter equal parts of the root's `sendbuf` into each `recvbuf`. @throws ERR_ROOT, ERR_BUFFER */
-  Scatter(sendbuf: AnyTypedArray | null, recvbuf: AnyTypedArray, root = 0): Promise<void> {
+  async Scatter(sendbuf: AnyTypedArray | null, recvbuf: AnyTypedArray, root = 0): Promise<void> {
     return this.collective('Scatter', (port) => buffers.Scatter(port, sendbuf, checkTyped('Scatter', 'recvbuf', recvbuf), checkRoot('Scatter', root, port.size)));
   }
 
   /** Scatter parts of varying size: the root passes `[sendbuf, counts, displs?]`. @throws ERR_ROOT, ERR_COUNT, ERR_BUFFER */
-  Scatterv(sendbuf: buffers.VBuffer | null, recvbuf: AnyTypedArray, root = 0): Promise<void> {
+  async Scatterv(sendbuf: buffers.VBuffer | null, recvbuf: AnyTypedArray, root = 0): Promise<void> {
     return this.collective('Scatterv', (port) => buffers.Scatterv(port, sendbuf, checkTyped('Scatterv', 'recvbuf', recvbuf), checkRoot('Scatterv', root, port.size)));
   }
 
   /** Gather equal `sendbuf`s into the root's `recvbuf` in rank order. @throws ERR_ROOT, ERR_BUFFER */
-  Gather(sendbuf: AnyTypedArray, recvbuf: AnyTypedArray | null, root = 0): Promise<void> {
+  async Gather(sendbuf: AnyTypedArray, recvbuf: AnyTypedArray | null, root = 0): Promise<void> {
     return this.collective('Gather', (port) => buffers.Gather(port, checkTyped('Gather', 'sendbuf', sendbuf), recvbuf, checkRoot('Gather', root, port.size)));
   }
 
   /** Gather parts of varying size into the root's `[recvbuf, counts, displs?]`. @throws ERR_ROOT, ERR_COUNT, ERR_BUFFER */
-  Gatherv(sendbuf: AnyTypedArray, recvbuf: buffers.VBuffer | null, root = 0): Promise<void> {
+  async Gatherv(sendbuf: AnyTypedArray, recvbuf: buffers.VBuffer | null, root = 0): Promise<void> {
     return this.collective('Gatherv', (port) => buffers.Gatherv(port, checkTyped('Gatherv', 'sendbuf', sendbuf), recvbuf, checkRoot('Gatherv', root, port.size)));
   }
 
   /** Every rank's equal `sendbuf` into every `recvbuf` in rank order. @throws ERR_BUFFER */
-  Allgather(sendbuf: AnyTypedArray, recvbuf: AnyTypedArray): Promise<void> {
+  async Allgather(sendbuf: AnyTypedArray, recvbuf: AnyTypedArray): Promise<void> {
     return this.collective('Allgather', (port) => buffers.Allgather(port, checkTyped('Allgather', 'sendbuf', sendbuf), checkTyped('Allgather', 'recvbuf', recvbuf)));
   }
 
   /** Allgather of parts of varying size into `[recvbuf, counts, displs?]`. @throws ERR_COUNT, ERR_BUFFER */
-  Allgatherv(sendbuf: AnyTypedArray, recvbuf: buffers.VBuffer): Promise<void> {
+  async Allgatherv(sendbuf: AnyTypedArray, recvbuf: buffers.VBuffer): Promise<void> {
     return this.collective('Allgatherv', (port) => buffers.Allgatherv(port, checkTyped('Allgatherv', 'sendbuf', sendbuf), recvbuf));
   }
 
   /** Part i of `sendbuf` to rank i, part j of `recvbuf` from rank j. @throws ERR_BUFFER */
-  Alltoall(sendbuf: AnyTypedArray, recvbuf: AnyTypedArray): Promise<void> {
+  async Alltoall(sendbuf: AnyTypedArray, recvbuf: AnyTypedArray): Promise<void> {
     return this.collective('Alltoall', (port) => buffers.Alltoall(port, checkTyped('Alltoall', 'sendbuf', sendbuf), checkTyped('Alltoall', 'recvbuf', recvbuf)));
   }
 
   /** Elementwise reduction into the root's `recvbuf`. @throws ERR_ROOT, ERR_OP, ERR_BUFFER */
-  Reduce(sendbuf: AnyTypedArray, recvbuf: AnyTypedArray | null, op: Op = SUM, root = 0): Promise<void> {
+  async Reduce(sendbuf: AnyTypedArray, recvbuf: AnyTypedArray | null, op: Op = SUM, root = 0): Promise<void> {
     return this.collective('Reduce', (port) => buffers.Reduce(port, checkTyped('Reduce', 'sendbuf', sendbuf), recvbuf, checkOp('Reduce', op), checkRoot('Reduce', root, port.size)));
   }
 
   /** Elementwise reduction into every rank's `recvbuf`, same bits everywhere. @throws ERR_OP, ERR_BUFFER */
-  Allreduce(sendbuf: AnyTypedArray, recvbuf: AnyTypedArray, op: Op = SUM): Promise<void> {
+  async Allreduce(sendbuf: AnyTypedArray, recvbuf: AnyTypedArray, op: Op = SUM): Promise<void> {
     return this.collective('Allreduce', (port) => buffers.Allreduce(port, checkTyped('Allreduce', 'sendbuf', sendbuf), checkTyped('Allreduce', 'recvbuf', recvbuf), checkOp('Allreduce', op)));
   }
 
