@@ -19,8 +19,9 @@ export async function gather(port: CollPort, value: unknown, root: number): Prom
     block = isMarker(got) ? got : block.concat(got as unknown[]);
   }
   if (vrank !== 0) {
-    await post(port, block, absolute(binomialParent(vrank), root, size));
+    const sent = await post(port, block, absolute(binomialParent(vrank), root, size));
     unwrap(value);
+    if (isMarker(sent) && !isMarker(block)) unwrap(sent); // this rank's run could not be sent
     return undefined;
   }
   const run = unwrap(block);

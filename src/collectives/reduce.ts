@@ -31,6 +31,7 @@ export async function reduce(port: CollPort, value: unknown, op: Op, root: numbe
     acc = fold(op, acc, got, where);
     if (!before && isMarker(acc)) local = true;
   }
+  const before = isMarker(acc);
   if (vrank !== 0) {
     acc = await post(port, acc, absolute(binomialParent(vrank), treeRoot, size));
   } else if (treeRoot !== root) {
@@ -38,6 +39,7 @@ export async function reduce(port: CollPort, value: unknown, op: Op, root: numbe
   } else {
     return unwrap(acc);
   }
+  if (!before && isMarker(acc)) local = true; // the partial result could not be sent
   if (rank === root) return unwrap(await port.recv(treeRoot));
   if (local) unwrap(acc);
   return undefined;

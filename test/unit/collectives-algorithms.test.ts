@@ -184,6 +184,10 @@ test('errors reach every rank that would wait: scatter count, op mismatch, unenc
       assert.deepEqual(codes(bad.results), new Array(size).fill('ERR_COUNT'));
       const unencodable = await network(size, (port) => bcast(port, port.rank === root ? () => 1 : null, root));
       assert.deepEqual(codes(unencodable.results), new Array(size).fill('ERR_CODEC'));
+      const unsendable = await network(size, (port) => gather(port, port.rank === size - 1 ? () => 1 : 1, root));
+      assert.deepEqual(codes(unsendable.results), Array.from({ length: size }, (_, rank) => (root !== size - 1 && (rank === root || rank === size - 1) ? 'ERR_CODEC' : 'ok')));
+      const userReduced = await network(size, (port) => reduce(port, port.rank === size - 1 ? Symbol('x') : 1, (a: unknown) => a, root));
+      assert.equal(codes(userReduced.results)[root], 'ERR_CODEC');
       const reduced = await network(size, (port) => reduce(port, port.rank === size - 1 ? [1, 2] : [1], SUM, root));
       assert.equal(codes(reduced.results)[root], 'ERR_OP');
     }
