@@ -18,11 +18,15 @@ export async function allreduce(port: CollPort, value: unknown, op: Op, where = 
     return unwrap(await port.recv(plan.partner));
   }
   let acc = value;
-  if (plan.partner >= 0) acc = fold(op, await port.recv(plan.partner), acc, where);
+  if (plan.partner >= 0) {
+    const folded = await port.recv(plan.partner);
+    acc = fold(op, folded, acc, where, folded);
+  }
   for (const { peer, lower } of plan.exchanges) {
     acc = await post(port, acc, peer);
     const other = await port.recv(peer);
-    acc = lower ? fold(op, acc, other, where) : fold(op, other, acc, where);
+    // `other` arrived fresh from the network: the result may overwrite it (acc may be the caller's value).
+    acc = lower ? fold(op, acc, other, where, other) : fold(op, other, acc, where, other);
   }
   if (plan.partner >= 0) await post(port, acc, plan.partner);
   return unwrap(acc);

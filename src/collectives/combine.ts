@@ -5,9 +5,12 @@
 import { combine, type Op } from '../ops/ops.js';
 import { capture, isMarker } from './marker.js';
 
-/** `op(lower, higher)`, or the marker that stands for an error on either side or in the op. */
-export function fold(op: Op, lower: unknown, higher: unknown, where: string): unknown {
+/**
+ * `op(lower, higher)`, or the marker that stands for an error on either side or in the op.
+ * `scratch` is a received value this rank owns: a typed-array result may be written into it.
+ */
+export function fold(op: Op, lower: unknown, higher: unknown, where: string, scratch?: unknown): unknown {
   if (isMarker(lower)) return lower;
   if (isMarker(higher)) return higher;
-  return capture(() => combine(op, lower, higher, where));
+  return capture(() => combine(op, lower, higher, where, scratch));
 }

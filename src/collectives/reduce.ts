@@ -28,7 +28,7 @@ export async function reduce(port: CollPort, value: unknown, op: Op, root: numbe
   for (const child of binomialChildren(vrank, size)) {
     const got = await port.recv(absolute(child, treeRoot, size));
     const before = isMarker(acc) || isMarker(got);
-    acc = fold(op, acc, got, where);
+    acc = fold(op, acc, got, where, got); // `got` is fresh from the network: the result may overwrite it
     if (!before && isMarker(acc)) local = true;
   }
   const before = isMarker(acc);

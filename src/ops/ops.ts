@@ -166,7 +166,7 @@ function typedFast(op: ReduceOp, a: Typed, b: Typed, out: Typed): boolean {
   }
 }
 
-function combineTyped(op: ReduceOp, a: ArrayBufferView, b: ArrayBufferView, where: string): unknown {
+function combineTyped(op: ReduceOp, a: ArrayBufferView, b: ArrayBufferView, where: string, into: unknown): unknown {
   if (a.constructor !== b.constructor) return fail(where, `${op.name} needs typed arrays of one element type (got ${kind(a)} and ${kind(b)})`);
   const x = a as unknown as { length: number; [i: number]: unknown };
   const y = b as unknown as { length: number; [i: number]: unknown };
@@ -175,7 +175,10 @@ function combineTyped(op: ReduceOp, a: ArrayBufferView, b: ArrayBufferView, wher
     return fail(where, `${op.name} does not apply to typed arrays (got ${kind(a)}); use arrays of ${op === MAXLOC || op === MINLOC ? '[value, index] pairs' : 'booleans'}`);
   }
   const Ctor = a.constructor as new (length: number) => { [i: number]: unknown };
-  const out = new Ctor(x.length);
+  // Writing into a scratch array the caller owns (it may be a or b: each element is read
+  // before it is written) saves allocating and zeroing a result at every step.
+  const reusable = into !== undefined && ArrayBuffer.isView(into) && into.constructor === a.constructor && (into as unknown as { length: number }).length === x.length;
+  const out = reusable ? (into as unknown as { [i: number]: unknown }) : new Ctor(x.length);
   if (!(a instanceof BigInt64Array || a instanceof BigUint64Array) && typedFast(op, a as Typed, b as Typed, out as Typed)) return out;
   for (let i = 0; i < x.length; i++) out[i] = op.scalar(x[i], y[i], where);
   return out;
@@ -183,10 +186,11 @@ function combineTyped(op: ReduceOp, a: ArrayBufferView, b: ArrayBufferView, wher
 
 /**
  * `op(a, b)`: combine the value of lower ranks `a` with that of higher ranks `b`.
- * Never modifies `a` or `b`.
+ * Never modifies `a` or `b`, except that a predefined op on typed arrays writes its result
+ * into `into` when given one of the same type and length (which may be `a` or `b`).
  * @throws ERR_OP on values the op does not apply to, or when a user op throws
  */
-export function combine(op: Op, a: unknown, b: unknown, where: string): unknown {
+export function combine(op: Op, a: unknown, b: unknown, where: string, into?: unknown): unknown {
   if (typeof op === 'function') {
     try {
       return (op as (a: unknown, b: unknown) => unknown)(a, b);
@@ -195,17 +199,17 @@ export function combine(op: Op, a: unknown, b: unknown, where: string): unknown 
       throw new MpiError('ERR_OP', `${where}: the user op threw (${error instanceof Error ? error.message : String(error)})`, { cause: error });
     }
   }
-  return combineBuiltin(op, a, b, where);
+  return combineBuiltin(op, a, b, where, into);
 }
 
 function isPairOp(op: ReduceOp): boolean {
   return op === MAXLOC || op === MINLOC;
 }
 
-function combineBuiltin(op: ReduceOp, a: unknown, b: unknown, where: string): unknown {
+function combineBuiltin(op: ReduceOp, a: unknown, b: unknown, where: string, into?: unknown): unknown {
   if (ArrayBuffer.isView(a) || ArrayBuffer.isView(b)) {
     if (!(ArrayBuffer.isView(a) && ArrayBuffer.isView(b))) return fail(where, `${op.name} got ${kind(a)} and ${kind(b)}`);
-    return combineTyped(op, a, b, where);
+    return combineTyped(op, a, b, where, into);
   }
   if (Array.isArray(a) || Array.isArray(b)) {
     if (!(Array.isArray(a) && Array.isArray(b))) return fail(where, `${op.name} got ${kind(a)} and ${kind(b)}`);
