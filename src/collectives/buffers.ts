@@ -4,8 +4,9 @@
  * of band, so nothing is copied into msgpack. Bytes are copied as they are: like MPI,
  * element types are the caller's business, but sizes are checked.
  *
- * Size mismatches that only some ranks can see travel as error markers, so every rank
- * that would otherwise wait rejects (ERR_BUFFER / ERR_COUNT) instead of hanging.
+ * Bad buffers and size mismatches that only some ranks can see travel as error markers,
+ * so every rank that would otherwise wait rejects (ERR_BUFFER / ERR_COUNT) instead of
+ * hanging; a rank with a bad buffer still passes on what others need from it.
  */
 import { bytesOf, isTypedArray, type AnyTypedArray } from '../codec/codec.js';
 import { MpiError } from '../errors.js';
@@ -16,7 +17,7 @@ import { alltoall } from './alltoall.js';
 import { bcast } from './bcast.js';
 import { checkTyped } from './check.js';
 import { gather } from './gather.js';
-import { capture, marker } from './marker.js';
+import { capture, isMarker, type ErrorMarker } from './marker.js';
 import type { CollPort } from './port.js';
 import { reduce } from './reduce.js';
 import { scatter } from './scatter.js';
@@ -64,20 +65,33 @@ function layout(where: string, spec: VBuffer, size: number): { buf: AnyTypedArra
   return { buf, counts, displs };
 }
 
+/** Check `buf` locally, as a marker to contribute when it is bad (so nobody waits for this rank in vain). */
+function typedOrMarker(where: string, name: string, buf: unknown): AnyTypedArray | ErrorMarker {
+  return capture(() => checkTyped(where, name, buf));
+}
+
 /** Broadcast the root's `buf` into every rank's `buf` (same byte length everywhere). */
-export async function Bcast(port: CollPort, buf: AnyTypedArray, root: number): Promise<void> {
-  const value = await bcast(port, port.rank === root ? buf : null, root);
-  if (port.rank !== root) place('Bcast', buf, 0, value, buf.length, `the root (rank ${root})`);
+export async function Bcast(port: CollPort, buf: unknown, root: number): Promise<void> {
+  const value = await bcast(port, port.rank === root ? typedOrMarker('Bcast', 'buf', buf) : null, root);
+  if (port.rank !== root) {
+    const into = checkTyped('Bcast', 'buf', buf);
+    place('Bcast', into, 0, value, into.length, `the root (rank ${root})`);
+  }
 }
 
 /** Scatter equal parts of the root's `sendbuf` (size × recvbuf.length elements) into each `recvbuf`. */
-export async function Scatter(port: CollPort, sendbuf: AnyTypedArray | null, recvbuf: AnyTypedArray, root: number): Promise<void> {
-  const parts = port.rank === root ? capture(() => equalParts('Scatter', checkTyped('Scatter', 'sendbuf', sendbuf), port.size, recvbuf.length, 'sendbuf')) : null;
-  place('Scatter', recvbuf, 0, await scatter(port, parts, root), recvbuf.length, `the root (rank ${root})`);
+export async function Scatter(port: CollPort, sendbuf: unknown, recvbuf: unknown, root: number): Promise<void> {
+  const parts =
+    port.rank === root
+      ? capture(() => equalParts('Scatter', checkTyped('Scatter', 'sendbuf', sendbuf), port.size, checkTyped('Scatter', 'recvbuf', recvbuf).length, 'sendbuf'))
+      : null;
+  const part = await scatter(port, parts, root);
+  const into = checkTyped('Scatter', 'recvbuf', recvbuf);
+  place('Scatter', into, 0, part, into.length, `the root (rank ${root})`);
 }
 
 /** Scatter parts of varying size: the root passes `[sendbuf, counts, displs?]`; rank i receives counts[i] elements. */
-export async function Scatterv(port: CollPort, send: VBuffer | null, recvbuf: AnyTypedArray, root: number): Promise<void> {
+export async function Scatterv(port: CollPort, send: VBuffer | null, recvbuf: unknown, root: number): Promise<void> {
   const parts =
     port.rank === root
       ? capture(() => {
@@ -87,15 +101,16 @@ export async function Scatterv(port: CollPort, send: VBuffer | null, recvbuf: An
         })
       : null;
   const part = await scatter(port, parts, root);
-  if (!isTypedArray(part) || part.byteLength > recvbuf.byteLength) {
-    throw bufferError('Scatterv', `received ${isTypedArray(part) ? part.byteLength : 0} bytes but recvbuf holds ${recvbuf.byteLength}`);
+  const into = checkTyped('Scatterv', 'recvbuf', recvbuf);
+  if (!isTypedArray(part) || part.byteLength > into.byteLength) {
+    throw bufferError('Scatterv', `received ${isTypedArray(part) ? part.byteLength : 0} bytes but recvbuf holds ${into.byteLength}`);
   }
-  bytesOf(recvbuf).set(bytesOf(part));
+  bytesOf(into).set(bytesOf(part));
 }
 
 /** Gather every rank's `sendbuf` (equal sizes) into the root's `recvbuf`, in rank order. */
-export async function Gather(port: CollPort, sendbuf: AnyTypedArray, recvbuf: AnyTypedArray | null, root: number): Promise<void> {
-  const parts = await gather(port, sendbuf, root);
+export async function Gather(port: CollPort, sendbuf: unknown, recvbuf: unknown, root: number): Promise<void> {
+  const parts = await gather(port, typedOrMarker('Gather', 'sendbuf', sendbuf), root);
   if (parts === undefined) return;
   const buf = checkTyped('Gather', 'recvbuf', recvbuf);
   if (buf.length % port.size !== 0) throw bufferError('Gather', `recvbuf holds ${buf.length} elements, not a multiple of the ${port.size} ranks`);
@@ -104,8 +119,8 @@ export async function Gather(port: CollPort, sendbuf: AnyTypedArray, recvbuf: An
 }
 
 /** Gather parts of varying size: the root passes `[recvbuf, counts, displs?]`. */
-export async function Gatherv(port: CollPort, sendbuf: AnyTypedArray, recv: VBuffer | null, root: number): Promise<void> {
-  const parts = await gather(port, sendbuf, root);
+export async function Gatherv(port: CollPort, sendbuf: unknown, recv: VBuffer | null, root: number): Promise<void> {
+  const parts = await gather(port, typedOrMarker('Gatherv', 'sendbuf', sendbuf), root);
   if (parts === undefined) return;
   if (recv === null || !Array.isArray(recv)) throw new MpiError('ERR_ARG', 'Gatherv: the root must pass [recvbuf, counts, displs?]');
   const { buf, counts, displs } = layout('Gatherv', recv, port.size);
@@ -113,42 +128,57 @@ export async function Gatherv(port: CollPort, sendbuf: AnyTypedArray, recv: VBuf
 }
 
 /** Every rank's `sendbuf` (equal sizes) into every rank's `recvbuf`, in rank order. */
-export async function Allgather(port: CollPort, sendbuf: AnyTypedArray, recvbuf: AnyTypedArray): Promise<void> {
-  const parts = await allgather(port, sendbuf);
-  if (recvbuf.length % port.size !== 0) throw bufferError('Allgather', `recvbuf holds ${recvbuf.length} elements, not a multiple of the ${port.size} ranks`);
-  const each = recvbuf.length / port.size;
-  parts.forEach((part, rank) => place('Allgather', recvbuf, rank * each, part, each, `rank ${rank}`));
+export async function Allgather(port: CollPort, sendbuf: unknown, recvbuf: unknown): Promise<void> {
+  const parts = await allgather(port, typedOrMarker('Allgather', 'sendbuf', sendbuf));
+  const into = checkTyped('Allgather', 'recvbuf', recvbuf);
+  if (into.length % port.size !== 0) throw bufferError('Allgather', `recvbuf holds ${into.length} elements, not a multiple of the ${port.size} ranks`);
+  const each = into.length / port.size;
+  parts.forEach((part, rank) => place('Allgather', into, rank * each, part, each, `rank ${rank}`));
 }
 
 /** Allgather of parts of varying size into `[recvbuf, counts, displs?]` on every rank. */
-export async function Allgatherv(port: CollPort, sendbuf: AnyTypedArray, recv: VBuffer): Promise<void> {
-  const spec = capture(() => layout('Allgatherv', recv, port.size));
-  const parts = await allgather(port, 'buf' in spec ? sendbuf : spec);
-  if (!('buf' in spec)) return; // unreachable: allgather rejected with the marker
+export async function Allgatherv(port: CollPort, sendbuf: unknown, recv: VBuffer): Promise<void> {
+  const spec = capture(() => {
+    checkTyped('Allgatherv', 'sendbuf', sendbuf);
+    return layout('Allgatherv', recv, port.size);
+  });
+  const parts = await allgather(port, isMarker(spec) ? spec : sendbuf);
+  if (isMarker(spec)) return; // unreachable: allgather rejected with the marker
   parts.forEach((part, rank) => place('Allgatherv', spec.buf, spec.displs[rank] ?? 0, part, spec.counts[rank] ?? 0, `rank ${rank}`));
 }
 
 /** Part i of `sendbuf` goes to rank i; part j of `recvbuf` comes from rank j (equal parts). */
-export async function Alltoall(port: CollPort, sendbuf: AnyTypedArray, recvbuf: AnyTypedArray): Promise<void> {
+export async function Alltoall(port: CollPort, sendbuf: unknown, recvbuf: unknown): Promise<void> {
   const parts = capture(() => {
-    if (recvbuf.length % port.size !== 0) throw bufferError('Alltoall', `recvbuf holds ${recvbuf.length} elements, not a multiple of the ${port.size} ranks`);
-    return equalParts('Alltoall', sendbuf, port.size, recvbuf.length / port.size, 'sendbuf');
+    const into = checkTyped('Alltoall', 'recvbuf', recvbuf);
+    if (into.length % port.size !== 0) throw bufferError('Alltoall', `recvbuf holds ${into.length} elements, not a multiple of the ${port.size} ranks`);
+    return equalParts('Alltoall', checkTyped('Alltoall', 'sendbuf', sendbuf), port.size, into.length / port.size, 'sendbuf');
   });
   const got = await alltoall(port, parts);
-  const each = recvbuf.length / port.size;
-  got.forEach((part, rank) => place('Alltoall', recvbuf, rank * each, part, each, `rank ${rank}`));
+  const into = checkTyped('Alltoall', 'recvbuf', recvbuf);
+  const each = into.length / port.size;
+  got.forEach((part, rank) => place('Alltoall', into, rank * each, part, each, `rank ${rank}`));
 }
 
 /** Elementwise reduction of every rank's `sendbuf` into the root's `recvbuf`. */
-export async function Reduce(port: CollPort, sendbuf: AnyTypedArray, recvbuf: AnyTypedArray | null, op: Op, root: number): Promise<void> {
-  const result = await reduce(port, sendbuf, op, root, 'Reduce');
+export async function Reduce(port: CollPort, sendbuf: unknown, recvbuf: unknown, op: Op, root: number): Promise<void> {
+  const result = await reduce(port, typedOrMarker('Reduce', 'sendbuf', sendbuf), op, root, 'Reduce');
   if (port.rank !== root) return;
   const buf = checkTyped('Reduce', 'recvbuf', recvbuf);
   place('Reduce', buf, 0, result, buf.length, 'the reduction');
 }
 
 /** Elementwise reduction of every rank's `sendbuf` into every rank's `recvbuf`. */
-export async function Allreduce(port: CollPort, sendbuf: AnyTypedArray, recvbuf: AnyTypedArray, op: Op): Promise<void> {
-  const mine = sendbuf.byteLength === recvbuf.byteLength ? sendbuf : marker(bufferError('Allreduce', `sendbuf has ${sendbuf.byteLength} bytes but recvbuf ${recvbuf.byteLength}; they must be the same size on every rank`));
-  place('Allreduce', recvbuf, 0, await allreduce(port, mine, op, 'Allreduce'), recvbuf.length, 'the reduction');
+export async function Allreduce(port: CollPort, sendbuf: unknown, recvbuf: unknown, op: Op): Promise<void> {
+  const mine = capture(() => {
+    const send = checkTyped('Allreduce', 'sendbuf', sendbuf);
+    const into = checkTyped('Allreduce', 'recvbuf', recvbuf);
+    if (send.byteLength !== into.byteLength) {
+      throw bufferError('Allreduce', `sendbuf has ${send.byteLength} bytes but recvbuf ${into.byteLength}; they must be the same size on every rank`);
+    }
+    return send;
+  });
+  const result = await allreduce(port, mine, op, 'Allreduce');
+  const into = checkTyped('Allreduce', 'recvbuf', recvbuf);
+  place('Allreduce', into, 0, result, into.length, 'the reduction');
 }

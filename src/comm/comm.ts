@@ -21,7 +21,7 @@ import { alltoall } from '../collectives/alltoall.js';
 import { barrier } from '../collectives/barrier.js';
 import { bcast } from '../collectives/bcast.js';
 import * as buffers from '../collectives/buffers.js';
-import { checkPerRank, checkRoot, checkTyped } from '../collectives/check.js';
+import { checkPerRank, checkRoot } from '../collectives/check.js';
 import { gather } from '../collectives/gather.js';
 import { capture } from '../collectives/marker.js';
 import type { CollPort } from '../collectives/port.js';
@@ -306,52 +306,52 @@ export class Comm {
 
   /** Broadcast the root's typed array into `buf` on every rank. @throws ERR_ROOT, ERR_BUFFER */
   async Bcast(buf: AnyTypedArray, root = 0): Promise<void> {
-    return this.collective('Bcast', (port) => buffers.Bcast(port, checkTyped('Bcast', 'buf', buf), checkRoot('Bcast', root, port.size)));
+    return this.collective('Bcast', (port) => buffers.Bcast(port, buf, checkRoot('Bcast', root, port.size)));
   }
 
   /** Scatter equal parts of the root's `sendbuf` into each `recvbuf`. @throws ERR_ROOT, ERR_BUFFER */
   async Scatter(sendbuf: AnyTypedArray | null, recvbuf: AnyTypedArray, root = 0): Promise<void> {
-    return this.collective('Scatter', (port) => buffers.Scatter(port, sendbuf, checkTyped('Scatter', 'recvbuf', recvbuf), checkRoot('Scatter', root, port.size)));
+    return this.collective('Scatter', (port) => buffers.Scatter(port, sendbuf, recvbuf, checkRoot('Scatter', root, port.size)));
   }
 
   /** Scatter parts of varying size: the root passes `[sendbuf, counts, displs?]`. @throws ERR_ROOT, ERR_COUNT, ERR_BUFFER */
   async Scatterv(sendbuf: buffers.VBuffer | null, recvbuf: AnyTypedArray, root = 0): Promise<void> {
-    return this.collective('Scatterv', (port) => buffers.Scatterv(port, sendbuf, checkTyped('Scatterv', 'recvbuf', recvbuf), checkRoot('Scatterv', root, port.size)));
+    return this.collective('Scatterv', (port) => buffers.Scatterv(port, sendbuf, recvbuf, checkRoot('Scatterv', root, port.size)));
   }
 
   /** Gather equal `sendbuf`s into the root's `recvbuf` in rank order. @throws ERR_ROOT, ERR_BUFFER */
   async Gather(sendbuf: AnyTypedArray, recvbuf: AnyTypedArray | null, root = 0): Promise<void> {
-    return this.collective('Gather', (port) => buffers.Gather(port, checkTyped('Gather', 'sendbuf', sendbuf), recvbuf, checkRoot('Gather', root, port.size)));
+    return this.collective('Gather', (port) => buffers.Gather(port, sendbuf, recvbuf, checkRoot('Gather', root, port.size)));
   }
 
   /** Gather parts of varying size into the root's `[recvbuf, counts, displs?]`. @throws ERR_ROOT, ERR_COUNT, ERR_BUFFER */
   async Gatherv(sendbuf: AnyTypedArray, recvbuf: buffers.VBuffer | null, root = 0): Promise<void> {
-    return this.collective('Gatherv', (port) => buffers.Gatherv(port, checkTyped('Gatherv', 'sendbuf', sendbuf), recvbuf, checkRoot('Gatherv', root, port.size)));
+    return this.collective('Gatherv', (port) => buffers.Gatherv(port, sendbuf, recvbuf, checkRoot('Gatherv', root, port.size)));
   }
 
   /** Every rank's equal `sendbuf` into every `recvbuf` in rank order. @throws ERR_BUFFER */
   async Allgather(sendbuf: AnyTypedArray, recvbuf: AnyTypedArray): Promise<void> {
-    return this.collective('Allgather', (port) => buffers.Allgather(port, checkTyped('Allgather', 'sendbuf', sendbuf), checkTyped('Allgather', 'recvbuf', recvbuf)));
+    return this.collective('Allgather', (port) => buffers.Allgather(port, sendbuf, recvbuf));
   }
 
   /** Allgather of parts of varying size into `[recvbuf, counts, displs?]`. @throws ERR_COUNT, ERR_BUFFER */
   async Allgatherv(sendbuf: AnyTypedArray, recvbuf: buffers.VBuffer): Promise<void> {
-    return this.collective('Allgatherv', (port) => buffers.Allgatherv(port, checkTyped('Allgatherv', 'sendbuf', sendbuf), recvbuf));
+    return this.collective('Allgatherv', (port) => buffers.Allgatherv(port, sendbuf, recvbuf));
   }
 
   /** Part i of `sendbuf` to rank i, part j of `recvbuf` from rank j. @throws ERR_BUFFER */
   async Alltoall(sendbuf: AnyTypedArray, recvbuf: AnyTypedArray): Promise<void> {
-    return this.collective('Alltoall', (port) => buffers.Alltoall(port, checkTyped('Alltoall', 'sendbuf', sendbuf), checkTyped('Alltoall', 'recvbuf', recvbuf)));
+    return this.collective('Alltoall', (port) => buffers.Alltoall(port, sendbuf, recvbuf));
   }
 
   /** Elementwise reduction into the root's `recvbuf`. @throws ERR_ROOT, ERR_OP, ERR_BUFFER */
   async Reduce(sendbuf: AnyTypedArray, recvbuf: AnyTypedArray | null, op: Op = SUM, root = 0): Promise<void> {
-    return this.collective('Reduce', (port) => buffers.Reduce(port, checkTyped('Reduce', 'sendbuf', sendbuf), recvbuf, checkOp('Reduce', op), checkRoot('Reduce', root, port.size)));
+    return this.collective('Reduce', (port) => buffers.Reduce(port, sendbuf, recvbuf, checkOp('Reduce', op), checkRoot('Reduce', root, port.size)));
   }
 
   /** Elementwise reduction into every rank's `recvbuf`, same bits everywhere. @throws ERR_OP, ERR_BUFFER */
   async Allreduce(sendbuf: AnyTypedArray, recvbuf: AnyTypedArray, op: Op = SUM): Promise<void> {
-    return this.collective('Allreduce', (port) => buffers.Allreduce(port, checkTyped('Allreduce', 'sendbuf', sendbuf), checkTyped('Allreduce', 'recvbuf', recvbuf), checkOp('Allreduce', op)));
+    return this.collective('Allreduce', (port) => buffers.Allreduce(port, sendbuf, recvbuf, checkOp('Allreduce', op)));
   }
 
   /** Non-blocking barrier: the Request completes once every rank has entered it. */

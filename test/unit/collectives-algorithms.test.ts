@@ -268,6 +268,22 @@ test('buffer size mismatches reject instead of hanging', async () => {
       const v = await network(size, (port) => buffers.Scatterv(port, port.rank === root ? [new Float64Array(size), [1]] : null, new Float64Array(1), root));
       assert.deepEqual(codes(v.results), new Array(size).fill('ERR_COUNT'));
     }
+    // Not a typed array on one rank: that rank still passes on what the others need.
+    const notTyped = (rank: number, bad: number): unknown => (rank === bad ? null : new Float64Array(2));
+    const bcastBad = await network(size, (port) => buffers.Bcast(port, notTyped(port.rank, 1), 0));
+    assert.deepEqual(codes(bcastBad.results), Array.from({ length: size }, (_, rank) => (rank === 1 ? 'ERR_BUFFER' : 'ok')));
+    const gatherBad = await network(size, (port) => buffers.Gather(port, notTyped(port.rank, size - 1), new Float64Array(2 * size), 0));
+    assert.deepEqual(codes(gatherBad.results), Array.from({ length: size }, (_, rank) => (rank === 0 || rank === size - 1 ? 'ERR_BUFFER' : 'ok')));
+    const reduceBad = await network(size, (port) => buffers.Reduce(port, notTyped(port.rank, 1), new Float64Array(2), SUM, 0));
+    assert.equal(codes(reduceBad.results)[0], 'ERR_BUFFER');
+    const allreduceBad = await network(size, (port) => buffers.Allreduce(port, new Float64Array(2), notTyped(port.rank, size - 1), SUM));
+    assert.deepEqual(codes(allreduceBad.results), new Array(size).fill('ERR_BUFFER'));
+    const allgatherBad = await network(size, (port) => buffers.Allgather(port, notTyped(port.rank, 0), new Float64Array(2 * size)));
+    assert.deepEqual(codes(allgatherBad.results), new Array(size).fill('ERR_BUFFER'));
+    const alltoallBad = await network(size, (port) => buffers.Alltoall(port, new Float64Array(size), notTyped(port.rank, 1)));
+    assert.deepEqual(codes(alltoallBad.results), new Array(size).fill('ERR_BUFFER'));
+    const scatterBad = await network(size, (port) => buffers.Scatter(port, port.rank === 0 ? 'nope' : null, new Float64Array(1), 0));
+    assert.deepEqual(codes(scatterBad.results), new Array(size).fill('ERR_BUFFER'));
     const allreduced = await network(size, (port) => buffers.Allreduce(port, new Float64Array(2), new Float64Array(port.rank === 0 ? 1 : 2), SUM));
     assert.deepEqual(codes(allreduced.results), new Array(size).fill('ERR_BUFFER'));
     const gathered = await network(size, (port) => buffers.Allgather(port, new Float64Array(port.rank === 0 ? 2 : 1), new Float64Array(size)));
