@@ -1,6 +1,6 @@
-import type { Op } from '../ops/ops.js';
+import { SUM, checkOp, type Op } from '../ops/ops.js';
 import { fold } from './combine.js';
-import { post, unwrap } from './marker.js';
+import { capture, isMarker, post, unwrap } from './marker.js';
 import type { CollPort } from './port.js';
 import { doublingPlan } from './tree.js';
 
@@ -12,6 +12,9 @@ import { doublingPlan } from './tree.js';
  * rank-order result. A marker (local error or op failure) reaches every rank.
  */
 export async function allreduce(port: CollPort, value: unknown, op: Op, where = 'allreduce'): Promise<unknown> {
+  // An op that is not an op (on this rank only, perhaps) travels as an error, never a hang.
+  const checked = capture(() => checkOp(where, op));
+  if (isMarker(checked)) [value, op] = [checked, SUM];
   const plan = doublingPlan(port.rank, port.size);
   if (plan.role === 'folded') {
     await post(port, value, plan.partner);

@@ -1,6 +1,6 @@
-import type { Op } from '../ops/ops.js';
+import { SUM, checkOp, type Op } from '../ops/ops.js';
 import { fold } from './combine.js';
-import { isMarker, post, unwrap } from './marker.js';
+import { capture, isMarker, post, unwrap } from './marker.js';
 import type { CollPort } from './port.js';
 import { absolute, binomialChildren, binomialParent, relative } from './tree.js';
 
@@ -20,6 +20,9 @@ import { absolute, binomialChildren, binomialParent, relative } from './tree.js'
  */
 export async function reduce(port: CollPort, value: unknown, op: Op, root: number, where = 'reduce'): Promise<unknown> {
   const { rank, size } = port;
+  // An op that is not an op (on this rank only, perhaps) travels as an error, never a hang.
+  const checked = capture(() => checkOp(where, op));
+  if (isMarker(checked)) [value, op] = [checked, SUM];
   const treeRoot = typeof op === 'function' ? 0 : root;
   const vrank = relative(rank, treeRoot, size);
   let acc = value;

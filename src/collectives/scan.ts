@@ -1,6 +1,6 @@
-import type { Op } from '../ops/ops.js';
+import { SUM, checkOp, type Op } from '../ops/ops.js';
 import { fold } from './combine.js';
-import { isMarker, post, unwrap } from './marker.js';
+import { capture, isMarker, post, unwrap } from './marker.js';
 import type { CollPort } from './port.js';
 
 /**
@@ -13,6 +13,9 @@ import type { CollPort } from './port.js';
  */
 export async function scan(port: CollPort, value: unknown, op: Op, exclusive: boolean, where = exclusive ? 'exscan' : 'scan'): Promise<unknown> {
   const { rank, size } = port;
+  // An op that is not an op (on this rank only, perhaps) travels as an error, never a hang.
+  const checked = capture(() => checkOp(where, op));
+  if (isMarker(checked)) [value, op] = [checked, SUM];
   let inclusive = value;
   let before: unknown;
   let any = false;

@@ -28,7 +28,7 @@ import type { CollPort } from '../collectives/port.js';
 import { reduce } from '../collectives/reduce.js';
 import { scan } from '../collectives/scan.js';
 import { scatter } from '../collectives/scatter.js';
-import { MAX, SUM, checkOp, type Op } from '../ops/ops.js';
+import { MAX, SUM, type Op } from '../ops/ops.js';
 import { MpiError } from '../errors.js';
 import type { Engine, Message, TrafficStats } from './engine.js';
 import { ANY_SOURCE, ANY_TAG } from './matching.js';
@@ -283,7 +283,7 @@ export class Comm {
    * @example const total = await comm.reduce(partial, SUM, 0);
    */
   async reduce<T>(value: T, op: Op = SUM, root = 0): Promise<T | undefined> {
-    return this.collective('reduce', (port) => reduce(port, value, checkOp('reduce', op), checkRoot('reduce', root, port.size)) as Promise<T | undefined>);
+    return this.collective('reduce', (port) => reduce(port, value, op, checkRoot('reduce', root, port.size)) as Promise<T | undefined>);
   }
 
   /**
@@ -291,17 +291,17 @@ export class Comm {
    * @throws ERR_OP on every rank for values the op rejects
    */
   async allreduce<T>(value: T, op: Op = SUM): Promise<T> {
-    return this.collective('allreduce', (port) => allreduce(port, value, checkOp('allreduce', op)) as Promise<T>);
+    return this.collective('allreduce', (port) => allreduce(port, value, op) as Promise<T>);
   }
 
   /** Inclusive prefix: rank i resolves with op(value_0, ..., value_i). */
   async scan<T>(value: T, op: Op = SUM): Promise<T> {
-    return this.collective('scan', (port) => scan(port, value, checkOp('scan', op), false) as Promise<T>);
+    return this.collective('scan', (port) => scan(port, value, op, false) as Promise<T>);
   }
 
   /** Exclusive prefix: rank i resolves with op(value_0, ..., value_{i-1}); `undefined` on rank 0. */
   async exscan<T>(value: T, op: Op = SUM): Promise<T | undefined> {
-    return this.collective('exscan', (port) => scan(port, value, checkOp('exscan', op), true) as Promise<T | undefined>);
+    return this.collective('exscan', (port) => scan(port, value, op, true) as Promise<T | undefined>);
   }
 
   /** Broadcast the root's typed array into `buf` on every rank. @throws ERR_ROOT, ERR_BUFFER */
@@ -346,12 +346,12 @@ export class Comm {
 
   /** Elementwise reduction into the root's `recvbuf`. @throws ERR_ROOT, ERR_OP, ERR_BUFFER */
   async Reduce(sendbuf: AnyTypedArray, recvbuf: AnyTypedArray | null, op: Op = SUM, root = 0): Promise<void> {
-    return this.collective('Reduce', (port) => buffers.Reduce(port, sendbuf, recvbuf, checkOp('Reduce', op), checkRoot('Reduce', root, port.size)));
+    return this.collective('Reduce', (port) => buffers.Reduce(port, sendbuf, recvbuf, op, checkRoot('Reduce', root, port.size)));
   }
 
   /** Elementwise reduction into every rank's `recvbuf`, same bits everywhere. @throws ERR_OP, ERR_BUFFER */
   async Allreduce(sendbuf: AnyTypedArray, recvbuf: AnyTypedArray, op: Op = SUM): Promise<void> {
-    return this.collective('Allreduce', (port) => buffers.Allreduce(port, sendbuf, recvbuf, checkOp('Allreduce', op)));
+    return this.collective('Allreduce', (port) => buffers.Allreduce(port, sendbuf, recvbuf, op));
   }
 
   /** Non-blocking barrier: the Request completes once every rank has entered it. */

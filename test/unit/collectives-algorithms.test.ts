@@ -195,6 +195,10 @@ test('errors reach every rank that would wait: scatter count, op mismatch, unenc
     assert.deepEqual(codes(mixed.results), new Array(size).fill('ERR_OP'));
     const unequal = await network(size, (port) => alltoall(port, capture(() => checkPerRank('alltoall', port.rank === 0 ? [] : new Array(size).fill(0), size))));
     assert.deepEqual(codes(unequal.results), new Array(size).fill('ERR_COUNT'));
+    const notAnOp = await network(size, (port) => allreduce(port, 1, (port.rank === 1 ? 'SUM' : SUM) as Op));
+    assert.deepEqual(codes(notAnOp.results), new Array(size).fill('ERR_OP'));
+    const reduceNotAnOp = await network(size, (port) => reduce(port, 1, (port.rank === size - 1 ? null : SUM) as Op, 0));
+    assert.equal(codes(reduceNotAnOp.results)[0], 'ERR_OP');
     const scanned = await network(size, (port) => scan(port, port.rank === 0 ? 'x' : 1, SUM, false));
     assert.deepEqual(codes(scanned.results), ['ok', ...new Array(size - 1).fill('ERR_OP')]);
   }
