@@ -17,6 +17,20 @@
  * | TSMPI_LIFELINE_FD   | file descriptor of the lifeline to the launcher (normally 3)     |
  * | TSMPI_CURVE_PUBLIC, TSMPI_CURVE_SECRET | the job's CURVE key pair (multi-host only; never on a command line) |
  *
+ * A rank started by Slurm's `srun`, Open MPI's `mpirun` or MPICH's `mpiexec.hydra`
+ * instead (no TSMPI_RANK) takes its rank and size from that launcher's variables
+ * (SLURM_PROCID/SLURM_NTASKS, OMPI_COMM_WORLD_RANK/OMPI_COMM_WORLD_SIZE, PMI_RANK/PMI_SIZE;
+ * see foreign.ts) and wires up through a rendezvous with rank 0 (see
+ * transport/rendezvous.ts and docs/cluster.md). Variables that tune it:
+ * | variable                  | meaning                                                                |
+ * |---------------------------|------------------------------------------------------------------------|
+ * | TSMPI_RENDEZVOUS          | `host[:port]` where rank 0 listens (needed for Open MPI/MPICH across nodes) |
+ * | TSMPI_RENDEZVOUS_TIMEOUT  | seconds to wait for rank 0 and for all ranks (default 120)             |
+ * | TSMPI_JOB_KEY             | overrides the job key derived from the launcher's job id               |
+ * | TSMPI_SECRET              | the secret the job's keys are derived from (else TSMPI_SECRET_FILE)    |
+ * | TSMPI_SECRET_FILE         | file holding that secret (default ~/.tsmpi/secret, created mode 0600)  |
+ * | TSMPI_FOREIGN=off         | ignore foreign launchers' variables: run as a singleton                |
+ *
  * The lifeline is a stream socket inherited from the launcher (or the host agent),
  * carrying one JSON object per line, {@link ToLauncher} one way and {@link ToRank} the
  * other. Its end-of-file tells a rank that the launcher is gone.
@@ -34,6 +48,12 @@ export const ENV = {
   lifelineFd: 'TSMPI_LIFELINE_FD',
   curvePublic: 'TSMPI_CURVE_PUBLIC',
   curveSecret: 'TSMPI_CURVE_SECRET',
+  rendezvous: 'TSMPI_RENDEZVOUS',
+  rendezvousTimeout: 'TSMPI_RENDEZVOUS_TIMEOUT',
+  jobKey: 'TSMPI_JOB_KEY',
+  secret: 'TSMPI_SECRET',
+  secretFile: 'TSMPI_SECRET_FILE',
+  foreign: 'TSMPI_FOREIGN',
 } as const;
 
 /** The file descriptor the launcher gives the lifeline. */

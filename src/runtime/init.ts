@@ -12,6 +12,7 @@ import { LoopbackHub } from '../transport/loopback.js';
 import type { Transport } from '../transport/transport.js';
 import { ZmqTransport } from '../transport/zmq.js';
 import { ENV, LIFELINE_FD } from './env.js';
+import { detectForeign, watchForeign, wireUpForeign } from './foreign.js';
 import { Lifeline } from './lifeline.js';
 
 interface Runtime extends CommRuntime {
@@ -75,7 +76,12 @@ async function start(): Promise<Runtime> {
   const host = process.env[ENV.host] || hostname();
   let transport: Transport;
   let lifeline: Lifeline | null = null;
-  if (rank === undefined || size === undefined) {
+  const foreign = rank === undefined || size === undefined ? detectForeign(process.env, process.ppid, host) : null;
+  if (foreign !== null) {
+    const wired = await wireUpForeign(foreign, host, process.env);
+    transport = wired.transport;
+    watchForeign(wired.link, foreign, host);
+  } else if (rank === undefined || size === undefined) {
     transport = new LoopbackHub(1).transport(0);
   } else {
     if (rank >= size) throw new MpiError('ERR_INIT', `init: ${ENV.rank}=${rank} is not below ${ENV.size}=${size}`);
@@ -87,14 +93,14 @@ async function start(): Promise<Runtime> {
     engine,
     host,
     lifeline,
-    abort: (code, reason) => abort(code, reason, rank ?? 0, lifeline),
+    abort: (code, reason) => abort(code, reason, rank ?? foreign?.rank ?? 0, lifeline),
     get world(): Comm {
       return world;
     },
   };
   const world = new Comm(runtime, 0, Array.from({ length: transport.size }, (_, index) => index));
   current = runtime;
-  installHandlers(runtime, rank ?? 0);
+  installHandlers(runtime, rank ?? foreign?.rank ?? 0);
   return runtime;
 }
 
