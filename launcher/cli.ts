@@ -11,7 +11,9 @@ import { ENV } from '../src/runtime/env.js';
 import { Job } from './job.js';
 import { OutputForwarder, processOutput } from './output.js';
 import { plan } from './plan.js';
+import { allocatedSlots, slurmAllocation, srunLaunch } from './slurm.js';
 import { LocalSpawner } from './spawners/local.js';
+import { SrunSpawner } from './spawners/srun.js';
 
 /** A launcher error: printed as one line `tsmpirun: <message>` with exit code 2 (usage) or 1. */
 export class LaunchError extends Error {
@@ -156,15 +158,17 @@ export function exportedEnv(specs: readonly string[], env: NodeJS.ProcessEnv): R
 /** Run tsmpirun with `argv` (without node and script); resolves with the exit code. */
 export async function run(argv: readonly string[]): Promise<number> {
   const { options, program, args } = parse(argv);
-  const np = options.np ?? availableParallelism();
+  // Inside salloc/sbatch: the allocation is the host list, and srun starts the ranks.
+  const allocation = process.env.TSMPI_SRUN === 'off' ? null : slurmAllocation(process.env);
+  const np = options.np ?? (allocation === null ? availableParallelism() : allocatedSlots(allocation));
   const cwd = options.wdir === undefined ? process.cwd() : isAbsolute(options.wdir) ? options.wdir : resolve(options.wdir);
   const exported = exportedEnv(options.export, process.env);
   const host = hostname();
   const cores = availableParallelism();
-  if (np > cores) process.stderr.write(`tsmpirun: note: ${np} ranks on ${cores} cores (oversubscribed); ranks will take turns on the cores\n`);
+  if (np > cores && allocation === null) process.stderr.write(`tsmpirun: note: ${np} ranks on ${cores} cores (oversubscribed); ranks will take turns on the cores\n`);
   const jobDir = mkdtempSync(join(tmpdir(), 'tsmpi-'));
   const jobId = randomBytes(6).toString('hex');
-  const hosts = plan({
+  const hosts = allocation !== null ? [srunLaunch(allocation, np, program, args, cwd, exported)] : plan({
     size: np,
     placement: [{ host, ranks: Array.from({ length: np }, (_, rank) => rank) }],
     command: program,
@@ -174,7 +178,7 @@ export async function run(argv: readonly string[]): Promise<number> {
     exported,
     hostEnv: () => ({ [ENV.jobDir]: jobDir }),
   });
-  const spawner = new LocalSpawner();
+  const spawner = allocation !== null ? new SrunSpawner({ extraArgs: options.oversubscribe ? ['--overcommit'] : [] }) : new LocalSpawner();
   const job = new Job({
     size: np,
     hosts,

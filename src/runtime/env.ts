@@ -30,6 +30,7 @@
  * | TSMPI_SECRET              | the secret the job's keys are derived from (else TSMPI_SECRET_FILE)    |
  * | TSMPI_SECRET_FILE         | file holding that secret (default ~/.tsmpi/secret, created mode 0600)  |
  * | TSMPI_FOREIGN=off         | ignore foreign launchers' variables: run as a singleton                |
+ * | TSMPI_WATCH_PEERS=off     | do not end a rank when a peer ends without finalizing (the launcher does) |
  *
  * The lifeline is a stream socket inherited from the launcher (or the host agent),
  * carrying one JSON object per line, {@link ToLauncher} one way and {@link ToRank} the
@@ -54,6 +55,7 @@ export const ENV = {
   secret: 'TSMPI_SECRET',
   secretFile: 'TSMPI_SECRET_FILE',
   foreign: 'TSMPI_FOREIGN',
+  watchPeers: 'TSMPI_WATCH_PEERS',
 } as const;
 
 /** The file descriptor the launcher gives the lifeline. */

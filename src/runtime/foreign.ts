@@ -106,7 +106,8 @@ export function detectForeign(env: Env, parentPid: number, host: string): Foreig
   };
   const slurmRank = int(env, 'SLURM_PROCID');
   const slurmSize = int(env, 'SLURM_NTASKS') ?? int(env, 'SLURM_NPROCS');
-  if (slurmRank !== undefined && slurmSize !== undefined && env.SLURM_JOB_ID !== undefined) {
+  // A batch script has SLURM_PROCID=0 but no step: only a task of an srun step is a rank.
+  if (slurmRank !== undefined && slurmSize !== undefined && env.SLURM_JOB_ID !== undefined && env.SLURM_STEP_ID !== undefined) {
     const nodes = int(env, 'SLURM_STEP_NUM_NODES') ?? int(env, 'SLURM_NNODES') ?? 1;
     const nodelist = env.SLURM_STEP_NODELIST ?? env.SLURM_JOB_NODELIST;
     const key = `slurm:${env.SLURM_CLUSTER_NAME ?? ''}:${env.SLURM_JOB_ID}.${env.SLURM_STEP_ID ?? ''}`;
@@ -186,8 +187,10 @@ export async function wireUpForeign(job: ForeignJob, host: string, env: Env): Pr
  * After wire-up: end this rank (exit 1, with a line naming the peer) when a peer ends
  * without finalizing, and say goodbye when this rank exits normally.
  */
-export function watchForeign(link: RendezvousLink, job: ForeignJob, host: string): void {
-  link.onLost((peer) => {
+export function watchForeign(link: RendezvousLink, job: ForeignJob, host: string, env: Env): void {
+  // tsmpirun's srun step turns this off: srun --kill-on-bad-exit ends the step, and the
+  // first task srun reports failed must be the one that really failed.
+  if (env[ENV.watchPeers] !== 'off') link.onLost((peer) => {
     const who = peer === 0 ? 'rank 0' : `rank ${peer}`;
     process.stderr.write(`tsmpi: rank ${job.rank} (pid ${process.pid} on ${host}): ${who} of this ${job.kind} job ended without finalizing; ending this rank too\n`);
     process.exit(1);

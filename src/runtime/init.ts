@@ -80,7 +80,7 @@ async function start(): Promise<Runtime> {
   if (foreign !== null) {
     const wired = await wireUpForeign(foreign, host, process.env);
     transport = wired.transport;
-    watchForeign(wired.link, foreign, host);
+    watchForeign(wired.link, foreign, host, process.env);
   } else if (rank === undefined || size === undefined) {
     transport = new LoopbackHub(1).transport(0);
   } else {
