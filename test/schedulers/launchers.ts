@@ -10,6 +10,8 @@ import { join } from 'node:path';
 import { ROOT, runCommand, type JobRun, type RunOptions } from '../helpers/job.js';
 
 export const SLURM_SH = join(ROOT, 'test/schedulers/slurm.sh');
+/** The three-node variant on network namespaces h1..h3. */
+export const SLURM_HOSTS_SH = join(ROOT, 'test/schedulers/slurm-hosts.sh');
 const isRoot = process.getuid?.() === 0;
 
 function onPath(program: string): boolean {
@@ -44,13 +46,14 @@ let slurmConf: string | null = null;
 /** srun on the throw-away cluster (usable after {@link slurmUp}); always -I (never queue) and -K. */
 export const srun: Launcher = {
   name: 'srun (Slurm)',
-  skip: slurmSkip(),
+  skip: slurmSkip(SLURM_SH),
   argv: (np) => ['srun', '-I30', '-K', '-n', String(np)],
   env: () => (slurmConf === null ? {} : { SLURM_CONF: slurmConf }),
 };
 
-function slurmSkip(): string | false {
-  const check = spawnSync('sh', [SLURM_SH, 'check'], { encoding: 'utf8' });
+/** Why a Slurm harness cannot run here, or false. */
+export function slurmSkip(script: string): string | false {
+  const check = spawnSync('sh', [script, 'check'], { encoding: 'utf8' });
   return check.status === 0 ? false : `no Slurm test cluster: ${check.stdout.trim() || check.stderr.trim()}`;
 }
 
@@ -64,12 +67,14 @@ async function freePort(): Promise<number> {
 }
 
 let slurmState: string | null = null;
+let slurmScript = SLURM_SH;
 
-/** Start the throw-away Slurm cluster (single node) on free ports. */
-export async function slurmUp(): Promise<void> {
+/** Start a throw-away Slurm cluster (single node, or `SLURM_HOSTS_SH`'s three) on free ports. */
+export async function slurmUp(script = SLURM_SH): Promise<void> {
+  slurmScript = script;
   slurmState = mkdtempSync(join(tmpdir(), 'tsmpi-slurm-'));
   const env = { ...process.env, TSMPI_SLURMCTLD_PORT: String(await freePort()), TSMPI_SLURMD_PORT: String(await freePort()) };
-  const out = execFileSync('sh', [SLURM_SH, 'up', slurmState], { env, encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'], timeout: 60_000 });
+  const out = execFileSync('sh', [script, 'up', slurmState], { env, encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'], timeout: 60_000 });
   const line = /^SLURM_CONF=(.*)$/m.exec(out);
   if (line?.[1] === undefined) throw new Error(`slurm.sh up printed no SLURM_CONF: ${out}`);
   slurmConf = line[1];
@@ -77,7 +82,7 @@ export async function slurmUp(): Promise<void> {
 
 export function slurmDown(): void {
   if (slurmState === null) return;
-  spawnSync('sh', [SLURM_SH, 'down', slurmState], { stdio: 'ignore', timeout: 30_000 });
+  spawnSync('sh', [slurmScript, 'down', slurmState], { stdio: 'ignore', timeout: 30_000 });
   slurmState = null;
   slurmConf = null;
 }
