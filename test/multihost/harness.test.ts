@@ -1,0 +1,117 @@
+// The fake-host harness itself (test/multihost/hosts.sh): three network-namespace hosts
+// answering ssh with their own hostnames, reaching each other and this namespace by name,
+// sharing the file system, and the faults the multi-host tests inject (a partition, a host
+// whose processes all die). Skipped, with the reason, without root or namespace rights.
+import assert from 'node:assert/strict';
+import { readFileSync } from 'node:fs';
+import { createServer } from 'node:net';
+import { join } from 'node:path';
+import { after, describe, it } from 'node:test';
+import { multihostOrSkip, shellQuote, type FakeHosts } from '../helpers/hosts.js';
+import { ROOT, runCommand } from '../helpers/job.js';
+
+const setup = await multihostOrSkip();
+const hostsOrNull: FakeHosts | null = setup.skip === false ? setup.hosts : null;
+const hosts = (): FakeHosts => {
+  if (hostsOrNull === null) throw new Error('no fake hosts');
+  return hostsOrNull;
+};
+const NODE = process.execPath;
+
+describe('fake hosts h1..h3', { skip: setup.skip }, () => {
+  after(async () => hostsOrNull?.down());
+
+  it('each host answers ssh with its own hostname, and a login prints nothing of its own', async () => {
+    for (const name of hosts().names) {
+      const run = await hosts().ssh(name, 'hostname');
+      assert.equal(run.code, 0, run.stderr);
+      assert.equal(run.stdout, `${name}\n`);
+    }
+    // Anything the login shell's rc files print would corrupt a rank's stdout.
+    const quiet = await hosts().ssh('h1', 'true');
+    assert.deepEqual(quiet, { code: 0, stdout: '', stderr: '' });
+  });
+
+  it('node runs through ssh and the repository is at the same path on every host', async () => {
+    const pkg = readFileSync(join(ROOT, 'package.json'), 'utf8');
+    for (const name of hosts().names) {
+      const version = await hosts().ssh(name, [NODE, '-v']);
+      assert.equal(version.code, 0, version.stderr);
+      assert.equal(version.stdout.trim(), process.version);
+      const cat = await hosts().ssh(name, ['cat', join(ROOT, 'package.json')]);
+      assert.equal(cat.stdout, pkg);
+    }
+  });
+
+  it('hosts reach each other by name, and this namespace as `launcher`', async () => {
+    // A listener on h1; h2 connects to it as `h1`.
+    const server = `const s = require('net').createServer((c) => c.on('data', (d) => { process.stdout.write(d); c.end(); s.close(); }));
+      s.listen(7777, 'h1', () => console.log('ready'));`;
+    let ready!: () => void;
+    const listening = new Promise<void>((resolve) => (ready = resolve));
+    const h1 = runCommand(hosts().sshWrapper, ['h1', [NODE, '-e', server].map(shellQuote).join(' ')], {
+      timeoutMs: 30_000,
+      onStdout: (text) => text.includes('ready') && ready(),
+    });
+    await Promise.race([listening, h1]);
+    const client = (host: string, port: number): string =>
+      `const c = require('net').connect(${port}, '${host}', () => c.end('hello from ' + require('os').hostname() + '\\n')); c.on('error', (e) => { console.error(e.message); process.exit(1); });`;
+    const h2 = await hosts().ssh('h2', [NODE, '-e', client('h1', 7777)]);
+    assert.equal(h2.code, 0, h2.stderr);
+    const h1Run = await h1;
+    assert.equal(h1Run.exitCode, 0, h1Run.stderr);
+    assert.equal(h1Run.stdout, 'ready\nhello from h2\n');
+
+    // A listener here on the bridge address; h3 connects to it as `launcher`.
+    const got: string[] = [];
+    const local = createServer((socket) => socket.setEncoding('utf8').on('data', (text: string) => got.push(text)));
+    await new Promise<void>((resolve) => local.listen(0, hosts().ips['launcher'], resolve));
+    const address = local.address();
+    assert.ok(address !== null && typeof address === 'object');
+    const h3 = await hosts().ssh('h3', [NODE, '-e', client('launcher', address.port)]);
+    await new Promise<void>((resolve) => local.close(() => resolve()));
+    assert.equal(h3.code, 0, h3.stderr);
+    assert.deepEqual(got, ['hello from h3\n']);
+  });
+
+  it('a dozen simultaneous logins all succeed', async () => {
+    const runs = await Promise.all(Array.from({ length: 12 }, (_, i) => hosts().ssh(hosts().names[i % 3] ?? 'h1', 'hostname')));
+    for (const [i, run] of runs.entries()) assert.deepEqual(run, { code: 0, stdout: `h${(i % 3) + 1}\n`, stderr: '' });
+  });
+
+  it('link-down: ssh to the host fails within the connect timeout, the others are unaffected; link-up heals it', async () => {
+    await hosts().linkDown('h3');
+    try {
+      const started = Date.now();
+      const cut = await hosts().ssh('h3', 'true', { timeoutMs: 30_000 });
+      const elapsed = Date.now() - started;
+      assert.equal(cut.code, 255, cut.stderr);
+      assert.ok(elapsed < 15_000, `took ${elapsed} ms`);
+      const other = await hosts().ssh('h2', 'hostname');
+      assert.equal(other.stdout, 'h2\n');
+    } finally {
+      await hosts().linkUp('h3');
+    }
+    const healed = await hosts().ssh('h3', 'hostname');
+    assert.equal(healed.code, 0, healed.stderr);
+    assert.equal(healed.stdout, 'h3\n');
+  });
+
+  it('kill-host: every process of the host dies (its ssh clients end), sshd stays and the host is usable again', async () => {
+    const [sshd, ...others] = hosts().pidsIn('h2');
+    assert.ok(sshd !== undefined && others.length === 0, `h2 runs more than its sshd: ${hosts().pidsIn('h2').join(' ')}`);
+    const started = Date.now();
+    let running!: () => void;
+    const sleeping = new Promise<void>((resolve) => (running = resolve));
+    const sleeper = runCommand(hosts().sshWrapper, ['h2', 'echo up; exec sleep 300'], { timeoutMs: 60_000, onStdout: (text) => text.includes('up') && running() });
+    await Promise.race([sleeping, sleeper]);
+    assert.ok(hosts().pidsIn('h2').length >= 3, `h2: ${hosts().pidsIn('h2').join(' ')}`);
+    await hosts().killHost('h2');
+    const run = await sleeper;
+    assert.equal(run.exitCode, 255, run.stderr);
+    assert.ok(Date.now() - started < 30_000);
+    assert.deepEqual(hosts().pidsIn('h2'), [sshd]);
+    const again = await hosts().ssh('h2', 'hostname');
+    assert.equal(again.stdout, 'h2\n');
+  });
+});
