@@ -3,17 +3,25 @@
  * and maps errors to exit codes.
  */
 import { randomBytes } from 'node:crypto';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
-import { availableParallelism, hostname, tmpdir } from 'node:os';
-import { isAbsolute, join, resolve } from 'node:path';
+import { accessSync, constants as fsConstants, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { availableParallelism, hostname, networkInterfaces, tmpdir } from 'node:os';
+import { basename, delimiter, isAbsolute, join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { Command, CommanderError, InvalidArgumentError, Option } from 'commander';
 import { ENV } from '../src/runtime/env.js';
+import { deriveJobKeys } from '../src/runtime/job-keys.js';
+import { AddressError, routeAddressTo, selectAddress } from './addresses.js';
+import { checkHosts } from './check-hosts.js';
+import { HostfileError, isLocalHost, parseHostList, readHostfile, type HostSlots } from './hostfile.js';
 import { Job } from './job.js';
 import { OutputForwarder, processOutput } from './output.js';
+import { formatMap, place, PlacementError, type MapBy, type PlacedJob } from './placement.js';
 import { plan } from './plan.js';
 import { allocatedSlots, slurmAllocation, srunLaunch } from './slurm.js';
 import { LocalSpawner } from './spawners/local.js';
+import type { HostLaunch, Spawner } from './spawners/spawner.js';
 import { SrunSpawner } from './spawners/srun.js';
+import { SshSpawner, type SshOptions } from './spawners/ssh.js';
 
 /** A launcher error: printed as one line `tsmpirun: <message>` with exit code 2 (usage) or 1. */
 export class LaunchError extends Error {
@@ -33,6 +41,15 @@ export interface CliOptions {
   tagOutput: boolean;
   timeout?: number;
   oversubscribe: boolean;
+  hostfile?: string;
+  host: string[];
+  mapBy: MapBy;
+  displayMap: boolean;
+  launchAgent: string;
+  node?: string;
+  checkHosts: boolean;
+  ifInclude?: string;
+  connectTimeout: number;
 }
 
 export interface ParsedCommand {
@@ -57,7 +74,7 @@ function positiveNumber(text: string): number {
   return value;
 }
 
-function packageVersion(): string {
+export function packageVersion(): string {
   const text = readFileSync(new URL('../../package.json', import.meta.url), 'utf8');
   return (JSON.parse(text) as { version: string }).version;
 }
@@ -93,7 +110,17 @@ export function buildProgram(): Command {
     .option('--tag-output', 'prefix every output line with [rank]', false)
     .addOption(new Option('--timeout <seconds>', 'stop the job after this long and report where each rank was waiting').argParser(positiveNumber))
     .option('--oversubscribe', 'allow more ranks than slots', false)
-    .argument('<program>', 'the program to run, e.g. node')
+    .option('--hostfile <file>', 'run on the hosts listed in file (Open MPI `h slots=N` or MPICH `h:N` lines)')
+    .addOption(new Option('--machinefile <file>', 'alias of --hostfile').hideHelp())
+    .option('-H, --host <hosts>', 'run on these hosts, e.g. h1:2,h2:2 (repeatable)', (value: string, previous: string[]) => [...previous, value], [] as string[])
+    .addOption(new Option('--map-by <policy>', 'place ranks by filling each host\'s slots in turn (slot) or one per host round-robin (node)').choices(['slot', 'node']).default('slot'))
+    .option('--display-map', 'print which rank runs on which host before starting', false)
+    .option('--launch-agent <command>', 'command that runs a program on another host', 'ssh')
+    .option('--node <path>', 'node executable on the remote hosts (default: the same path as here)')
+    .option('--if-include <cidr|interface>', 'address ranks announce to other hosts: the one in this network or on this interface')
+    .addOption(new Option('--connect-timeout <seconds>', 'give up on a host that does not answer ssh within this time').argParser(positiveInt('--connect-timeout')).default(10))
+    .option('--check-hosts', 'reach every host, print what it has (node, tsmpi, the program) and launch nothing', false)
+    .argument('[program]', 'the program to run, e.g. node')
     .argument('[args...]', 'its arguments, passed untouched')
     .allowExcessArguments(true)
     .showHelpAfterError('(run tsmpirun --help for usage)')
@@ -122,8 +149,29 @@ export function parse(argv: readonly string[]): ParsedCommand {
     }
     throw error;
   }
-  const [command, rest] = program.processedArgs as [string, string[]];
-  const opts = program.opts<{ np?: number; x: string[]; wdir?: string; tagOutput: boolean; timeout?: number; oversubscribe: boolean }>();
+  const [command, rest] = program.processedArgs as [string | undefined, string[]];
+  const opts = program.opts<{
+    np?: number;
+    x: string[];
+    wdir?: string;
+    tagOutput: boolean;
+    timeout?: number;
+    oversubscribe: boolean;
+    hostfile?: string;
+    machinefile?: string;
+    host: string[];
+    mapBy: MapBy;
+    displayMap: boolean;
+    launchAgent: string;
+    node?: string;
+    ifInclude?: string;
+    connectTimeout: number;
+    checkHosts: boolean;
+  }>();
+  if (command === undefined && !opts.checkHosts) throw new LaunchError("missing the program to run, e.g. 'tsmpirun -np 4 node prog.js' (run tsmpirun --help for usage)");
+  if (opts.hostfile !== undefined && opts.machinefile !== undefined) throw new LaunchError('give --hostfile or --machinefile, not both');
+  const hostfile = opts.hostfile ?? opts.machinefile;
+  if (opts.launchAgent.trim() === '') throw new LaunchError('--launch-agent must name a command');
   return {
     options: {
       ...(opts.np === undefined ? {} : { np: opts.np }),
@@ -132,8 +180,17 @@ export function parse(argv: readonly string[]): ParsedCommand {
       tagOutput: opts.tagOutput,
       ...(opts.timeout === undefined ? {} : { timeout: opts.timeout }),
       oversubscribe: opts.oversubscribe,
+      ...(hostfile === undefined ? {} : { hostfile }),
+      host: opts.host,
+      mapBy: opts.mapBy,
+      displayMap: opts.displayMap,
+      launchAgent: opts.launchAgent,
+      ...(opts.node === undefined ? {} : { node: opts.node }),
+      checkHosts: opts.checkHosts,
+      ...(opts.ifInclude === undefined ? {} : { ifInclude: opts.ifInclude }),
+      connectTimeout: opts.connectTimeout,
     },
-    program: command,
+    program: command ?? '',
     args: rest ?? [],
   };
 }
@@ -155,34 +212,115 @@ export function exportedEnv(specs: readonly string[], env: NodeJS.ProcessEnv): R
   return out;
 }
 
+/** Resolve a command name the way a shell would on this host (absolute paths pass through). */
+export function resolveCommand(command: string, path: string | undefined): string {
+  if (command.includes('/')) return command;
+  for (const dir of (path ?? '').split(delimiter)) {
+    if (dir === '') continue;
+    const candidate = join(dir, command);
+    try {
+      accessSync(candidate, fsConstants.X_OK);
+      return candidate;
+    } catch {
+      // not here
+    }
+  }
+  return command;
+}
+
+/** The hosts of a hostfile and/or -H, or null when neither was given. */
+function hostList(options: CliOptions): HostSlots[] | null {
+  if (options.hostfile === undefined && options.host.length === 0) return null;
+  try {
+    const fromFile = options.hostfile === undefined ? [] : readHostfile(options.hostfile);
+    const fromFlag = options.host.flatMap((spec) => parseHostList(spec));
+    return [...fromFile, ...fromFlag];
+  } catch (error) {
+    if (error instanceof HostfileError) throw new LaunchError(error.message);
+    throw error;
+  }
+}
+
 /** Run tsmpirun with `argv` (without node and script); resolves with the exit code. */
 export async function run(argv: readonly string[]): Promise<number> {
   const { options, program, args } = parse(argv);
-  // Inside salloc/sbatch: the allocation is the host list, and srun starts the ranks.
-  const allocation = process.env.TSMPI_SRUN === 'off' ? null : slurmAllocation(process.env);
-  const np = options.np ?? (allocation === null ? availableParallelism() : allocatedSlots(allocation));
+  const hosts = hostList(options);
   const cwd = options.wdir === undefined ? process.cwd() : isAbsolute(options.wdir) ? options.wdir : resolve(options.wdir);
+  const ssh: SshOptions = {
+    agent: options.launchAgent.trim().split(/\s+/),
+    node: options.node ?? process.execPath,
+    agentScript: fileURLToPath(new URL('./agent.js', import.meta.url)),
+    connectTimeout: options.connectTimeout,
+    ...(options.ifInclude === undefined ? {} : { ifInclude: options.ifInclude }),
+  };
+  if (options.checkHosts) {
+    const names = hosts?.map((entry) => entry.host) ?? [hostname()];
+    return checkHosts({ hosts: [...new Set(names)], ssh, cwd, program, args, version: packageVersion(), out: (line) => process.stdout.write(`${line}\n`) });
+  }
+  // Inside salloc/sbatch (and no hosts given): the allocation is the host list, and srun starts the ranks.
+  const allocation = process.env.TSMPI_SRUN === 'off' || hosts !== null ? null : slurmAllocation(process.env);
   const exported = exportedEnv(options.export, process.env);
-  const host = hostname();
-  const cores = availableParallelism();
-  if (np > cores && allocation === null) process.stderr.write(`tsmpirun: note: ${np} ranks on ${cores} cores (oversubscribed); ranks will take turns on the cores\n`);
+  const here = hostname();
   const jobDir = mkdtempSync(join(tmpdir(), 'tsmpi-'));
   const jobId = randomBytes(6).toString('hex');
-  const hosts = allocation !== null ? [srunLaunch(allocation, np, program, args, cwd, exported)] : plan({
-    size: np,
-    placement: [{ host, ranks: Array.from({ length: np }, (_, rank) => rank) }],
-    command: program,
-    args,
-    cwd,
-    jobId,
-    exported,
-    hostEnv: () => ({ [ENV.jobDir]: jobDir }),
-  });
-  const spawner = allocation !== null ? new SrunSpawner({ extraArgs: options.oversubscribe ? ['--overcommit'] : [] }) : new LocalSpawner();
+  let np: number;
+  let launches: HostLaunch[];
+  let spawnerFor: (host: string) => Spawner;
+  try {
+    if (allocation !== null) {
+      np = options.np ?? allocatedSlots(allocation);
+      launches = [srunLaunch(allocation, np, program, args, cwd, exported)];
+      const srun = new SrunSpawner({ extraArgs: options.oversubscribe ? ['--overcommit'] : [] });
+      spawnerFor = () => srun;
+    } else if (hosts === null) {
+      np = options.np ?? availableParallelism();
+      const cores = availableParallelism();
+      if (np > cores) process.stderr.write(`tsmpirun: note: ${np} ranks on ${cores} cores (oversubscribed); ranks will take turns on the cores\n`);
+      if (options.displayMap) process.stderr.write(`${formatMap([{ host: here, slots: cores, source: 'this host' }], { np, placement: [{ host: here, ranks: range(np) }] }, { mapBy: 'slot' })}\n`);
+      launches = plan({ size: np, placement: [{ host: here, ranks: range(np) }], command: program, args, cwd, jobId, exported, hostEnv: () => ({ [ENV.jobDir]: jobDir }) });
+      const local = new LocalSpawner();
+      spawnerFor = () => local;
+    } else {
+      let placed: PlacedJob;
+      try {
+        placed = place(hosts, options.np, { mapBy: options.mapBy, oversubscribe: options.oversubscribe });
+      } catch (error) {
+        if (error instanceof PlacementError) throw new LaunchError(error.message);
+        throw error;
+      }
+      np = placed.np;
+      if (options.displayMap) process.stderr.write(`${formatMap(hosts, placed, { mapBy: options.mapBy })}\n`);
+      const isLocal = (name: string): boolean => isLocalHost(name, here);
+      const remote = placed.placement.filter((entry) => !isLocal(entry.host));
+      // Across hosts: TCP between hosts and a job-private CURVE key pair, from fresh randomness.
+      const curve = remote.length > 0 ? deriveJobKeys(randomBytes(32), jobId).curve : null;
+      const localAddress = remote.length > 0 && placed.placement.some((entry) => isLocal(entry.host)) ? await launcherAddress(options.ifInclude, remote[0]?.host ?? '', here) : null;
+      const keys = curve === null ? {} : { [ENV.curvePublic]: curve.publicKey, [ENV.curveSecret]: curve.secretKey };
+      launches = plan({
+        size: np,
+        placement: placed.placement,
+        command: program,
+        args,
+        cwd,
+        jobId,
+        exported,
+        hostEnv: (name) => (isLocal(name) ? { [ENV.jobDir]: jobDir, ...(localAddress === null ? {} : { [ENV.tcpAddress]: localAddress }), ...keys } : keys),
+      });
+      // Remote hosts find node and the program at the paths they have here (or --node).
+      const remoteCommand = basename(program) === 'node' || basename(program) === 'nodejs' ? (options.node ?? resolveCommand(program, process.env.PATH)) : resolveCommand(program, process.env.PATH);
+      launches = launches.map((launch) => (isLocal(launch.host) ? launch : { ...launch, command: remoteCommand }));
+      const local = new LocalSpawner();
+      const sshSpawner = new SshSpawner(ssh);
+      spawnerFor = (name) => (isLocal(name) ? local : sshSpawner);
+    }
+  } catch (error) {
+    rmSync(jobDir, { recursive: true, force: true });
+    throw error;
+  }
   const job = new Job({
     size: np,
-    hosts,
-    spawnerFor: () => spawner,
+    hosts: launches,
+    spawnerFor,
     output: new OutputForwarder(processOutput, options.tagOutput),
     log: (line) => process.stderr.write(`${line}\n`),
     ...(options.timeout === undefined ? {} : { timeoutSeconds: options.timeout }),
@@ -197,6 +335,22 @@ export async function run(argv: readonly string[]): Promise<number> {
     return result.exitCode;
   } finally {
     rmSync(jobDir, { recursive: true, force: true });
+  }
+}
+
+function range(n: number): number[] {
+  return Array.from({ length: n }, (_, index) => index);
+}
+
+/** The address ranks on the launcher's host announce in a job that spans hosts. */
+async function launcherAddress(ifInclude: string | undefined, firstRemote: string, here: string): Promise<string> {
+  try {
+    if (ifInclude !== undefined) return selectAddress(ifInclude, networkInterfaces(), here);
+    return await routeAddressTo(firstRemote);
+  } catch (error) {
+    if (error instanceof AddressError) throw new LaunchError(error.message);
+    const reason = error instanceof Error ? error.message : String(error);
+    throw new LaunchError(`cannot tell which address of this host ${firstRemote} reaches (${reason}); pass --if-include CIDR`);
   }
 }
 
