@@ -11,7 +11,7 @@
 #   hosts.sh up   [STATE_DIR]     tear down leftovers, start; the last line of stdout is STATE_DIR
 #   hosts.sh down [STATE_DIR]     stop what this script started and remove it all (safe when nothing is up)
 #   hosts.sh pids hN              pids of the processes in hN's network namespace, one a line
-#   hosts.sh kill-host hN         kill -9 every process of hN except its sshd listener: all of the host's
+#   hosts.sh kill-host hN [STATE_DIR]  kill -9 every process of hN except its sshd listener: all of the host's
 #                                 processes (ranks, ssh sessions) die at once and peers see their sockets
 #                                 close; the host stays reachable by ssh for later tests
 #   hosts.sh link-down hN         take hN's eth0 down: a silent partition (peers see no socket event)
@@ -127,7 +127,7 @@ up() {
     printf '  User root\n  IdentityFile %s/id_ed25519\n  IdentitiesOnly yes\n  BatchMode yes\n' "$S"
     printf '  StrictHostKeyChecking no\n  UserKnownHostsFile /dev/null\n  LogLevel ERROR\n  ConnectTimeout 5\n'
   } >"$S/ssh_config"
-  printf '#!/bin/sh\nexec %s -F %s/ssh_config "$@"\n' "$ssh_bin" "$S" >"$S/ssh"
+  printf '#!/bin/sh\nexec '\''%s'\'' -F '\''%s/ssh_config'\'' "$@"\n' "$ssh_bin" "$S" >"$S/ssh"
   chmod 755 "$S/ssh"
 
   for n in $HOSTS; do
