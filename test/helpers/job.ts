@@ -40,8 +40,10 @@ export interface RunOptions {
   readonly timeoutMs?: number;
   /** Text for the launcher's stdin (default: none, stdin closed). */
   readonly input?: string;
-  /** Called with the launcher's pid once it started (e.g. to signal it). */
-  readonly onStart?: (pid: number) => void;
+  /** Called with the launcher's pid once it started (e.g. to signal it) and its stdin. */
+  readonly onStart?: (pid: number, stdin: NodeJS.WritableStream) => void;
+  /** Leave stdin open for onStart's caller to write and end (instead of `input`). */
+  readonly keepStdinOpen?: boolean;
   /** Called with each chunk of stderr as it arrives. */
   readonly onStderr?: (text: string) => void;
   /** Called with each chunk of stdout as it arrives. */
@@ -90,7 +92,7 @@ export function runCommand(command: string, args: readonly string[], options: Ru
       options.onStderr?.(text);
     });
     child.stdin.on('error', () => {});
-    child.stdin.end(options.input ?? '');
+    if (options.keepStdinOpen !== true) child.stdin.end(options.input ?? '');
     const deadline = setTimeout(() => {
       stderr += `\n[test helper: killed after ${options.timeoutMs ?? 120_000} ms]\n`;
       try {
@@ -106,7 +108,7 @@ export function runCommand(command: string, args: readonly string[], options: Ru
       if (lines.at(-1) === '') lines.pop();
       resolvePromise({ exitCode, signal, stdout, stderr, lines, pid });
     });
-    options.onStart?.(pid);
+    options.onStart?.(pid, child.stdin);
   });
 }
 
