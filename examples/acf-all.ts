@@ -83,7 +83,8 @@ function prepare(argv: string[], checkFiles: boolean): Options {
     timesteps: integerOption('--timesteps', values.timesteps, DEFAULT_TIMESTEPS, 1),
     zipf: integerOption('--zipf', values.zipf, 10, 0),
     schedule: values.schedule === 'static' ? 'static' : 'dynamic',
-    progress: values.progress === true || process.stderr.isTTY === true,
+    // tsmpirun sets TSMPI_STDERR_TTY=1 when its own stderr is a terminal (ranks write to pipes).
+    progress: values.progress === true || process.stderr.isTTY === true || process.env.TSMPI_STDERR_TTY === '1',
     verbose: values.verbose === true,
   };
   if (options.help) return options;

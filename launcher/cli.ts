@@ -259,7 +259,8 @@ export async function run(argv: readonly string[]): Promise<number> {
   }
   // Inside salloc/sbatch (and no hosts given): the allocation is the host list, and srun starts the ranks.
   const allocation = process.env.TSMPI_SRUN === 'off' || hosts !== null ? null : slurmAllocation(process.env);
-  const exported = exportedEnv(options.export, process.env);
+  // Ranks write to pipes; tell them when the user will see their stderr on a terminal (progress lines).
+  const exported = { ...(process.stderr.isTTY ? { [ENV.stderrTty]: '1' } : {}), ...exportedEnv(options.export, process.env) };
   const here = hostname();
   const jobDir = mkdtempSync(join(tmpdir(), 'tsmpi-'));
   const jobId = randomBytes(6).toString('hex');

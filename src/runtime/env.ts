@@ -15,6 +15,7 @@
  * | TSMPI_JOB_DIR       | private directory (mode 0700) for ipc endpoints on this host     |
  * | TSMPI_TCP_ADDRESS   | address to bind and announce for other hosts (multi-host only)   |
  * | TSMPI_LIFELINE_FD   | file descriptor of the lifeline to the launcher (normally 3)     |
+ * | TSMPI_STDERR_TTY    | `1` when tsmpirun's stderr is a terminal (ranks' own is a pipe)  |
  * | TSMPI_CURVE_PUBLIC, TSMPI_CURVE_SECRET | the job's CURVE key pair (multi-host only; never on a command line) |
  *
  * A rank started by Slurm's `srun`, Open MPI's `mpirun` or MPICH's `mpiexec.hydra`
@@ -47,6 +48,7 @@ export const ENV = {
   jobDir: 'TSMPI_JOB_DIR',
   tcpAddress: 'TSMPI_TCP_ADDRESS',
   lifelineFd: 'TSMPI_LIFELINE_FD',
+  stderrTty: 'TSMPI_STDERR_TTY',
   curvePublic: 'TSMPI_CURVE_PUBLIC',
   curveSecret: 'TSMPI_CURVE_SECRET',
   rendezvous: 'TSMPI_RENDEZVOUS',

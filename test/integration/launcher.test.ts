@@ -1,10 +1,10 @@
 // tsmpirun's behaviour as a program: options, environment, output, stdin, failures.
 import assert from 'node:assert/strict';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
-import { alive, built, runJob } from '../helpers/job.js';
+import { alive, built, LAUNCHER, runCommand, runJob } from '../helpers/job.js';
 
 const ENV_FIXTURE = built('test/fixtures/env.js');
 const FAIL = built('test/fixtures/fail.js');
@@ -178,5 +178,23 @@ describe('failures end the whole job, leaving nothing behind', () => {
     const run = await runJob(['-np', '3', 'node', '-e', 'if (process.env.TSMPI_RANK !== "0") console.log("done " + process.env.TSMPI_RANK)']);
     assert.equal(run.exitCode, 0, run.stderr);
     assert.deepEqual([...run.lines].sort(), ['done 1', 'done 2']);
+  });
+});
+
+describe('a terminal on tsmpirun’s stderr', () => {
+  const probe = ['-np', '2', 'node', '-e', "console.log('tty:', process.env.TSMPI_STDERR_TTY ?? 'unset')"];
+  const script = ['/usr/bin/script', '/bin/script'].find((path) => existsSync(path));
+
+  it('is not claimed when stderr is a pipe', async () => {
+    const run = await runJob(probe);
+    assert.equal(run.exitCode, 0, run.stderr);
+    assert.deepEqual(run.lines, ['tty: unset', 'tty: unset']);
+  });
+
+  it('is announced to the ranks as TSMPI_STDERR_TTY=1 (their own stderr is a pipe)', { skip: script === undefined ? 'script(1) from util-linux is not installed' : false }, async () => {
+    const command = [process.execPath, LAUNCHER, ...probe].map((word) => `'${word.replace(/'/g, `'\\''`)}'`).join(' ');
+    const run = await runCommand(script as string, ['-qec', command, '/dev/null']);
+    assert.equal(run.exitCode, 0, run.stdout + run.stderr);
+    assert.deepEqual(run.stdout.split(/\r?\n/).filter((line) => line.startsWith('tty:')), ['tty: 1', 'tty: 1']);
   });
 });
