@@ -78,7 +78,7 @@ describe('options', () => {
     const cases: [string[], RegExp][] = [
       [['-np', '0', 'node', 'x.js'], /-np must be a positive integer \(got '0'\)/],
       [['-np', 'four', 'node', 'x.js'], /-np must be a positive integer \(got 'four'\)/],
-      [['-np', '2'], /missing required argument 'program'/],
+      [['-np', '2'], /missing the program to run/],
       [['--bogus', 'node'], /unknown option '--bogus'/],
       [['-x', 'NOT_SET_ANYWHERE_42', 'node', 'x.js'], /-x NOT_SET_ANYWHERE_42: NOT_SET_ANYWHERE_42 is not set/],
       [['--timeout', '-3', 'node', 'x.js'], /positive number of seconds/],
