@@ -1,0 +1,69 @@
+// The multi-host launch path on any machine, without root: `--launch-agent` names a
+// stand-in for ssh that runs the remote command on this host (as `ssh` would after
+// logging in), so tsmpirun starts one agent per "host", relays output, stdin, lifeline
+// messages and exits through it, and the ranks talk over TCP with the job's CURVE keys.
+// test/multihost does the same across real network hosts with sshd.
+import assert from 'node:assert/strict';
+import { chmodSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { describe, it } from 'node:test';
+import { built, pidsMatching, runJob, type JobRun, type RunOptions } from '../helpers/job.js';
+
+const dir = mkdtempSync(join(tmpdir(), 'tsmpi-agent-test-'));
+const FAKE_SSH = join(dir, 'fake-ssh');
+const LOG = join(dir, 'calls.log');
+// Like ssh: the first word is the host, the second the command for the remote shell.
+writeFileSync(FAKE_SSH, `#!/bin/sh\nhost=$1; shift\necho "$host" >>'${LOG}'\nSSH_CONNECTION='127.0.0.1 40000 127.0.0.1 22' exec sh -c "$1"\n`);
+chmodSync(FAKE_SSH, 0o755);
+const FAIL = built('test/fixtures/fail.js');
+
+function viaAgent(args: readonly string[], options: RunOptions = {}): Promise<JobRun> {
+  return runJob(['--launch-agent', FAKE_SSH, ...args], { timeoutMs: 180_000, ...options });
+}
+
+async function until(condition: () => boolean, ms: number): Promise<boolean> {
+  const end = Date.now() + ms;
+  while (Date.now() < end && !condition()) await new Promise((resolve) => setTimeout(resolve, 100));
+  return condition();
+}
+
+describe('ranks started through a launch agent', () => {
+  it('one agent per host starts that host’s ranks; collectives and p2p work over TCP with CURVE', async () => {
+    writeFileSync(LOG, '');
+    const run = await viaAgent(['-H', 'alpha:2,beta:1,gamma:1', 'node', built('test/fixtures/coll-all.js')]);
+    assert.equal(run.exitCode, 0, run.stderr);
+    assert.deepEqual(run.lines, ['ok world', 'ok dup', 'ok split', 'ok split-undefined free']);
+    assert.deepEqual(readFileSync(LOG, 'utf8').trim().split('\n').sort(), ['alpha', 'beta', 'gamma']);
+  });
+
+  it('ranks see the placement in their environment, stdin reaches rank 0, output is line-tagged', async () => {
+    const probe = "let s='';process.stdin.on('data',d=>s+=d).on('end',()=>console.log(process.env.TSMPI_RANK, process.env.TSMPI_HOST, process.env.TSMPI_LOCAL_RANK + '/' + process.env.TSMPI_LOCAL_SIZE, process.env.TSMPI_CURVE_SECRET ? 'curve' : 'plain', JSON.stringify(s)))";
+    const run = await viaAgent(['-H', 'alpha:1,beta:2', '--map-by', 'node', '--tag-output', 'node', '-e', probe], { input: 'to rank 0\n' });
+    assert.equal(run.exitCode, 0, run.stderr);
+    assert.deepEqual([...run.lines].sort(), ['[0] 0 alpha 0/1 curve "to rank 0\\n"', '[1] 1 beta 0/2 curve ""', '[2] 2 beta 1/2 curve ""']);
+  });
+
+  it('a failing rank behind an agent ends the job with its code, named with its host; nothing is left', async () => {
+    const run = await viaAgent(['-H', 'alpha:2,beta:2', 'node', FAIL, 'exit', '3']);
+    assert.equal(run.exitCode, 3);
+    assert.match(run.stderr, /rank 3 \(pid \d+ on beta\) exited with code 3; stopping the other 3 ranks/);
+    assert.ok(await until(() => pidsMatching(FAIL).length === 0 && pidsMatching('dist/launcher/agent.js').length === 0, 10_000));
+  });
+
+  it('--timeout reaches ranks behind an agent and reports where each waits', async () => {
+    const run = await viaAgent(['-H', 'alpha:1,beta:1', '--timeout', '3', 'node', FAIL, 'wait', '0']);
+    assert.equal(run.exitCode, 124);
+    assert.match(run.stderr, /rank 0 \(pid \d+ on alpha\): waiting in recv\(source=0, tag=12\)/);
+    assert.match(run.stderr, /rank 1 \(pid \d+ on beta\): waiting in recv\(source=1, tag=999\)/);
+  });
+
+  it('an agent that cannot start the ranks names the host and why', async () => {
+    const missing = await viaAgent(['-H', 'alpha:1', '--wdir', join(dir, 'no-such-dir'), 'node', FAIL]);
+    assert.equal(missing.exitCode, 1);
+    assert.match(missing.stderr, /host alpha failed: working directory .*no-such-dir does not exist on alpha/);
+    const broken = await runJob(['--launch-agent', join(dir, 'no-such-agent'), '-H', 'alpha:1', 'node', FAIL]);
+    assert.equal(broken.exitCode, 1);
+    assert.match(broken.stderr, /host alpha failed: cannot run the launch agent/);
+  });
+});
