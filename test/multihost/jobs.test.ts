@@ -238,7 +238,7 @@ describe('jobs across three hosts', { skip: setup.skip }, () => {
     assert.ok(await until(() => ours.every((pid) => !alive(pid)), 10_000), `still running: ${ours.filter(alive).join(' ')}`);
   });
 
-  it('no secret appears on any command line of the job', async () => {
+  it('no secret appears on any command line of the job; SIGTERM to tsmpirun stops every host', async () => {
     const job = waitingJob(['-H', 'h1:1,h2:1'], 2);
     const launcher = await job.ready;
     const lines = [...pidsMatching('agent.js'), ...pidsMatching(FAIL), launcher].map((pid) => readFileSync(`/proc/${pid}/cmdline`, 'utf8'));
@@ -248,8 +248,11 @@ describe('jobs across three hosts', { skip: setup.skip }, () => {
     assert.ok(secret !== undefined && secret.length === 40, 'ranks get the job key');
     for (const line of lines) assert.ok(!line.includes(secret), line);
     assert.ok(lines.some((line) => line.includes('TSMPI_CURVE_PUBLIC=')), 'the public environment is on the agent command line');
+    // SIGTERM (as Ctrl-C) to tsmpirun stops the remote ranks too.
     process.kill(launcher, 'SIGTERM');
     const run = await job.done;
     assert.equal(run.exitCode, 128 + 15);
+    assert.match(run.stderr, /received SIGTERM; stopping all ranks/);
+    assert.ok(await until(() => leftovers().length === 0, 10_000), `left running: ${leftovers().join(' ')}`);
   });
 });
