@@ -14,6 +14,7 @@ import { hostname, networkInterfaces, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { ENV } from '../src/runtime/env.js';
 import { AddressError, selectAddress, sshServerAddress } from './addresses.js';
+import { flushThenExit } from './flush.js';
 import type { AgentSpec, FromAgent, ToAgent } from './agent-protocol.js';
 import { LineSplitter, LocalSpawner } from './spawners/local.js';
 import type { HostHandle } from './spawners/spawner.js';
@@ -41,14 +42,15 @@ function stop(code: number): void {
   stopping = true;
   if (handle === null || live === 0) {
     cleanup();
-    process.exit(code);
+    void flushThenExit(code);
+    return;
   }
   handle.kill('SIGTERM');
   setTimeout(() => {
     handle?.kill('SIGKILL');
     setTimeout(() => {
       cleanup();
-      process.exit(code);
+      void flushThenExit(code);
     }, 200);
   }, KILL_GRACE_MS);
 }
@@ -56,7 +58,7 @@ function stop(code: number): void {
 function fatal(message: string): void {
   send({ kind: 'fatal', message });
   cleanup();
-  process.exit(1);
+  void flushThenExit(1);
 }
 
 function announceAddress(spec: AgentSpec): string {
@@ -101,7 +103,7 @@ function start(spec: AgentSpec): void {
         send({ kind: 'exited', rank, code, signal });
         if (--live === 0) {
           cleanup();
-          process.exit(0);
+          void flushThenExit(0);
         }
       },
       hostFailed: (_host, error) => fatal(`cannot start ranks on ${spec.host}: ${error.message}`),

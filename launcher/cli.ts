@@ -15,6 +15,7 @@ import { checkHosts } from './check-hosts.js';
 import { HostfileError, isLocalHost, parseHostList, readHostfile, type HostSlots } from './hostfile.js';
 import { Job } from './job.js';
 import { OutputForwarder, processOutput } from './output.js';
+import { flushThenExit } from './flush.js';
 import { formatMap, place, PlacementError, type MapBy, type PlacedJob } from './placement.js';
 import { plan } from './plan.js';
 import { allocatedSlots, slurmAllocation, srunLaunch } from './slurm.js';
@@ -328,6 +329,10 @@ export async function run(argv: readonly string[]): Promise<number> {
   });
   const signals: NodeJS.Signals[] = ['SIGINT', 'SIGTERM', 'SIGHUP'];
   for (const signal of signals) process.on(signal, () => job.interrupt(signal));
+  // The reader of our stdout went away (`tsmpirun … | head`): stop the job as SIGPIPE would.
+  process.stdout.on('error', (error: NodeJS.ErrnoException) => {
+    if (error.code === 'EPIPE') job.interrupt('SIGPIPE');
+  });
   process.stdin.on('data', (chunk: Buffer) => job.stdin(chunk));
   process.stdin.on('end', () => job.stdin(null));
   process.stdin.on('error', () => job.stdin(null));
@@ -357,15 +362,18 @@ async function launcherAddress(ifInclude: string | undefined, firstRemote: strin
 
 /** Entry point: run and exit with the job's code; usage errors exit 2 with one line. */
 export async function main(argv: readonly string[]): Promise<never> {
+  let code: number;
   try {
-    process.exit(await run(argv));
+    code = await run(argv);
   } catch (error) {
-    if (error instanceof CommanderError) process.exit(error.exitCode);
-    if (error instanceof LaunchError) {
+    if (error instanceof CommanderError) code = error.exitCode;
+    else if (error instanceof LaunchError) {
       process.stderr.write(`tsmpirun: ${error.message}\n`);
-      process.exit(error.exitCode);
+      code = error.exitCode;
+    } else {
+      process.stderr.write(`tsmpirun: internal error: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`);
+      code = 1;
     }
-    process.stderr.write(`tsmpirun: internal error: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`);
-    process.exit(1);
   }
+  return flushThenExit(code);
 }

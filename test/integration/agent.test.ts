@@ -8,7 +8,7 @@ import { chmodSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
-import { built, pidsMatching, runJob, type JobRun, type RunOptions } from '../helpers/job.js';
+import { built, LAUNCHER, pidsMatching, runCommand, runJob, type JobRun, type RunOptions } from '../helpers/job.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'tsmpi-agent-test-'));
 const FAKE_SSH = join(dir, 'fake-ssh');
@@ -56,6 +56,15 @@ describe('ranks started through a launch agent', () => {
     assert.equal(run.exitCode, 124);
     assert.match(run.stderr, /rank 0 \(pid \d+ on alpha\): waiting in recv\(source=0, tag=12\)/);
     assert.match(run.stderr, /rank 1 \(pid \d+ on beta\): waiting in recv\(source=1, tag=999\)/);
+  });
+
+  it('relays every byte of a rank’s output even when tsmpirun’s reader is slow', async () => {
+    const quote = (word: string): string => `'${word.replace(/'/g, `'\\''`)}'`;
+    const big = "process.stdout.write('x'.repeat(8e6) + '\\n'); console.log('last line')";
+    const command = `${[process.execPath, LAUNCHER, '--launch-agent', FAKE_SSH, '-H', 'alpha:1,beta:1', 'node', '-e', big].map(quote).join(' ')} | (sleep 1; wc -c)`;
+    const run = await runCommand('sh', ['-c', command], { timeoutMs: 120_000 });
+    assert.equal(run.exitCode, 0, run.stderr);
+    assert.equal(run.stdout.trim(), String(2 * (8e6 + 1 + 'last line\n'.length)));
   });
 
   it('an agent that cannot start the ranks names the host and why', async () => {

@@ -198,3 +198,25 @@ describe('a terminal on tsmpirun’s stderr', () => {
     assert.deepEqual(run.stdout.split(/\r?\n/).filter((line) => line.startsWith('tty:')), ['tty: 1', 'tty: 1']);
   });
 });
+
+describe('a slow or vanished reader of tsmpirun’s output', () => {
+  const big = "process.stdout.write('x'.repeat(8e6) + '\\n'); console.log('last line')";
+  const quote = (word: string): string => `'${word.replace(/'/g, `'\\''`)}'`;
+
+  it('loses nothing when the reader is slower than the job', async () => {
+    const command = `${[process.execPath, LAUNCHER, '-np', '2', 'node', '-e', big].map(quote).join(' ')} | (sleep 1; wc -c)`;
+    const run = await runCommand('sh', ['-c', command]);
+    assert.equal(run.exitCode, 0, run.stderr);
+    assert.equal(run.stdout.trim(), String(2 * (8e6 + 1 + 'last line\n'.length)));
+  });
+
+  it('stops the job, as SIGPIPE would, when the reader goes away (| head)', async () => {
+    const endless = "setInterval(() => console.log('pid ' + process.pid), 1)";
+    const command = `${[process.execPath, LAUNCHER, '-np', '2', 'node', '-e', endless].map(quote).join(' ')} | head -n 3`;
+    const run = await runCommand('sh', ['-c', command], { timeoutMs: 60_000 });
+    assert.equal(run.lines.length, 3);
+    assert.doesNotMatch(run.stderr, /test helper: killed/);
+    const pids = run.lines.map((line) => Number(line.split(' ')[1]));
+    assert.deepEqual(await survivors(pids), []);
+  });
+});
