@@ -10,6 +10,10 @@ import { formatBytes, LAUNCHER, lastJson, mpi4py, ROOT, run, table } from './uti
 
 interface Result {
   latency: Record<string, Record<string, number>>;
+  /** Median over rounds of (tsmpi typed / raw − 1), paired within each round. */
+  overhead?: Record<string, number>;
+  /** Median over rounds of tsmpi typed / raw streaming bandwidth, paired within each round. */
+  streamRatio?: Record<string, number>;
   stream?: Record<string, Record<string, number>>;
 }
 
@@ -24,7 +28,7 @@ export async function main(): Promise<void> {
   const us = (value: number | undefined): string => (value === undefined ? '-' : value.toFixed(1));
   table(
     'Ping-pong, half round trip (µs, median), 2 ranks on one host',
-    ['size', 'zeromq raw', 'tsmpi Send/Recv', 'overhead', 'tsmpi send/recv', 'mpi4py Send/Recv', 'mpi4py send/recv'],
+    ['size', 'zeromq raw', 'tsmpi Send/Recv', 'overhead (paired)', 'tsmpi send/recv', 'mpi4py Send/Recv', 'mpi4py send/recv'],
     sizes.map((bytes) => {
       const raw = tsmpi.latency.raw?.[bytes];
       const typed = tsmpi.latency.typed?.[bytes];
@@ -32,7 +36,7 @@ export async function main(): Promise<void> {
         formatBytes(Number(bytes)),
         us(raw),
         us(typed),
-        raw !== undefined && typed !== undefined ? `${((typed / raw - 1) * 100).toFixed(0)}%` : '-',
+        tsmpi.overhead?.[bytes] !== undefined ? `${((tsmpi.overhead[bytes] as number) * 100).toFixed(0)}%` : '-',
         us(tsmpi.latency.object?.[bytes]),
         us(python?.latency.buffer?.[bytes]),
         us(python?.latency.object?.[bytes]),
@@ -42,11 +46,12 @@ export async function main(): Promise<void> {
   const stream = tsmpi.stream ?? {};
   table(
     'Streaming bandwidth (MB/s, median), 2 ranks on one host',
-    ['message size', 'zeromq raw', 'tsmpi Send/Recv', 'tsmpi / raw'],
+    ['message size', 'zeromq raw', 'tsmpi Send/Recv', 'tsmpi / raw (paired)'],
     Object.keys(stream.raw ?? {}).map((bytes) => {
       const raw = stream.raw?.[bytes];
       const typed = stream.typed?.[bytes];
-      return [formatBytes(Number(bytes)), raw?.toFixed(0) ?? '-', typed?.toFixed(0) ?? '-', raw && typed ? `${((typed / raw) * 100).toFixed(0)}%` : '-'];
+      const ratio = tsmpi.streamRatio?.[bytes];
+      return [formatBytes(Number(bytes)), raw?.toFixed(0) ?? '-', typed?.toFixed(0) ?? '-', ratio === undefined ? '-' : `${(ratio * 100).toFixed(0)}%`];
     }),
   );
 }

@@ -16,7 +16,7 @@ const comm = await init();
 if (comm.size !== 2) throw new Error('run with -np 2');
 const other = 1 - comm.rank;
 const sizes = [8, 1024, 64 * 1024, 1024 * 1024, 16 * 1024 * 1024];
-const rounds = Number(process.env.BENCH_ROUNDS ?? 7);
+const rounds = Number(process.env.BENCH_ROUNDS ?? 11);
 
 // Raw zeromq: each rank binds its own inbox; addresses are exchanged once through tsmpi.
 const dir = mkdtempSync(join(tmpdir(), 'tsmpi-bench-'));
@@ -127,7 +127,32 @@ function medians(table: Record<string, Record<number, number[]>>): Record<string
   return Object.fromEntries(Object.entries(table).map(([name, bySize]) => [name, Object.fromEntries(Object.entries(bySize).map(([bytes, values]) => [bytes, median(values)]))]));
 }
 
-if (comm.rank === 0) console.log(JSON.stringify({ latency: medians(samples), stream: medians(streamSamples) }));
+/**
+ * tsmpi's overhead per size as the median of per-round ratios typed/raw: each round
+ * measures both back to back, so the VM's slow drifts (other load, a core waking up)
+ * cancel out of the ratio instead of landing on one variant's median.
+ */
+function pairedOverhead(): Record<number, number> {
+  const out: Record<number, number> = {};
+  for (const bytes of sizes) {
+    const raws = samples.raw?.[bytes] ?? [];
+    const typeds = samples.typed?.[bytes] ?? [];
+    out[bytes] = median(raws.map((rawValue, i) => (typeds[i] ?? Number.NaN) / rawValue - 1));
+  }
+  return out;
+}
+
+/** Streaming: the median of per-round ratios typed/raw, paired the same way. */
+function pairedStream(): Record<number, number> {
+  const out: Record<number, number> = {};
+  for (const [bytes, raws] of Object.entries(streamSamples.raw ?? {})) {
+    const typeds = streamSamples.typed?.[Number(bytes)] ?? [];
+    out[Number(bytes)] = median(raws.map((rawValue, i) => (typeds[i] ?? Number.NaN) / rawValue));
+  }
+  return out;
+}
+
+if (comm.rank === 0) console.log(JSON.stringify({ latency: medians(samples), overhead: pairedOverhead(), stream: medians(streamSamples), streamRatio: pairedStream() }));
 outbox.close();
 inbox.close();
 rmSync(dir, { recursive: true, force: true });
