@@ -35,6 +35,16 @@ describe('package', () => {
     assert.ok(mode & 0o100, 'the launcher is executable');
   });
 
+  it('packs the runtime, the launcher with its host agent, the examples, hostfiles and docs, and no tests', async () => {
+    const run = await runCommand('npm', ['pack', '--dry-run', '--json', '--ignore-scripts'], { timeoutMs: 120_000 });
+    assert.equal(run.exitCode, 0, run.stderr);
+    const files = (JSON.parse(run.stdout) as { files: { path: string }[] }[])[0]?.files.map((file) => file.path) ?? [];
+    for (const path of ['README.md', 'dist/src/index.js', 'dist/cjs/index.js', 'dist/launcher/main.js', 'dist/launcher/agent.js', 'dist/examples/acf.js', 'hostfiles/lab.txt', 'hostfiles/lab-mpich.txt', 'docs/cluster.md']) {
+      assert.ok(files.includes(path), `${path} is not in the package`);
+    }
+    assert.deepEqual(files.filter((path) => path.startsWith('dist/test/') || path.startsWith('test/')), []);
+  });
+
   it('depends at run time on zeromq, msgpackr and commander only', () => {
     assert.deepEqual(Object.keys(manifest.dependencies).sort(), ['commander', 'msgpackr', 'zeromq']);
   });
