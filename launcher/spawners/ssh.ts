@@ -5,8 +5,8 @@
  * host therefore share one ssh connection, as with Open MPI's orted.
  *
  * The remote command is `exec env VAR=value... NODE AGENT` with every word quoted for
- * the remote shell; the job's secrets (its CURVE keys) go to the agent on the session's
- * stdin instead, so they never appear in `ps` output on either side. ssh runs with
+ * the remote shell; the job's CURVE keys (both: see SECRET_VARIABLES) go to the agent on the
+ * session's stdin instead, so they never appear in `ps` output on either side. ssh runs with
  * BatchMode (no password prompts) and a connect timeout, so an unreachable host fails
  * within that time with ssh's own reason.
  *
@@ -20,8 +20,12 @@ import { DEAD_MS, HEARTBEAT_MS, shellQuote, type AgentSpec, type FromAgent, type
 import { LineSplitter } from './local.js';
 import type { HostHandle, HostLaunch, SpawnSink, Spawner } from './spawner.js';
 
-/** Variables that must never be put on a command line. */
-export const SECRET_VARIABLES: ReadonlySet<string> = new Set([ENV.curveSecret]);
+/**
+ * Variables that must never be put on a command line. Both CURVE keys: the inboxes run
+ * without a ZAP handler, so a client that knows the server's *public* key completes the
+ * handshake with a key pair of its own; the public key is as secret as the secret one.
+ */
+export const SECRET_VARIABLES: ReadonlySet<string> = new Set([ENV.curvePublic, ENV.curveSecret]);
 
 export interface SshOptions {
   /** The launch agent's words, e.g. `['ssh']` or `['ssh', '-p', '2222']` (--launch-agent). */

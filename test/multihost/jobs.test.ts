@@ -244,10 +244,13 @@ describe('jobs across three hosts', { skip: setup.skip }, () => {
     const lines = [...pidsMatching('agent.js'), ...pidsMatching(FAIL), launcher].map((pid) => readFileSync(`/proc/${pid}/cmdline`, 'utf8'));
     const rank = pidsMatching(FAIL).find((pid) => readFileSync(`/proc/${pid}/cmdline`, 'utf8').split('\0')[1] === FAIL);
     const environment = readFileSync(`/proc/${rank}/environ`, 'utf8');
-    const secret = /TSMPI_CURVE_SECRET=([^\0]+)/.exec(environment)?.[1];
-    assert.ok(secret !== undefined && secret.length === 40, 'ranks get the job key');
-    for (const line of lines) assert.ok(!line.includes(secret), line);
-    assert.ok(lines.some((line) => line.includes('TSMPI_CURVE_PUBLIC=')), 'the public environment is on the agent command line');
+    // Both CURVE keys are secret: without ZAP, the server's public key alone lets a client in.
+    for (const name of ['TSMPI_CURVE_SECRET', 'TSMPI_CURVE_PUBLIC']) {
+      const key = new RegExp(`${name}=([^\\0]+)`).exec(environment)?.[1];
+      assert.ok(key !== undefined && key.length === 40, `ranks get ${name}`);
+      for (const line of lines) assert.ok(!line.includes(key), `${name} on a command line: ${line}`);
+    }
+    assert.ok(lines.some((line) => line.includes('TSMPI_JOB_ID=')), 'the public environment is on the agent command line');
     // SIGTERM (as Ctrl-C) to tsmpirun stops the remote ranks too.
     process.kill(launcher, 'SIGTERM');
     const run = await job.done;
