@@ -85,6 +85,23 @@ export async function multihostOrSkip(): Promise<{ skip: string } | { skip: fals
   }
 }
 
+/**
+ * What a test file needs: the reason to skip (or false), an accessor for the hosts (throws
+ * when skipped), and `down` for its `after` hook.
+ */
+export async function fakeHostsForTests(): Promise<{ skip: string | false; hosts: () => FakeHosts; down: () => Promise<void> }> {
+  const setup = await multihostOrSkip();
+  const up = setup.skip === false ? setup.hosts : null;
+  return {
+    skip: setup.skip,
+    hosts: () => {
+      if (up === null) throw new Error('no fake hosts');
+      return up;
+    },
+    down: async () => up?.down(),
+  };
+}
+
 async function bringUp(): Promise<FakeHosts> {
   isUp = true; // a half-done `up` is torn down at exit too
   const out = await hostsSh(['up', STATE_DIR]);

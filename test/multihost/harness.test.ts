@@ -7,19 +7,14 @@ import { readFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { join } from 'node:path';
 import { after, describe, it } from 'node:test';
-import { multihostOrSkip, shellQuote, type FakeHosts } from '../helpers/hosts.js';
+import { fakeHostsForTests, shellQuote } from '../helpers/hosts.js';
 import { ROOT, runCommand } from '../helpers/job.js';
 
-const setup = await multihostOrSkip();
-const hostsOrNull: FakeHosts | null = setup.skip === false ? setup.hosts : null;
-const hosts = (): FakeHosts => {
-  if (hostsOrNull === null) throw new Error('no fake hosts');
-  return hostsOrNull;
-};
+const { skip, hosts, down } = await fakeHostsForTests();
 const NODE = process.execPath;
 
-describe('fake hosts h1..h3', { skip: setup.skip }, () => {
-  after(async () => hostsOrNull?.down());
+describe('fake hosts h1..h3', { skip }, () => {
+  after(down);
 
   it('each host answers ssh with its own hostname, and a login prints nothing of its own', async () => {
     for (const name of hosts().names) {

@@ -12,16 +12,12 @@ import { join } from 'node:path';
 import { after, describe, it } from 'node:test';
 import { Engine } from '../../src/comm/engine.js';
 import { deriveJobKeys } from '../../src/runtime/job-keys.js';
-import { ZmqTransport } from '../../src/transport/zmq.js';
-import { multihostOrSkip, type FakeHosts } from '../helpers/hosts.js';
+import * as zmq from 'zeromq';
+import type { Transport } from '../../src/transport/transport.js';
+import { fakeHostsForTests } from '../helpers/hosts.js';
 import { alive, built, pidsMatching, ROOT, runJob, sharedOrSkip, type JobRun, type RunOptions } from '../helpers/job.js';
 
-const setup = await multihostOrSkip();
-const hostsOrNull: FakeHosts | null = setup.skip === false ? setup.hosts : null;
-const hosts = (): FakeHosts => {
-  if (hostsOrNull === null) throw new Error('no fake hosts');
-  return hostsOrNull;
-};
+const { skip, hosts, down } = await fakeHostsForTests();
 const FAIL = built('test/fixtures/fail.js');
 const HELLO = built('examples/hello.js');
 
@@ -60,8 +56,36 @@ function waitingJob(args: readonly string[], np: number): { ready: Promise<numbe
   return { ready: readyPromise, done };
 }
 
-describe('jobs across three hosts', { skip: setup.skip }, () => {
-  after(async () => hostsOrNull?.down());
+/** The frames of a well-formed tsmpi message from "rank 1", tag 5, on the world communicator. */
+async function forgedMessage(): Promise<Uint8Array[]> {
+  let frames: Uint8Array[] = [];
+  const capture: Transport = {
+    rank: 7,
+    size: 8,
+    setHandler: () => {},
+    send: async (_dest, sent) => {
+      frames = [...sent];
+    },
+    hold: () => () => {},
+    poll: async () => {},
+    close: async () => {},
+  };
+  await new Engine(capture).send('injected', null, 0, 0, 1, 5, false, 'send');
+  return frames;
+}
+
+/** An outside socket connects to `endpoint` and sends `frames`; resolves with how its handshake ended. */
+function intrude(endpoint: string, frames: Uint8Array[], curve?: { publicKey: string; secretKey: string }): Promise<string> {
+  const socket = new zmq.Dealer({ linger: 0, routingId: 'outsider', ...(curve === undefined ? {} : { curveServerKey: curve.publicKey, curvePublicKey: curve.publicKey, curveSecretKey: curve.secretKey }) });
+  return new Promise<string>((resolve) => {
+    for (const type of ['handshake', 'handshake:error:protocol', 'handshake:error:auth', 'handshake:error:other'] as const) socket.events.on(type, () => resolve(type));
+    socket.connect(endpoint);
+    socket.send(frames).catch(() => {});
+  }).finally(() => socket.close());
+}
+
+describe('jobs across three hosts', { skip }, () => {
+  after(down);
 
   it('hello at np 6: ranks fill each host in turn and say their own hostname; --display-map shows it', async () => {
     const run = await remoteJob(['-H', 'h1:2,h2:2,h3:2', '--display-map', 'node', HELLO]);
@@ -137,28 +161,17 @@ describe('jobs across three hosts', { skip: setup.skip }, () => {
     const listening = execFileSync('ip', ['netns', 'exec', 'h1', 'ss', '-Htlnp'], { encoding: 'utf8' });
     const endpoints = [...listening.matchAll(/(10\.77\.0\.2:\d+)\s.*"node"/g)].map((match) => `tcp://${match[1]}`);
     assert.ok(endpoints.length > 0, listening);
-    // Outsiders: no CURVE at all, and CURVE with keys of another job.
+    // Outsiders: no CURVE at all, and CURVE with keys of another job. Each one's handshake
+    // must be refused, so its message can never reach the rank (none arrives either).
+    const forged = await forgedMessage();
     const outsiders = [undefined, deriveJobKeys(Buffer.from('not the job secret'), 'other').curve];
-    const transports: ZmqTransport[] = [];
-    try {
-      for (const curve of outsiders) {
-        for (const endpoint of endpoints) {
-          // Its own routing id (rank 7): a ROUTER ignores a second peer under a member's id.
-          const { transport } = await ZmqTransport.bind({ rank: 7, size: 8, host: 'outsider', tcpAddress: '10.77.0.1', lingerMs: 0, ...(curve === undefined ? {} : { curve }) });
-          transports.push(transport);
-          transport.setPeers([{ host: 'h1', tcp: endpoint }, ...Array.from({ length: 7 }, () => ({ host: 'outsider' }))]);
-          // A well-formed tsmpi message from "rank 1" on the world communicator.
-          await new Engine(transport).send('injected', null, 0, 0, 1, 5, false, 'send');
-        }
-      }
-      stdin.stream?.write('go\n');
-      stdin.stream?.end();
-      const run = await done;
-      assert.equal(run.exitCode, 0, run.stderr);
-      assert.deepEqual(run.lines, ['ready', 'foreign messages: 0', 'member says: hello from rank 1']);
-    } finally {
-      for (const transport of transports) await transport.close();
-    }
+    const outcomes = await Promise.all(outsiders.flatMap((curve) => endpoints.map((endpoint) => intrude(endpoint, forged, curve))));
+    assert.deepEqual(outcomes.filter((outcome) => !outcome.startsWith('handshake:error')), [], `outcomes: ${outcomes.join(', ')}`);
+    stdin.stream?.write('go\n');
+    stdin.stream?.end();
+    const run = await done;
+    assert.equal(run.exitCode, 0, run.stderr);
+    assert.deepEqual(run.lines, ['ready', 'foreign messages: 0', 'member says: hello from rank 1']);
   });
 
   it('a remote rank’s exit code is the job’s, and a throw is reported tagged with its rank and host', async () => {
@@ -180,13 +193,11 @@ describe('jobs across three hosts', { skip: setup.skip }, () => {
   });
 
   it('an unreachable host is named within the connect timeout and nothing started elsewhere keeps running', async () => {
-    const started = Date.now();
-    // 10.77.0.9 is on the harness's own bridge, where no host answers.
+    // 10.77.0.9 is on the harness's own bridge, where no host answers: ssh's ConnectTimeout ends it.
+    // (No wall-clock assertion: a hang is caught by the job's deadline, the cause by the message.)
     const run = await remoteJob(['-H', 'h1:2,10.77.0.9:1', '--connect-timeout', '2', 'node', FAIL, 'wait', '0']);
-    const seconds = (Date.now() - started) / 1000;
     assert.equal(run.exitCode, 1);
     assert.match(run.stderr, /host 10\.77\.0\.9 failed: cannot start ranks there \(ssh exited with code 255\).*(timed out|No route|unreachable)/i);
-    assert.ok(seconds < 60, `took ${seconds} s`);
     assert.ok(await until(() => leftovers().length === 0, 10_000), `left running: ${leftovers().join(' ')}`);
   });
 
@@ -213,14 +224,11 @@ describe('jobs across three hosts', { skip: setup.skip }, () => {
   it('a host that vanishes silently (link down) is detected by heartbeats and named; its ranks stop on their own', async () => {
     const job = waitingJob(['-H', 'h1:1,h2:1,h3:1'], 3);
     await job.ready;
-    const started = Date.now();
     await hosts().linkDown('h3');
     try {
       const run = await job.done;
-      const seconds = (Date.now() - started) / 1000;
       assert.equal(run.exitCode, 1);
       assert.match(run.stderr, /host h3 failed: no heartbeat from h3 for \d+ s: the host is down or the network is partitioned/);
-      assert.ok(seconds < 30, `took ${seconds} s`);
       // Cut off from the launcher, h3's agent stops its rank by itself.
       assert.ok(await until(() => leftovers().length === 0, 20_000), `left running: ${leftovers().join(' ')}`);
     } finally {

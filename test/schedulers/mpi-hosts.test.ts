@@ -4,16 +4,11 @@
 // rights or the launchers.
 import assert from 'node:assert/strict';
 import { after, describe, it } from 'node:test';
-import { multihostOrSkip, type FakeHosts } from '../helpers/hosts.js';
+import { fakeHostsForTests } from '../helpers/hosts.js';
 import { built, runCommand, runJob, type JobRun } from '../helpers/job.js';
 import { mpiexecHydra, mpirun, SECRET_ENV } from './launchers.js';
 
-const setup = await multihostOrSkip();
-const hostsOrNull: FakeHosts | null = setup.skip === false ? setup.hosts : null;
-const hosts = (): FakeHosts => {
-  if (hostsOrNull === null) throw new Error('no fake hosts');
-  return hostsOrNull;
-};
+const { skip, hosts, down } = await fakeHostsForTests();
 const NODE = process.execPath;
 const RING = built('test/fixtures/sched-ring.js');
 const HOSTS = '10.77.0.2:2,10.77.0.3:2,10.77.0.4:2';
@@ -61,8 +56,8 @@ const launchers = [
   },
 ];
 
-describe('MPI launchers across three hosts', { skip: setup.skip }, () => {
-  after(async () => hostsOrNull?.down());
+describe('MPI launchers across three hosts', { skip }, () => {
+  after(down);
 
   for (const launcher of launchers) {
     describe(launcher.name, { skip: launcher.skip }, () => {
