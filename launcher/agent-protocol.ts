@@ -9,6 +9,7 @@
  * connection, or a partitioned network). The agent then stops its ranks and exits.
  */
 import type { ToLauncher, ToRank } from '../src/runtime/env.js';
+import type { RankLaunch } from './spawners/spawner.js';
 
 export const HEARTBEAT_MS = 1000;
 /** Silence after which the other side is taken for lost (the bound is 10 s). */
@@ -22,7 +23,7 @@ export interface AgentSpec {
   readonly cwd: string;
   /** Variables that must not appear on a command line (the job's CURVE keys). */
   readonly secretEnv: Readonly<Record<string, string>>;
-  readonly ranks: readonly { readonly rank: number; readonly env: Readonly<Record<string, string>> }[];
+  readonly ranks: readonly RankLaunch[];
   /** CIDR or interface name selecting the address ranks announce (--if-include). */
   readonly ifInclude?: string;
   /** Milliseconds between pings, and of silence before the launcher is taken for lost. */

@@ -10,9 +10,9 @@
  * ranks — SIGTERM, then SIGKILL — remove the host's job directory and exit.
  */
 import { mkdtempSync, rmSync, statSync } from 'node:fs';
-import { hostname, networkInterfaces, tmpdir } from 'node:os';
+import { constants, hostname, networkInterfaces, tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { ENV } from '../src/runtime/env.js';
+import { ENV, parseLine } from '../src/runtime/env.js';
 import { AddressError, selectAddress, sshServerAddress } from './addresses.js';
 import { flushThenExit } from './flush.js';
 import type { AgentSpec, FromAgent, ToAgent } from './agent-protocol.js';
@@ -116,8 +116,9 @@ function receive(message: ToAgent): void {
   lastHeard = Date.now();
   switch (message.kind) {
     case 'spec':
-      if (handle === null && !stopping) start(message.spec);
+      if (handle !== null || stopping) return; // one spec per agent
       heartbeat(message.spec);
+      start(message.spec);
       return;
     case 'kill':
       handle?.kill(message.signal);
@@ -148,16 +149,11 @@ const lines = new LineSplitter();
 process.stdin.setEncoding('utf8');
 process.stdin.on('data', (chunk: string) =>
   lines.push(chunk, (line) => {
-    let message: ToAgent;
-    try {
-      message = JSON.parse(line) as ToAgent;
-    } catch {
-      return; // not a protocol line
-    }
-    receive(message);
+    const message = parseLine<ToAgent>(line);
+    if (message !== null) receive(message);
   }),
 );
 process.stdin.on('end', () => stop(1));
 process.stdin.on('error', () => stop(1));
 process.stdout.on('error', () => stop(1));
-for (const signal of ['SIGTERM', 'SIGINT', 'SIGHUP'] as const) process.on(signal, () => stop(128 + 15));
+for (const signal of ['SIGTERM', 'SIGINT', 'SIGHUP'] as const) process.on(signal, () => stop(128 + (constants.signals[signal] ?? 15)));

@@ -6,12 +6,12 @@
  * when every host is ready, else 1.
  */
 import { spawn } from 'node:child_process';
-import { basename, dirname, isAbsolute, join } from 'node:path';
+import { hostname } from 'node:os';
+import { dirname, isAbsolute, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { shellQuote } from './agent-protocol.js';
 import { isLocalHost } from './hostfile.js';
-import { agentArgv, type SshOptions } from './spawners/ssh.js';
-import { hostname } from 'node:os';
+import { agentArgv, isNodeCommand, type SshOptions } from './spawners/ssh.js';
 
 export interface CheckOptions {
   readonly hosts: readonly string[];
@@ -56,7 +56,7 @@ process.stdout.write(JSON.stringify({ hostname: os.hostname(), node: process.ver
 /** Files a job's program needs on a host: the command itself unless it is node, and node's script. */
 export function programFiles(program: string, args: readonly string[]): string[] {
   if (program === '') return [];
-  const isNode = basename(program) === 'node' || basename(program) === 'nodejs';
+  const isNode = isNodeCommand(program);
   const files: string[] = [];
   if (!isNode && (program.includes('/') || isAbsolute(program))) files.push(program);
   const script = isNode ? args.find((arg) => !arg.startsWith('-')) : undefined;
@@ -64,9 +64,11 @@ export function programFiles(program: string, args: readonly string[]): string[]
   return files;
 }
 
+/** This installation's package.json (dist/launcher/ → the package root); each host reads it at the same path. */
+const PACKAGE_JSON = join(dirname(dirname(dirname(fileURLToPath(import.meta.url)))), 'package.json');
+
 function probe(host: string, options: CheckOptions): Promise<ProbeResult> {
-  const packageJson = join(dirname(dirname(dirname(fileURLToPath(import.meta.url)))), 'package.json');
-  const probeArgs = [packageJson, options.cwd, ...programFiles(options.program, options.args)];
+  const probeArgs = [PACKAGE_JSON, options.cwd, ...programFiles(options.program, options.args)];
   const local = isLocalHost(host, hostname());
   const [command, ...argv] = local
     ? [process.execPath, '-e', PROBE, ...probeArgs]

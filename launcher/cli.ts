@@ -3,9 +3,9 @@
  * and maps errors to exit codes.
  */
 import { randomBytes } from 'node:crypto';
-import { accessSync, constants as fsConstants, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { availableParallelism, hostname, networkInterfaces, tmpdir } from 'node:os';
-import { basename, delimiter, isAbsolute, join, resolve } from 'node:path';
+import { isAbsolute, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Command, CommanderError, InvalidArgumentError, Option } from 'commander';
 import { ENV } from '../src/runtime/env.js';
@@ -22,7 +22,7 @@ import { allocatedSlots, slurmAllocation, srunLaunch } from './slurm.js';
 import { LocalSpawner } from './spawners/local.js';
 import type { HostLaunch, Spawner } from './spawners/spawner.js';
 import { SrunSpawner } from './spawners/srun.js';
-import { SshSpawner, type SshOptions } from './spawners/ssh.js';
+import { remoteProgram, SshSpawner, type SshOptions } from './spawners/ssh.js';
 
 /** A launcher error: printed as one line `tsmpirun: <message>` with exit code 2 (usage) or 1. */
 export class LaunchError extends Error {
@@ -213,22 +213,6 @@ export function exportedEnv(specs: readonly string[], env: NodeJS.ProcessEnv): R
   return out;
 }
 
-/** Resolve a command name the way a shell would on this host (absolute paths pass through). */
-export function resolveCommand(command: string, path: string | undefined): string {
-  if (command.includes('/')) return command;
-  for (const dir of (path ?? '').split(delimiter)) {
-    if (dir === '') continue;
-    const candidate = join(dir, command);
-    try {
-      accessSync(candidate, fsConstants.X_OK);
-      return candidate;
-    } catch {
-      // not here
-    }
-  }
-  return command;
-}
-
 /** The hosts of a hostfile and/or -H, or null when neither was given. */
 function hostList(options: CliOptions): HostSlots[] | null {
   if (options.hostfile === undefined && options.host.length === 0) return null;
@@ -308,9 +292,8 @@ export async function run(argv: readonly string[]): Promise<number> {
         exported,
         hostEnv: (name) => (isLocal(name) ? { [ENV.jobDir]: jobDir, ...(localAddress === null ? {} : { [ENV.tcpAddress]: localAddress }), ...keys } : keys),
       });
-      // Remote hosts find node and the program at the paths they have here (or --node).
-      const remoteCommand = basename(program) === 'node' || basename(program) === 'nodejs' ? (options.node ?? resolveCommand(program, process.env.PATH)) : resolveCommand(program, process.env.PATH);
-      launches = launches.map((launch) => (isLocal(launch.host) ? launch : { ...launch, command: remoteCommand }));
+      const command = remoteProgram(program, ssh.node, process.env.PATH);
+      launches = launches.map((launch) => (isLocal(launch.host) ? launch : { ...launch, command }));
       const local = new LocalSpawner();
       const sshSpawner = new SshSpawner(ssh);
       spawnerFor = (name) => (isLocal(name) ? local : sshSpawner);

@@ -14,8 +14,9 @@
  * word from its agent for DEAD_MS and the host is reported failed.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
-import { basename } from 'node:path';
-import { ENV } from '../../src/runtime/env.js';
+import { accessSync, constants as fsConstants } from 'node:fs';
+import { basename, delimiter, join } from 'node:path';
+import { ENV, parseLine } from '../../src/runtime/env.js';
 import { DEAD_MS, HEARTBEAT_MS, shellQuote, type AgentSpec, type FromAgent, type ToAgent } from '../agent-protocol.js';
 import { LineSplitter } from './local.js';
 import type { HostHandle, HostLaunch, SpawnSink, Spawner } from './spawner.js';
@@ -39,6 +40,35 @@ export interface SshOptions {
   readonly connectTimeout: number;
   readonly heartbeatMs?: number;
   readonly deadMs?: number;
+}
+
+/** Resolve a command name the way a shell would on this host (absolute paths pass through). */
+export function resolveCommand(command: string, path: string | undefined): string {
+  if (command.includes('/')) return command;
+  for (const dir of (path ?? '').split(delimiter)) {
+    if (dir === '') continue;
+    const candidate = join(dir, command);
+    try {
+      accessSync(candidate, fsConstants.X_OK);
+      return candidate;
+    } catch {
+      // not here
+    }
+  }
+  return command;
+}
+
+/** Is `program` node itself (`node`, `nodejs`, or a path to one)? */
+export function isNodeCommand(program: string): boolean {
+  return basename(program) === 'node' || basename(program) === 'nodejs';
+}
+
+/**
+ * The command a remote host runs for `program`: found at the path it has on this host,
+ * and node is the same node the host's agent runs on (`--node`, else this launcher's).
+ */
+export function remoteProgram(program: string, node: string, path: string | undefined): string {
+  return isNodeCommand(program) ? node : resolveCommand(program, path);
 }
 
 /** The remote shell command that starts the agent with the job's public environment (pure). */
@@ -107,30 +137,25 @@ export class SshSpawner implements Spawner {
     child.stdin?.on('error', () => {});
     write({ kind: 'spec', spec: agentSpec });
 
+    /** Keep the last few lines ssh or the remote shell printed, for the failure message. */
+    const remember = (line: string): void => {
+      if (line.trim() === '') return;
+      stderrTail.push(line.trim());
+      if (stderrTail.length > 5) stderrTail.shift();
+    };
     const lines = new LineSplitter();
     child.stdout?.setEncoding('utf8');
     child.stdout?.on('data', (chunk: string) =>
       lines.push(chunk, (line) => {
-        let message: FromAgent;
-        try {
-          message = JSON.parse(line) as FromAgent;
-        } catch {
-          stderrTail.push(line); // something printed by the remote login shell
-          return;
-        }
+        const message = parseLine<FromAgent>(line);
+        if (message === null) return remember(line); // printed by the remote login shell
         lastHeard = Date.now();
         receive(message);
       }),
     );
     const errLines = new LineSplitter();
     child.stderr?.setEncoding('utf8');
-    child.stderr?.on('data', (chunk: string) =>
-      errLines.push(chunk, (line) => {
-        if (line.trim() === '') return;
-        stderrTail.push(line.trim());
-        if (stderrTail.length > 5) stderrTail.shift();
-      }),
-    );
+    child.stderr?.on('data', (chunk: string) => errLines.push(chunk, remember));
 
     const receive = (message: FromAgent): void => {
       switch (message.kind) {

@@ -4,8 +4,8 @@ import { describe, it } from 'node:test';
 import { AddressError, inNetwork, parseCidr, selectAddress, sshServerAddress } from '../../launcher/addresses.js';
 import { shellQuote } from '../../launcher/agent-protocol.js';
 import { programFiles } from '../../launcher/check-hosts.js';
-import { LaunchError, parse, resolveCommand } from '../../launcher/cli.js';
-import { agentArgv, remoteCommand } from '../../launcher/spawners/ssh.js';
+import { LaunchError, parse } from '../../launcher/cli.js';
+import { agentArgv, remoteCommand, remoteProgram, resolveCommand } from '../../launcher/spawners/ssh.js';
 
 describe('quoting for the remote shell', () => {
   it('survives a real POSIX shell unchanged, whatever the characters', () => {
@@ -14,7 +14,7 @@ describe('quoting for the remote shell', () => {
     assert.deepEqual(echoed.split('\0').slice(0, -1), words);
   });
 
-  it('starts the agent with the public environment only: no secret on the command line', () => {
+  it('starts the agent with the public environment only: neither CURVE key on the command line', () => {
     const command = remoteCommand('/usr/bin/node', '/opt/tsmpi/dist/launcher/agent.js', {
       TSMPI_SIZE: '4',
       TSMPI_JOB_ID: 'abc',
@@ -23,6 +23,7 @@ describe('quoting for the remote shell', () => {
       GREETING: "it's me",
     });
     assert.ok(!command.includes('very-secret'));
+    assert.ok(!command.includes('public-key'), 'the public key lets a client in too: never on a command line');
     assert.match(command, /^exec env /);
     assert.ok(command.includes("'GREETING=it'\\''s me'"));
     assert.ok(command.endsWith('/usr/bin/node /opt/tsmpi/dist/launcher/agent.js'));
@@ -93,6 +94,9 @@ describe('multi-host options', () => {
     assert.equal(resolveCommand('sh', '/nonexistent:/bin:/usr/bin'), '/bin/sh');
     assert.equal(resolveCommand('./prog', '/bin'), './prog');
     assert.equal(resolveCommand('no-such-command-here', '/bin'), 'no-such-command-here');
+    assert.equal(remoteProgram('node', '/opt/node/bin/node', '/bin'), '/opt/node/bin/node');
+    assert.equal(remoteProgram('/usr/bin/nodejs', '/opt/node/bin/node', '/bin'), '/opt/node/bin/node');
+    assert.equal(remoteProgram('sh', '/opt/node/bin/node', '/nonexistent:/bin'), '/bin/sh');
   });
 
   it('names the files a host needs for the program', () => {
