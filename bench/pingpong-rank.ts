@@ -112,7 +112,7 @@ async function stream(name: 'raw' | 'typed', bytes: number, count: number): Prom
   return (bytes * count) / (Wtime() - start) / 1e6;
 }
 const streamSamples: Record<string, Record<number, number[]>> = { raw: {}, typed: {} };
-for (let round = 0; round < Math.max(3, Math.floor(rounds / 2)); round++) {
+for (let round = 0; round < rounds; round++) {
   for (const [bytes, count] of [[1024 * 1024, 100], [16 * 1024 * 1024, 10]] as const) {
     for (const name of ['raw', 'typed'] as const) ((streamSamples[name] ??= {})[bytes] ??= []).push(await stream(name, bytes, count));
   }
