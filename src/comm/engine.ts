@@ -11,6 +11,10 @@
  * followed by the codec's frames. Flags bit 0 set: the codec's first frame is appended to
  * frame 0 instead of travelling as a frame of its own. Small messages are sent this way
  * because each extra zeromq frame costs more CPU than copying a few hundred bytes.
+ * Flags bit 1 set: a control block follows the 24 bytes (u32 length, then that many
+ * bytes), before any inlined frame. The engine carries it without looking inside; the
+ * collectives put their call's identity and error flag there (src/collectives/control.ts),
+ * so that nothing internal ever travels inside a user's value.
  */
 import { decode, encode, type Encoded } from '../codec/codec.js';
 import { MpiError } from '../errors.js';
@@ -32,6 +36,8 @@ export interface Message extends Envelope {
   readonly typeCode: number;
   readonly seq: number;
   readonly origin: number;
+  /** The control block, if the sender attached one (flags bit 1). */
+  readonly control: Uint8Array | null;
   readonly frames: Uint8Array[];
   readonly byteLength: number;
 }
@@ -54,22 +60,38 @@ interface Pending {
 /** Largest first payload frame that is copied into frame 0 rather than sent as a frame of its own. */
 const INLINE_MAX_BYTES = 2048;
 const FLAG_INLINE = 1;
+const FLAG_CONTROL = 2;
+const CONTROL_LENGTH_BYTES = 4;
 
-function header(kind: Kind, encoded: Encoded | null, context: number, source: number, tag: number, seq: number, origin: number): Uint8Array[] {
+function header(
+  kind: Kind,
+  encoded: Encoded | null,
+  context: number,
+  source: number,
+  tag: number,
+  seq: number,
+  origin: number,
+  control: Uint8Array | null = null,
+): Uint8Array[] {
   const first = encoded?.frames[0];
   const inline = first !== undefined && first.byteLength <= INLINE_MAX_BYTES;
-  const bytes = Buffer.allocUnsafe(HEADER_BYTES + (inline ? first.byteLength : 0));
+  const start = HEADER_BYTES + (control === null ? 0 : CONTROL_LENGTH_BYTES + control.byteLength);
+  const bytes = Buffer.allocUnsafe(start + (inline ? first.byteLength : 0));
   bytes.writeUInt8(kind, 0);
   bytes.writeUInt8(encoded?.encoding ?? 0, 1);
   bytes.writeUInt8(encoded?.typeCode ?? 0, 2);
-  bytes.writeUInt8(inline ? FLAG_INLINE : 0, 3);
+  bytes.writeUInt8((inline ? FLAG_INLINE : 0) | (control === null ? 0 : FLAG_CONTROL), 3);
   bytes.writeUInt32LE(context, 4);
   bytes.writeUInt32LE(source, 8);
   bytes.writeInt32LE(tag, 12);
   bytes.writeUInt32LE(seq, 16);
   bytes.writeUInt32LE(origin, 20);
+  if (control !== null) {
+    bytes.writeUInt32LE(control.byteLength, HEADER_BYTES);
+    bytes.set(control, HEADER_BYTES + CONTROL_LENGTH_BYTES);
+  }
   if (!inline) return encoded === null ? [bytes] : [bytes, ...encoded.frames];
-  bytes.set(first, HEADER_BYTES);
+  bytes.set(first, start);
   return [bytes, ...(encoded as Encoded).frames.slice(1)];
 }
 
@@ -77,8 +99,19 @@ function parse(frames: Uint8Array[]): Message {
   const head = frames[0];
   if (head === undefined || head.byteLength < HEADER_BYTES) throw new MpiError('ERR_CODEC', 'receive: message without a valid header');
   const view = Buffer.from(head.buffer, head.byteOffset, head.byteLength);
+  const flags = view.readUInt8(3);
+  let start = HEADER_BYTES;
+  let control: Uint8Array | null = null;
+  if ((flags & FLAG_CONTROL) !== 0) {
+    const length = head.byteLength >= start + CONTROL_LENGTH_BYTES ? view.readUInt32LE(start) : -1;
+    if (length < 0 || start + CONTROL_LENGTH_BYTES + length > head.byteLength) {
+      throw new MpiError('ERR_CODEC', 'receive: message with a truncated control block');
+    }
+    control = view.subarray(start + CONTROL_LENGTH_BYTES, start + CONTROL_LENGTH_BYTES + length);
+    start += CONTROL_LENGTH_BYTES + length;
+  }
   const payload = frames.slice(1);
-  if ((view.readUInt8(3) & FLAG_INLINE) !== 0) payload.unshift(view.subarray(HEADER_BYTES));
+  if ((flags & FLAG_INLINE) !== 0) payload.unshift(view.subarray(start));
   let byteLength = 0;
   for (const frame of payload) byteLength += frame.byteLength;
   return {
@@ -90,6 +123,7 @@ function parse(frames: Uint8Array[]): Message {
     tag: view.readInt32LE(12),
     seq: view.readUInt32LE(16),
     origin: view.readUInt32LE(20),
+    control,
     frames: payload,
     byteLength,
   };
@@ -133,12 +167,23 @@ export class Engine {
   /**
    * Send `value` to world rank `destWorld`. With `sync`, resolves only once the receiver
    * has matched the message (MPI_Ssend); otherwise once the message is queued for delivery.
+   * `control` travels in the header's control block (see the wire header above).
    */
-  async send(value: unknown, encoded: Encoded | null, destWorld: number, context: number, source: number, tag: number, sync: boolean, label: string): Promise<void> {
+  async send(
+    value: unknown,
+    encoded: Encoded | null,
+    destWorld: number,
+    context: number,
+    source: number,
+    tag: number,
+    sync: boolean,
+    label: string,
+    control: Uint8Array | null = null,
+  ): Promise<void> {
     this.ensureOpen(label);
     const body = encoded ?? encode(value, label);
     const seq = sync ? this.nextSeq++ : 0;
-    const frames = header(sync ? Kind.Sync : Kind.Data, body, context, source, tag, seq, this.rank);
+    const frames = header(sync ? Kind.Sync : Kind.Data, body, context, source, tag, seq, this.rank, control);
     this.counters.sent.messages++;
     this.counters.sent.bytes += body.byteLength;
     if (!sync) {
