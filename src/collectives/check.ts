@@ -1,6 +1,7 @@
 /** Argument checks shared by the collectives' public forms. */
 import { isTypedArray, type AnyTypedArray } from '../codec/codec.js';
 import { MpiError } from '../errors.js';
+import { isInPlace } from './in-place.js';
 
 /**
  * Check a root rank.
@@ -18,6 +19,12 @@ export function checkRoot(where: string, root: unknown, size: number): number {
  * @throws ERR_BUFFER
  */
 export function checkTyped(where: string, name: string, buf: unknown): AnyTypedArray {
+  if (isInPlace(buf)) {
+    throw new MpiError(
+      'ERR_BUFFER',
+      `${where}: ${name} cannot be IN_PLACE on this rank; IN_PLACE is for every rank's sendbuf of Allreduce/Allgather, the root's sendbuf of Reduce/Gather and the root's recvbuf of Scatter`,
+    );
+  }
   if (!isTypedArray(buf)) {
     throw new MpiError('ERR_BUFFER', `${where}: ${name} must be a typed array (got ${buf === null ? 'null' : typeof buf})`);
   }

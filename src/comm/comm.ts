@@ -23,6 +23,7 @@ import { bcast } from '../collectives/bcast.js';
 import * as buffers from '../collectives/buffers.js';
 import { checkPerRank, checkRoot } from '../collectives/check.js';
 import { gather } from '../collectives/gather.js';
+import { isInPlace, ownPart, type InPlace } from '../collectives/in-place.js';
 import { capture } from '../collectives/marker.js';
 import type { CollPort } from '../collectives/port.js';
 import { reduce } from '../collectives/reduce.js';
@@ -34,7 +35,9 @@ import type { Engine, Message, TrafficStats } from './engine.js';
 import { ANY_SOURCE, ANY_TAG } from './matching.js';
 import { Request } from './request.js';
 import { Status } from './status.js';
-import { checkBuffer, checkRank, checkTag } from './validate.js';
+import { checkBuffer, checkRank, checkTag, PROC_NULL } from './validate.js';
+import type { Cartcomm } from './cart.js';
+import { checkShape } from './cart-grid.js';
 
 /** What a communicator needs from the runtime. */
 export interface CommRuntime {
@@ -50,6 +53,23 @@ function fill(status: Status | undefined, message: Message, elementBytes: number
   status.byteLength = message.byteLength;
   status.count = message.encoding === 1 ? message.byteLength / elementBytes : message.byteLength;
 }
+
+/**
+ * What a receive from PROC_NULL "receives": no value, source PROC_NULL, tag ANY_TAG,
+ * count 0 (as in MPI). It never reaches the engine.
+ */
+const NULL_MESSAGE: Message = {
+  kind: 0,
+  encoding: 0,
+  typeCode: 0,
+  context: 0,
+  source: PROC_NULL,
+  tag: ANY_TAG,
+  seq: 0,
+  origin: PROC_NULL,
+  frames: [],
+  byteLength: 0,
+};
 
 function elementBytesOf(message: Message): number {
   const sizes = [1, 1, 1, 1, 2, 2, 4, 4, 4, 8, 8, 8];
@@ -112,10 +132,10 @@ export class Comm {
    * @throws ERR_RANK, ERR_TAG, ERR_COMM_CLOSED
    * @example const data = await comm.recv(0, 11);
    */
-  async recv(source: number = ANY_SOURCE, tag: number = ANY_TAG, status?: Status): Promise<unknown> {
+  async recv<T = unknown>(source: number = ANY_SOURCE, tag: number = ANY_TAG, status?: Status): Promise<T> {
     const message = await this.match('recv', source, tag);
     fill(status, message, elementBytesOf(message));
-    return this.runtime.engine.value(message);
+    return this.valueOf(message) as T;
   }
 
   /** Non-blocking send; the Request resolves as `send` would. */
@@ -131,36 +151,64 @@ export class Comm {
   }
 
   /** Non-blocking receive; `await request.wait(status)` gives the value. */
-  irecv(source: number = ANY_SOURCE, tag: number = ANY_TAG): Request<unknown> {
+  irecv<T = unknown>(source: number = ANY_SOURCE, tag: number = ANY_TAG): Request<T> {
     const matched = this.match('irecv', source, tag);
     return new Request(async (status) => {
       const message = await matched;
       fill(status, message, elementBytesOf(message));
-      return this.runtime.engine.value(message);
+      return this.valueOf(message) as T;
     });
   }
 
   /** Send to `dest` and receive from `source` at once (never deadlocks on a ring). */
-  async sendrecv(
+  async sendrecv<T = unknown>(
     value: unknown,
     dest: number,
     sendtag = 0,
     source: number = ANY_SOURCE,
     recvtag: number = ANY_TAG,
     status?: Status,
-  ): Promise<unknown> {
+  ): Promise<T> {
     const received = this.match('sendrecv', source, recvtag);
     const sent = this.post('sendrecv', value, dest, sendtag, false);
     const [message] = await Promise.all([received, sent]);
     fill(status, message, elementBytesOf(message));
-    return this.runtime.engine.value(message);
+    return this.valueOf(message) as T;
+  }
+
+  /**
+   * Buffer form of sendrecv (mpi4py's `Sendrecv`): send the typed array `sendbuf` to `dest`
+   * and receive into `recvbuf` from `source` at once, so a ring or a halo exchange never
+   * deadlocks. Either side may be PROC_NULL (that half completes at once and `recvbuf`
+   * is left as it was). `sendbuf` and `recvbuf` must be different arrays.
+   * @throws ERR_BUFFER, ERR_TRUNCATE, ERR_RANK, ERR_TAG
+   * @example const [left, right] = cart.Shift(0, 1);
+   * await cart.Sendrecv(u.subarray(n, n + 1), right, 0, ghost, left, 0); // pass the last cell right
+   */
+  async Sendrecv(
+    sendbuf: AnyTypedArray,
+    dest: number,
+    sendtag = 0,
+    recvbuf: AnyTypedArray,
+    source: number = ANY_SOURCE,
+    recvtag: number = ANY_TAG,
+    status?: Status,
+  ): Promise<void> {
+    checkBuffer('Sendrecv', 'sendbuf', sendbuf);
+    checkBuffer('Sendrecv', 'recvbuf', recvbuf);
+    const received = this.match('Sendrecv', source, recvtag, (candidate) => fits('Sendrecv', candidate, recvbuf));
+    const sent = this.post('Sendrecv', sendbuf, dest, sendtag, false);
+    const [message] = await Promise.all([received, sent]);
+    copyInto(recvbuf, message);
+    fill(status, message, recvbuf.BYTES_PER_ELEMENT);
   }
 
   /** Wait until a matching message can be received, without receiving it; fills `status`. */
   async probe(source: number = ANY_SOURCE, tag: number = ANY_TAG, status?: Status): Promise<void> {
     this.checkOpen('probe');
-    source = checkRank('probe', 'source', source, this.size, true);
     tag = checkTag('probe', tag, true);
+    if (source === PROC_NULL) return fill(status, NULL_MESSAGE, 1);
+    source = checkRank('probe', 'source', source, this.size, true);
     const message = await this.runtime.engine.probe(this.context, source, tag, `probe(source=${label(source)}, tag=${label(tag)})`);
     fill(status, message, elementBytesOf(message));
   }
@@ -168,8 +216,12 @@ export class Comm {
   /** True if a matching message has arrived (without receiving it); fills `status` when true. */
   async iprobe(source: number = ANY_SOURCE, tag: number = ANY_TAG, status?: Status): Promise<boolean> {
     this.checkOpen('iprobe');
-    source = checkRank('iprobe', 'source', source, this.size, true);
     tag = checkTag('iprobe', tag, true);
+    if (source === PROC_NULL) {
+      fill(status, NULL_MESSAGE, 1);
+      return true;
+    }
+    source = checkRank('iprobe', 'source', source, this.size, true);
     const message = await this.runtime.engine.iprobe(this.context, source, tag, 'iprobe');
     if (message === undefined) return false;
     fill(status, message, elementBytesOf(message));
@@ -233,12 +285,17 @@ export class Comm {
     return this.collective('barrier', (port) => barrier(port));
   }
 
+  /** mpi4py's spelling of {@link Comm.barrier} (MPI_Barrier). */
+  async Barrier(): Promise<void> {
+    return this.barrier();
+  }
+
   /**
    * Broadcast `value` from `root`; resolves with the root's value on every rank.
    * @throws ERR_ROOT, ERR_CODEC (on every rank)
    * @example const n = await comm.bcast(comm.rank === 0 ? 1000 : null, 0);
    */
-  async bcast<T>(value: T, root = 0): Promise<T> {
+  async bcast<T>(value: T | null | undefined, root = 0): Promise<T> {
     return this.collective('bcast', (port) => bcast(port, value, checkRoot('bcast', root, port.size)) as Promise<T>);
   }
 
@@ -309,9 +366,14 @@ export class Comm {
     return this.collective('Bcast', (port) => buffers.Bcast(port, buf, checkRoot('Bcast', root, port.size)));
   }
 
-  /** Scatter equal parts of the root's `sendbuf` into each `recvbuf`. @throws ERR_ROOT, ERR_BUFFER */
-  async Scatter(sendbuf: AnyTypedArray | null, recvbuf: AnyTypedArray, root = 0): Promise<void> {
-    return this.collective('Scatter', (port) => buffers.Scatter(port, sendbuf, recvbuf, checkRoot('Scatter', root, port.size)));
+  /**
+   * Scatter equal parts of the root's `sendbuf` into each `recvbuf`. The root may pass
+   * IN_PLACE as `recvbuf`: its own part stays where it is in `sendbuf`.
+   * @throws ERR_ROOT, ERR_BUFFER
+   */
+  async Scatter(sendbuf: AnyTypedArray | null, recvbuf: AnyTypedArray | InPlace, root = 0): Promise<void> {
+    const into = isInPlace(recvbuf) && this.rank === root ? ownPart(sendbuf, root, this.size) : recvbuf;
+    return this.collective('Scatter', (port) => buffers.Scatter(port, sendbuf, into, checkRoot('Scatter', root, port.size)));
   }
 
   /** Scatter parts of varying size: the root passes `[sendbuf, counts, displs?]`. @throws ERR_ROOT, ERR_COUNT, ERR_BUFFER */
@@ -319,9 +381,14 @@ export class Comm {
     return this.collective('Scatterv', (port) => buffers.Scatterv(port, sendbuf, recvbuf, checkRoot('Scatterv', root, port.size)));
   }
 
-  /** Gather equal `sendbuf`s into the root's `recvbuf` in rank order. @throws ERR_ROOT, ERR_BUFFER */
-  async Gather(sendbuf: AnyTypedArray, recvbuf: AnyTypedArray | null, root = 0): Promise<void> {
-    return this.collective('Gather', (port) => buffers.Gather(port, sendbuf, recvbuf, checkRoot('Gather', root, port.size)));
+  /**
+   * Gather equal `sendbuf`s into the root's `recvbuf` in rank order. The root may pass
+   * IN_PLACE as `sendbuf` when its own part is already at its place in `recvbuf`.
+   * @throws ERR_ROOT, ERR_BUFFER
+   */
+  async Gather(sendbuf: AnyTypedArray | InPlace, recvbuf: AnyTypedArray | null, root = 0): Promise<void> {
+    const mine = isInPlace(sendbuf) && this.rank === root ? ownPart(recvbuf, root, this.size) : sendbuf;
+    return this.collective('Gather', (port) => buffers.Gather(port, mine, recvbuf, checkRoot('Gather', root, port.size)));
   }
 
   /** Gather parts of varying size into the root's `[recvbuf, counts, displs?]`. @throws ERR_ROOT, ERR_COUNT, ERR_BUFFER */
@@ -329,9 +396,14 @@ export class Comm {
     return this.collective('Gatherv', (port) => buffers.Gatherv(port, sendbuf, recvbuf, checkRoot('Gatherv', root, port.size)));
   }
 
-  /** Every rank's equal `sendbuf` into every `recvbuf` in rank order. @throws ERR_BUFFER */
-  async Allgather(sendbuf: AnyTypedArray, recvbuf: AnyTypedArray): Promise<void> {
-    return this.collective('Allgather', (port) => buffers.Allgather(port, sendbuf, recvbuf));
+  /**
+   * Every rank's equal `sendbuf` into every `recvbuf` in rank order. With IN_PLACE as
+   * `sendbuf`, each rank's part is already at its place in `recvbuf`.
+   * @throws ERR_BUFFER
+   */
+  async Allgather(sendbuf: AnyTypedArray | InPlace, recvbuf: AnyTypedArray): Promise<void> {
+    const mine = isInPlace(sendbuf) ? ownPart(recvbuf, this.rank, this.size) : sendbuf;
+    return this.collective('Allgather', (port) => buffers.Allgather(port, mine, recvbuf));
   }
 
   /** Allgather of parts of varying size into `[recvbuf, counts, displs?]`. @throws ERR_COUNT, ERR_BUFFER */
@@ -344,14 +416,25 @@ export class Comm {
     return this.collective('Alltoall', (port) => buffers.Alltoall(port, sendbuf, recvbuf));
   }
 
-  /** Elementwise reduction into the root's `recvbuf`. @throws ERR_ROOT, ERR_OP, ERR_BUFFER */
-  async Reduce(sendbuf: AnyTypedArray, recvbuf: AnyTypedArray | null, op: Op = SUM, root = 0): Promise<void> {
-    return this.collective('Reduce', (port) => buffers.Reduce(port, sendbuf, recvbuf, op, checkRoot('Reduce', root, port.size)));
+  /**
+   * Elementwise reduction into the root's `recvbuf`. The root may pass IN_PLACE as
+   * `sendbuf`: its `recvbuf` is then its input and receives the result.
+   * @throws ERR_ROOT, ERR_OP, ERR_BUFFER
+   */
+  async Reduce(sendbuf: AnyTypedArray | InPlace, recvbuf: AnyTypedArray | null, op: Op = SUM, root = 0): Promise<void> {
+    const mine = isInPlace(sendbuf) && this.rank === root ? ownPart(recvbuf) : sendbuf;
+    return this.collective('Reduce', (port) => buffers.Reduce(port, mine, recvbuf, op, checkRoot('Reduce', root, port.size)));
   }
 
-  /** Elementwise reduction into every rank's `recvbuf`, same bits everywhere. @throws ERR_OP, ERR_BUFFER */
-  async Allreduce(sendbuf: AnyTypedArray, recvbuf: AnyTypedArray, op: Op = SUM): Promise<void> {
-    return this.collective('Allreduce', (port) => buffers.Allreduce(port, sendbuf, recvbuf, op));
+  /**
+   * Elementwise reduction into every rank's `recvbuf`, same bits everywhere. With IN_PLACE
+   * as `sendbuf`, `recvbuf` is the input and receives the result.
+   * @throws ERR_OP, ERR_BUFFER
+   * @example await comm.Allreduce(IN_PLACE, sums, SUM);
+   */
+  async Allreduce(sendbuf: AnyTypedArray | InPlace, recvbuf: AnyTypedArray, op: Op = SUM): Promise<void> {
+    const mine = isInPlace(sendbuf) ? ownPart(recvbuf) : sendbuf;
+    return this.collective('Allreduce', (port) => buffers.Allreduce(port, mine, recvbuf, op));
   }
 
   /** Non-blocking barrier: the Request completes once every rank has entered it. */
@@ -418,6 +501,27 @@ export class Comm {
     return new Comm(this.runtime, base, members);
   }
 
+  /**
+   * A communicator whose ranks sit on a Cartesian grid of `dims` (collective; mpi4py's
+   * `Create_cart`). Ranks are numbered row-major over the grid, in the order they have
+   * here (`reorder` is accepted and ignored, as MPI allows). `periods[d]` makes dimension
+   * `d` a ring; by default every dimension has two open ends, where `Shift` gives
+   * PROC_NULL. Ranks beyond the grid's size get `null`.
+   * @throws ERR_ARG for dims that are not positive integers, periods of another length, or a grid larger than the communicator
+   * @example const cart = await comm.Create_cart([comm.size]); const [left, right] = cart!.Shift(0, 1);
+   */
+  async Create_cart(dims: readonly number[], periods?: readonly boolean[] | null, reorder = false): Promise<Cartcomm | null> {
+    this.checkOpen('Create_cart');
+    const shape = checkShape('Create_cart', dims, periods, this.size);
+    if (typeof reorder !== 'boolean') throw new MpiError('ERR_ARG', `Create_cart: reorder must be a boolean (got ${String(reorder)})`);
+    const cells = shape.dims.reduce((a, b) => a * b, 1);
+    const grid = await this.Split(this.rank < cells ? 0 : UNDEFINED, this.rank);
+    if (grid === null) return null;
+    // Loaded here, not at the top: cart.ts extends Comm, so it can only load after this module.
+    const { Cartcomm } = await import('./cart.js');
+    return new Cartcomm(this.runtime, grid.context, grid.group, shape);
+  }
+
   /** Release the communicator: later operations on it fail with ERR_COMM_CLOSED. Local; may be called repeatedly. */
   async Free(): Promise<void> {
     this.markFreed();
@@ -464,11 +568,17 @@ export class Comm {
     if (this.freed) throw new MpiError('ERR_COMM_CLOSED', `${operation}: the communicator has been freed`);
   }
 
+  /** The value a received message carries (`undefined` from PROC_NULL). */
+  private valueOf(message: Message): unknown {
+    return message === NULL_MESSAGE ? undefined : this.runtime.engine.value(message);
+  }
+
   private post(operation: string, value: unknown, dest: number, tag: number, sync: boolean): Promise<void> {
     try {
       this.checkOpen(operation);
-      dest = checkRank(operation, 'dest', dest, this.size);
       tag = checkTag(operation, tag);
+      if (dest === PROC_NULL) return Promise.resolve();
+      dest = checkRank(operation, 'dest', dest, this.size);
       const engine = this.runtime.engine;
       return engine.send(value, null, this.worldRank(dest), this.context, this.rank, tag, sync, `${operation}(dest=${dest}, tag=${tag})`);
     } catch (error) {
@@ -479,8 +589,9 @@ export class Comm {
   private match(operation: string, source: number, tag: number, accept?: (message: Message) => MpiError | null): Promise<Message> {
     try {
       this.checkOpen(operation);
-      source = checkRank(operation, 'source', source, this.size, true);
       tag = checkTag(operation, tag, true);
+      if (source === PROC_NULL) return Promise.resolve(NULL_MESSAGE);
+      source = checkRank(operation, 'source', source, this.size, true);
       const description = `${operation}(source=${label(source)}, tag=${label(tag)})`;
       return this.runtime.engine.receive(this.context, source, tag, description, accept);
     } catch (error) {

@@ -6,6 +6,15 @@ import { ANY_SOURCE, ANY_TAG } from './matching.js';
 /** Largest tag a user may use (MPI_TAG_UB); tags travel as signed 32-bit integers. */
 export const TAG_UB = 2 ** 31 - 1;
 
+/**
+ * The null process (MPI_PROC_NULL, the value MPICH uses): a send to it and a receive from
+ * it complete at once without communicating. The receive gets `undefined` (a buffer
+ * receive leaves the buffer as it was) and its Status says source `PROC_NULL`, tag
+ * `ANY_TAG`, count 0. `Cartcomm.Shift` gives it at the open ends of a grid, so a halo
+ * exchange needs no special case for the first and last rank.
+ */
+export const PROC_NULL = -1;
+
 function describe(value: unknown): string {
   if (typeof value === 'string') return JSON.stringify(value);
   if (typeof value === 'object' && value !== null) return value.constructor?.name ?? 'object';

@@ -70,10 +70,23 @@ export function Wtime(): number {
   return Number(process.hrtime.bigint()) / 1e9;
 }
 
+/** Resolution of {@link Wtime} in seconds (MPI_Wtick): it counts nanoseconds. */
+export function Wtick(): number {
+  return 1e-9;
+}
+
+/**
+ * Name of the host this rank runs on (MPI_Get_processor_name): the name tsmpirun placed
+ * it on (as in the hostfile), else the machine's host name.
+ */
+export function Get_processor_name(): string {
+  return process.env[ENV.host] || hostname();
+}
+
 async function start(): Promise<Runtime> {
   const rank = intFromEnv(ENV.rank);
   const size = intFromEnv(ENV.size);
-  const host = process.env[ENV.host] || hostname();
+  const host = Get_processor_name();
   let transport: Transport;
   let lifeline: Lifeline | null = null;
   const foreign = rank === undefined || size === undefined ? detectForeign(process.env, process.ppid, host) : null;
