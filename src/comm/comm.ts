@@ -69,6 +69,7 @@ const NULL_MESSAGE: Message = {
   origin: PROC_NULL,
   frames: [],
   byteLength: 0,
+  control: null,
 };
 
 function elementBytesOf(message: Message): number {
