@@ -15,12 +15,12 @@
 //
 // Options: --out DIR (default: results), --nwords N (16), --timesteps T (100), --zipf N (10),
 // --schedule dynamic|static, --progress (also when stderr is not a terminal), --verbose.
-import { mkdirSync, statSync } from 'node:fs';
+import { statSync } from 'node:fs';
 import { basename, extname, join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { ANY_SOURCE, init, Status, Wtime, type Comm } from '../src/index.js';
-import { averageAcf, DEFAULT_NWORDS, DEFAULT_TIMESTEPS, formatAcfCsv, splitRange } from './lib/acf.js';
-import { attempt, integerOption, UsageError, writeOutput } from './lib/cli.js';
+import { averageAcf, DEFAULT_NWORDS, DEFAULT_TIMESTEPS, formatAcfCsv, MAX_TIMESTEPS, splitRange } from './lib/acf.js';
+import { attempt, integerOption, makeDirectory, UsageError, writeOutput } from './lib/cli.js';
 import { agreeOrExit, exitAll } from './lib/parallel.js';
 import { countWords, describeFsError, formatDat, InputError, readBookWords } from './lib/words.js';
 import { formatZipf } from './lib/zipf.js';
@@ -80,7 +80,7 @@ function prepare(argv: string[], checkFiles: boolean): Options {
     stems: books.map((book) => basename(book, extname(book))),
     out: values.out ?? 'results',
     nwords: integerOption('--nwords', values.nwords, DEFAULT_NWORDS, 1),
-    timesteps: integerOption('--timesteps', values.timesteps, DEFAULT_TIMESTEPS, 1),
+    timesteps: integerOption('--timesteps', values.timesteps, DEFAULT_TIMESTEPS, 1, MAX_TIMESTEPS),
     zipf: integerOption('--zipf', values.zipf, 10, 0),
     schedule: values.schedule === 'static' ? 'static' : 'dynamic',
     // tsmpirun sets TSMPI_STDERR_TTY=1 when its own stderr is a terminal (ranks write to pipes).
@@ -104,11 +104,7 @@ function prepare(argv: string[], checkFiles: boolean): Options {
         throw new InputError(`cannot read book '${book}': ${describeFsError(error)}`);
       }
     }
-    try {
-      mkdirSync(options.out, { recursive: true });
-    } catch (error) {
-      throw new InputError(`cannot create the output directory '${options.out}': ${describeFsError(error)}`);
-    }
+    makeDirectory(options.out, 'the output directory');
   }
   return options;
 }

@@ -24,6 +24,7 @@ import {
   checkTopWords,
   DEFAULT_NWORDS,
   DEFAULT_TIMESTEPS,
+  MAX_TIMESTEPS,
   divide,
   formatAcfCsv,
   maskOf,
@@ -86,7 +87,7 @@ function prepare(argv: string[], writer: boolean): Job {
     throw new UsageError(`--kernel must be 'positions' or 'scan' (got '${values.kernel}')`);
   }
   const nwords = integerOption('--nwords', values.nwords, DEFAULT_NWORDS, 1);
-  const timesteps = integerOption('--timesteps', values.timesteps, DEFAULT_TIMESTEPS, 1);
+  const timesteps = integerOption('--timesteps', values.timesteps, DEFAULT_TIMESTEPS, 1, MAX_TIMESTEPS);
   const common = {
     comm: values.comm === 'p2p' ? ('p2p' as const) : ('gather' as const),
     timesteps,

@@ -20,6 +20,13 @@ export const DEFAULT_NWORDS = 16;
 export const DEFAULT_TIMESTEPS = 100;
 
 /**
+ * Most lags the programs accept: the CSV has one line per lag and each rank holds
+ * `nwords × timesteps` doubles, so 10⁶ lags is already a 50 MB file and 128 MB of rows;
+ * beyond a text's length every lag is 0 anyway.
+ */
+export const MAX_TIMESTEPS = 1_000_000;
+
+/**
  * Positions (ascending) of each of `topWords` in `words`, one array per top word, in the same order.
  * One pass over the text with a Map lookup per word.
  */

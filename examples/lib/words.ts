@@ -10,7 +10,7 @@
  * - counts keep first-seen order (a Map, not an object) and the sort is stable,
  *   so ties stay in order of first appearance.
  */
-import { readFileSync } from 'node:fs';
+import { closeSync, fstatSync, openSync, readSync } from 'node:fs';
 import { pyFloat } from './format.js';
 
 /** A bad input the example programs report as one line (never with a stack trace). */
@@ -104,12 +104,44 @@ function firstInvalidUtf8(bytes: Uint8Array): number {
   return -1;
 }
 
-/** Read a file, turning "no such file" and friends into one readable InputError. */
+/**
+ * Largest input the programs read: they hold a whole book in memory, and Node cannot make
+ * a string of more than 512 MiB anyway. Also what stops `/dev/zero` or an endless pipe.
+ */
+export const MAX_INPUT_BYTES = 256 * 1024 * 1024;
+
+/**
+ * Read a file, turning "no such file" and friends into one readable InputError. Files that
+ * are not regular (a pipe, a device) are read up to {@link MAX_INPUT_BYTES} and refused beyond.
+ */
 export function readInput(path: string, what: string): Buffer {
+  const tooLarge = (): InputError => new InputError(`cannot read ${what} '${path}': it is larger than ${MAX_INPUT_BYTES / 1024 / 1024} MiB`);
+  let fd: number;
   try {
-    return readFileSync(path);
+    fd = openSync(path, 'r');
   } catch (error) {
     throw new InputError(`cannot read ${what} '${path}': ${describeFsError(error)}`);
+  }
+  try {
+    const stats = fstatSync(fd);
+    if (stats.isDirectory()) throw new InputError(`cannot read ${what} '${path}': it is a directory`);
+    if (stats.isFile() && stats.size > MAX_INPUT_BYTES) throw tooLarge();
+    const chunks: Buffer[] = [];
+    let total = 0;
+    for (;;) {
+      const chunk = Buffer.allocUnsafe(Math.min(1 << 20, MAX_INPUT_BYTES + 1 - total));
+      const read = readSync(fd, chunk, 0, chunk.byteLength, null);
+      if (read === 0) break;
+      chunks.push(chunk.subarray(0, read));
+      total += read;
+      if (total > MAX_INPUT_BYTES) throw tooLarge();
+    }
+    return Buffer.concat(chunks, total);
+  } catch (error) {
+    if (error instanceof InputError) throw error;
+    throw new InputError(`cannot read ${what} '${path}': ${describeFsError(error)}`);
+  } finally {
+    closeSync(fd);
   }
 }
 

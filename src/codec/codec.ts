@@ -86,8 +86,34 @@ export function viewTyped(code: number, bytes: Uint8Array): AnyTypedArray {
   return new (Ctor as Float64ArrayConstructor)(source.buffer, source.byteOffset, source.byteLength / size);
 }
 
-/** Raw bytes of a typed array, without copying. */
-export function bytesOf(value: AnyTypedArray): Uint8Array {
+/**
+ * Largest number of bytes one typed array may carry: Node 20 cannot view more than
+ * 2³²−1 bytes as one Uint8Array (`new Uint8Array(buffer, offset, 2 ** 32)` throws RangeError).
+ */
+export const MAX_TYPED_BYTES = 2 ** 32 - 1;
+
+/**
+ * Why `value`'s memory cannot be read or written, or null when it can: a detached buffer
+ * (transferred to a worker, or `ArrayBuffer.prototype.transfer`), or more bytes than
+ * {@link MAX_TYPED_BYTES}. Node 20 has no `ArrayBuffer.prototype.detached`: a zero-length
+ * view of a detached buffer throws TypeError, which is the test.
+ */
+export function bufferProblem(value: AnyTypedArray): string | null {
+  if (value.byteLength > MAX_TYPED_BYTES) {
+    return `${value.constructor.name} of ${value.byteLength} bytes is larger than the ${MAX_TYPED_BYTES} bytes one message part can carry; send it in parts`;
+  }
+  try {
+    new Uint8Array(value.buffer, 0, 0);
+  } catch {
+    return `the ${value.constructor.name}'s ArrayBuffer is detached (it was transferred, e.g. to a worker); it has no bytes to use`;
+  }
+  return null;
+}
+
+/** Raw bytes of a typed array, without copying. @throws ERR_BUFFER for a detached or too large array */
+export function bytesOf(value: AnyTypedArray, operation = 'send'): Uint8Array {
+  const problem = bufferProblem(value);
+  if (problem !== null) throw new MpiError('ERR_BUFFER', `${operation}: ${problem}`);
   return new Uint8Array(value.buffer, value.byteOffset, value.byteLength);
 }
 
@@ -115,6 +141,110 @@ for (const Ctor of TYPED_KINDS) {
       return viewTyped(code, frame);
     },
   });
+}
+
+// Objects msgpack would change silently are either kept (wrapper objects, an own
+// `__proto__` key) or refused (things whose contents cannot be read). msgpackr's default
+// for an unknown class is its own enumerable fields, which gives `{}` for all of these.
+const WRAPPER_EXT = 0x11;
+const PROTO_KEYED_EXT = 0x12;
+
+/** `new Number(5)`, `new String('x')`, `new Boolean(false)`, `Object(5n)`: kept as the same wrapper object. */
+for (const Wrapper of [Number, String, Boolean, BigInt] as const) {
+  addExtension({
+    Class: Wrapper,
+    type: WRAPPER_EXT,
+    write: (wrapped: { valueOf(): unknown }): unknown => wrapped.valueOf(),
+    read: (primitive: unknown): unknown => Object(primitive),
+  });
+}
+
+/** Values whose contents cannot be read, or that only make sense in the sending process. */
+const REFUSED: ReadonlyArray<[new (...args: never[]) => object, string]> = [
+  [Promise, 'a Promise cannot be sent; await it and send its value'],
+  [WeakMap, 'a WeakMap cannot be sent (its entries cannot be listed); use a Map'],
+  [WeakSet, 'a WeakSet cannot be sent (its members cannot be listed); use a Set'],
+  [WeakRef, 'a WeakRef cannot be sent; send the value it refers to'],
+  [FinalizationRegistry, 'a FinalizationRegistry cannot be sent'],
+  [Symbol as unknown as new () => object, 'a symbol cannot be sent'],
+];
+for (const [Class, reason] of REFUSED) {
+  addExtension({
+    Class,
+    type: 0x13,
+    pack(): Buffer {
+      throw new MpiError('ERR_CODEC', reason);
+    },
+  });
+}
+
+/**
+ * A plain object with an own `__proto__` key (e.g. from `JSON.parse`). msgpackr renames
+ * that key to `__proto_` when decoding (its guard against prototype pollution), so such
+ * objects travel as their entries and are rebuilt with `defineProperty`, which sets an own
+ * property and never the prototype.
+ */
+class ProtoKeyed {
+  constructor(readonly entries: unknown[]) {}
+}
+
+addExtension({
+  Class: ProtoKeyed,
+  type: PROTO_KEYED_EXT,
+  write: (keyed: ProtoKeyed): unknown => keyed.entries,
+  read: (entries: unknown): unknown => {
+    const object: Record<string, unknown> = {};
+    if (!Array.isArray(entries)) throw new MpiError('ERR_CODEC', 'decode: malformed object record');
+    for (let index = 0; index + 1 < entries.length; index += 2) {
+      Object.defineProperty(object, String(entries[index]), { value: entries[index + 1], enumerable: true, writable: true, configurable: true });
+    }
+    return object;
+  },
+});
+
+const PROTO_KEY = Buffer.from('__proto__');
+
+/** True if a plain object anywhere inside `value` has an own `__proto__` key. */
+function hasProtoKey(value: unknown, seen = new Set<object>()): boolean {
+  if (typeof value !== 'object' || value === null || ArrayBuffer.isView(value) || seen.has(value)) return false;
+  seen.add(value);
+  if (value.constructor === Object && Object.hasOwn(value, '__proto__')) return true;
+  const children = value instanceof Map ? [...value.keys(), ...value.values()] : value instanceof Set ? [...value] : Array.isArray(value) || value.constructor === Object ? Object.values(value) : [];
+  return children.some((child) => hasProtoKey(child, seen));
+}
+
+/** A copy of `value` in which plain objects with an own `__proto__` key are {@link ProtoKeyed}. */
+function escapeProtoKeys(value: unknown): unknown {
+  if (typeof value !== 'object' || value === null || ArrayBuffer.isView(value)) return value;
+  if (Array.isArray(value)) return value.map(escapeProtoKeys);
+  if (value instanceof Map) return new Map([...value].map(([key, entry]) => [escapeProtoKeys(key), escapeProtoKeys(entry)]));
+  if (value instanceof Set) return new Set([...value].map(escapeProtoKeys));
+  if (value.constructor !== Object) return value;
+  const entries = Object.entries(value).map(([key, entry]) => [key, escapeProtoKeys(entry)] as const);
+  if (!Object.hasOwn(value, '__proto__')) return Object.fromEntries(entries);
+  return new ProtoKeyed(entries.flat());
+}
+
+/**
+ * Longest string Node can decode: `Buffer#toString`, `TextDecoder` and msgpackr all refuse
+ * more than 0x1fffffe8 UTF-8 bytes, whatever the number of characters.
+ */
+const MAX_STRING_BYTES = 0x1fffffe8;
+
+/** The UTF-8 size of the first string inside `value` that no receiver could decode, or -1. */
+function undecodableString(value: unknown, seen = new Set<object>()): number {
+  if (typeof value === 'string') {
+    const bytes = value.length > MAX_STRING_BYTES / 3 ? Buffer.byteLength(value) : 0;
+    return bytes > MAX_STRING_BYTES ? bytes : -1;
+  }
+  if (typeof value !== 'object' || value === null || ArrayBuffer.isView(value) || seen.has(value)) return -1;
+  seen.add(value);
+  const children = value instanceof Map ? [...value.keys(), ...value.values()] : value instanceof Set ? [...value] : Object.values(value);
+  for (const child of children) {
+    const bytes = undecodableString(child, seen);
+    if (bytes >= 0) return bytes;
+  }
+  return -1;
 }
 
 const packr = new Packr({
@@ -145,21 +275,41 @@ export function encode(value: unknown, operation: string): Encoded {
     const bytes = bytesOf(value as AnyTypedArray);
     return { encoding: Encoding.Typed, typeCode: code, frames: [bytes], byteLength: bytes.byteLength };
   }
-  const frames: Uint8Array[] = [];
-  packFrames = frames;
-  let packed: Uint8Array;
-  try {
-    packed = packr.pack(value);
-  } catch (error) {
-    const reason = error instanceof Error ? error.message : String(error);
-    throw new MpiError('ERR_CODEC', `${operation}: value cannot be encoded (${reason})`, { cause: error });
-  } finally {
-    packFrames = null;
+  let frames: Uint8Array[] = [];
+  let packed = pack(value, frames, operation);
+  // The byte search is cheap and almost never hits; only then is the value walked.
+  if (Buffer.from(packed.buffer, packed.byteOffset, packed.byteLength).includes(PROTO_KEY) && hasProtoKey(value)) {
+    frames = [];
+    packed = pack(escapeProtoKeys(value), frames, operation);
+  }
+  if (packed.byteLength > MAX_STRING_BYTES) {
+    const bytes = undecodableString(value);
+    if (bytes >= 0) {
+      throw new MpiError(
+        'ERR_CODEC',
+        `${operation}: a string of ${bytes} UTF-8 bytes cannot be received (Node decodes at most ${MAX_STRING_BYTES}); send it as a Buffer (Buffer.from(text)) or in parts`,
+      );
+    }
   }
   frames.unshift(packed);
   let byteLength = 0;
   for (const frame of frames) byteLength += frame.byteLength;
   return { encoding: Encoding.Pack, typeCode: 0, frames, byteLength };
+}
+
+/** msgpack `value`, collecting its typed arrays into `frames`. */
+function pack(value: unknown, frames: Uint8Array[], operation: string): Uint8Array {
+  packFrames = frames;
+  try {
+    return packr.pack(value);
+  } catch (error) {
+    const reason = error instanceof Error ? error.message : String(error);
+    // Keep a code of our own (ERR_BUFFER for a detached typed array inside the value).
+    const code = error instanceof MpiError ? error.code : 'ERR_CODEC';
+    throw new MpiError(code, `${operation}: value cannot be encoded (${reason})`, { cause: error });
+  } finally {
+    packFrames = null;
+  }
 }
 
 /** Decode frames produced by {@link encode}. */

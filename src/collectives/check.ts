@@ -1,5 +1,5 @@
 /** Argument checks shared by the collectives' public forms. */
-import { isTypedArray, type AnyTypedArray } from '../codec/codec.js';
+import { bufferProblem, isTypedArray, type AnyTypedArray } from '../codec/codec.js';
 import { MpiError } from '../errors.js';
 import { isInPlace } from './in-place.js';
 
@@ -28,6 +28,8 @@ export function checkTyped(where: string, name: string, buf: unknown): AnyTypedA
   if (!isTypedArray(buf)) {
     throw new MpiError('ERR_BUFFER', `${where}: ${name} must be a typed array (got ${buf === null ? 'null' : typeof buf})`);
   }
+  const problem = bufferProblem(buf);
+  if (problem !== null) throw new MpiError('ERR_BUFFER', `${where}: ${name}: ${problem}`);
   return buf;
 }
 

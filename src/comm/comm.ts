@@ -252,17 +252,24 @@ export class Comm {
     fill(status, message, buf.BYTES_PER_ELEMENT);
   }
 
-  /** Non-blocking buffer send. */
+  /**
+   * Non-blocking buffer send. Like every non-blocking call it never throws: a bad argument
+   * rejects the Request's `wait()`, as with `isend`.
+   */
   Isend(buf: AnyTypedArray, dest: number, tag = 0): Request<void> {
-    checkBuffer('Isend', 'buf', buf);
-    const sent = this.post('Isend', buf, dest, tag, false);
+    const sent = rejecting(() => {
+      checkBuffer('Isend', 'buf', buf);
+      return this.post('Isend', buf, dest, tag, false);
+    });
     return new Request(() => sent);
   }
 
   /** Non-blocking buffer receive into `buf`. */
   Irecv(buf: AnyTypedArray, source: number = ANY_SOURCE, tag: number = ANY_TAG): Request<void> {
-    checkBuffer('Irecv', 'buf', buf);
-    const matched = this.match('Irecv', source, tag, (candidate) => fits('Irecv', candidate, buf));
+    const matched = rejecting(() => {
+      checkBuffer('Irecv', 'buf', buf);
+      return this.match('Irecv', source, tag, (candidate) => fits('Irecv', candidate, buf));
+    });
     return new Request(async (status) => {
       const message = await matched;
       copyInto(buf, message);
@@ -598,6 +605,15 @@ export class Comm {
     } catch (error) {
       return Promise.reject(error);
     }
+  }
+}
+
+/** Run `start`, turning a synchronous throw into a rejected promise (non-blocking calls never throw). */
+function rejecting<T>(start: () => Promise<T>): Promise<T> {
+  try {
+    return start();
+  } catch (error) {
+    return Promise.reject(error);
   }
 }
 

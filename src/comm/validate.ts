@@ -1,5 +1,5 @@
 /** Argument checks at the public boundary: each throws an MpiError naming the operation. */
-import { isTypedArray, type AnyTypedArray } from '../codec/codec.js';
+import { bufferProblem, isTypedArray, type AnyTypedArray } from '../codec/codec.js';
 import { MpiError } from '../errors.js';
 import { ANY_SOURCE, ANY_TAG } from './matching.js';
 
@@ -51,5 +51,7 @@ export function checkBuffer(operation: string, what: string, value: unknown): An
   if (!isTypedArray(value)) {
     throw new MpiError('ERR_BUFFER', `${operation}: ${what} must be a typed array such as Float64Array (got ${describe(value)}); use the lower-case form for other values`);
   }
+  const problem = bufferProblem(value);
+  if (problem !== null) throw new MpiError('ERR_BUFFER', `${operation}: ${what}: ${problem}`);
   return value;
 }

@@ -3,8 +3,9 @@
  * an uncaught error in any rank into a prompt, clearly labelled end of the whole job.
  * The one place that picks the concrete transport.
  */
-import { rmSync } from 'node:fs';
+import { fstatSync, rmSync } from 'node:fs';
 import { hostname } from 'node:os';
+import { isMainThread } from 'node:worker_threads';
 import { Comm, type CommRuntime } from '../comm/comm.js';
 import { Engine } from '../comm/engine.js';
 import { MpiError } from '../errors.js';
@@ -98,7 +99,7 @@ async function start(): Promise<Runtime> {
     transport = new LoopbackHub(1).transport(0);
   } else {
     if (rank >= size) throw new MpiError('ERR_INIT', `init: ${ENV.rank}=${rank} is not below ${ENV.size}=${size}`);
-    lifeline = new Lifeline(intFromEnv(ENV.lifelineFd) ?? LIFELINE_FD);
+    lifeline = new Lifeline(lifelineFd(rank));
     transport = await wireUp(rank, size, host, lifeline);
   }
   const engine = new Engine(transport);
@@ -115,6 +116,33 @@ async function start(): Promise<Runtime> {
   current = runtime;
   installHandlers(runtime, rank ?? foreign?.rank ?? 0);
   return runtime;
+}
+
+/**
+ * The launcher's lifeline, checked before use: a process that inherited a rank's
+ * environment without being that rank (a child process the rank started, or a worker
+ * thread) has no lifeline of its own, and must not read the rank's.
+ */
+function lifelineFd(rank: number): number {
+  const where = `init: this process has ${ENV.rank}=${rank} but`;
+  if (!isMainThread) {
+    throw new MpiError('ERR_INIT', `${where} is a worker thread: only the rank's main thread may call init(); pass the worker what it needs (workerData, postMessage)`);
+  }
+  const fd = intFromEnv(ENV.lifelineFd) ?? LIFELINE_FD;
+  let isSocket = false;
+  try {
+    isSocket = fstatSync(fd).isSocket();
+  } catch {
+    // not open: not started by tsmpirun
+  }
+  if (!isSocket) {
+    throw new MpiError(
+      'ERR_INIT',
+      `${where} was not started by tsmpirun (fd ${fd} is not its lifeline); it looks like a child process of rank ${rank}, which inherited its environment. ` +
+        `Start the child without the TSMPI_* variables to make it a program of its own (rank 0 of 1), or start it with tsmpirun`,
+    );
+  }
+  return fd;
 }
 
 async function wireUp(rank: number, size: number, host: string, lifeline: Lifeline): Promise<Transport> {

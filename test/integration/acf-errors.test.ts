@@ -1,7 +1,7 @@
 // Bad input to the word-count and ACF programs: one clear line, a non-zero exit, no stack trace,
 // no hang — at np 1 without the launcher and through tsmpirun with several ranks.
 import assert from 'node:assert/strict';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, describe, it } from 'node:test';
@@ -53,7 +53,12 @@ describe('acf.js bad input', () => {
   it('a .dat file that is not a word count', () => everywhere('acf', [GOOD, GOOD], /good\.txt' line 1 is not 'word count percent'/, 1));
   it('a .dat file of another book', { skip: EXAMPLES.skip }, () =>
     everywhere('acf', [GOOD, join(EXAMPLES.path, 'ex1.dat')], /ex1\.dat' does not match '.*good\.txt': the word "the" occurs 0 times in the book, not 3/, 1));
-  it('an output file that cannot be written', () => everywhere('acf', [GOOD, '--out', join(scratch, 'no-dir', 'x.csv')], /cannot write ACF file '.*x\.csv': no such file$/, 1));
+  it('an output file that cannot be written', () => everywhere('acf', [GOOD, '--out', join(scratch, 'no-dir', 'x.csv')], /cannot write ACF file '.*x\.csv': no such directory '.*no-dir'$/, 1));
+  it('an output file where no file can be created, even by root', { skip: existsSync('/proc/self') ? false : 'no /proc on this system' }, () =>
+    everywhere('acf', [GOOD, '--out', '/proc/acf.csv'], /cannot write ACF file '\/proc\/acf\.csv': (no file can be created there|permission denied)$/, 1));
+  it('an endless input is refused, not read until memory runs out', { skip: existsSync('/dev/zero') ? false : 'no /dev/zero' }, () =>
+    everywhere('acf', ['/dev/zero'], /cannot read book '\/dev\/zero': it is larger than 256 MiB$/, 1));
+  it('a number of lags that could only run out of memory', () => everywhere('acf', [GOOD, '--timesteps', '100000000'], /--timesteps must be at most 1000000 \(got '100000000'\)$/, 2));
   it('bad options', async () => {
     await everywhere('acf', [GOOD, '--comm', 'bcast'], /--comm must be 'gather' or 'p2p' \(got 'bcast'\)/, 2);
     await everywhere('acf', [GOOD, '--nwords', '0'], /--nwords must be a whole number of at least 1 \(got '0'\)/, 2);
@@ -71,6 +76,10 @@ describe('acf-all.js bad input', () => {
     writeFileSync(books[2] ?? '', 'x y z\n');
     await everywhere('acf-all', ['--out', join(scratch, 'farm'), ...books], /is not UTF-8 text|contains no words/, 1);
   });
+  it('an output directory that cannot be created (never spins)', { skip: existsSync('/proc/self') ? false : 'no /proc on this system' }, () =>
+    everywhere('acf-all', ['--out', '/proc/tsmpi-out', GOOD], /cannot create the output directory '\/proc\/tsmpi-out': (no directory can be created there|permission denied)$/, 1));
+  it('an output directory below a file', () => everywhere('acf-all', ['--out', join(GOOD, 'out'), GOOD], /cannot create the output directory '.*good\.txt\/out': '.*good\.txt' is not a directory$/, 1));
+  it('too many lags', () => everywhere('acf-all', ['--out', join(scratch, 'lags'), '--timesteps', '2000000', GOOD], /--timesteps must be at most 1000000/, 2));
   it('two books with the same name', () => everywhere('acf-all', ['--out', join(scratch, 'dup'), GOOD, `${scratch}/./good.txt`], /would both write good\.dat/, 2));
 });
 

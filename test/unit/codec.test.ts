@@ -49,6 +49,13 @@ describe('codec round trip', () => {
     ['BigInt in 64 bits', -(2n ** 63n)],
     ['BigInt beyond 64 bits', 2n ** 200n + 7n],
     ['Buffer', Buffer.from('bytes')],
+    ['Number object', new Number(5)],
+    ['String object', new String('five')],
+    ['Boolean object', new Boolean(false)],
+    ['BigInt object', Object(5n)],
+    ['object with an own __proto__ key', JSON.parse('{"__proto__": {"a": 1}, "b": 2}')],
+    ['__proto__ keys nested in arrays, Maps and Sets', [new Map([['m', JSON.parse('{"__proto__": 1}')]]), new Set([JSON.parse('{"__proto__": 2}')])]],
+    ['the string "__proto__" as a value', { key: '__proto__', __proto_: 'a key of its own' }],
   ];
   for (const [name, value] of rows) {
     it(name, () => {
@@ -89,11 +96,50 @@ describe('codec round trip', () => {
     ['a function inside an object', { f: () => 1 }],
     ['a symbol', Symbol('s')],
     ['a symbol inside an array', [Symbol('s')]],
+    ['a Promise', Promise.resolve(1)],
+    ['a WeakMap', new WeakMap()],
+    ['a WeakSet inside an object', { s: new WeakSet() }],
+    ['a WeakRef', new WeakRef({})],
   ] as [string, unknown][]) {
     it(`rejects ${name} with ERR_CODEC`, () => {
       assert.throws(() => encode(value, 'send'), (error: unknown) => error instanceof MpiError && error.code === 'ERR_CODEC' && /^send: /.test(error.message));
     });
   }
+
+  it('an own __proto__ key arrives as an own key and never sets the prototype', () => {
+    const back = roundTrip(JSON.parse('{"__proto__": {"polluted": true}}')) as Record<string, unknown>;
+    assert.ok(Object.hasOwn(back, '__proto__'));
+    assert.equal(Object.getPrototypeOf(back), Object.prototype);
+    assert.equal(({} as Record<string, unknown>).polluted, undefined);
+  });
+
+  it('class instances arrive as plain objects with their own fields (as README says)', () => {
+    class Point {
+      constructor(
+        readonly x: number,
+        readonly y: number,
+      ) {}
+    }
+    const back = roundTrip(new Point(1, 2));
+    assert.equal((back as object).constructor, Object);
+    assert.deepEqual({ ...(back as object) }, { x: 1, y: 2 });
+  });
+
+  it('refuses at the sender a string no receiver could decode (over 0x1fffffe8 UTF-8 bytes)', () => {
+    assert.throws(
+      () => encode(['é'.repeat(270_000_000)], 'send'),
+      (error: unknown) => error instanceof MpiError && error.code === 'ERR_CODEC' && /540000000 UTF-8 bytes cannot be received/.test(error.message),
+    );
+  });
+
+  it('refuses detached and over-large typed arrays with ERR_BUFFER', () => {
+    const array = new Float64Array(4);
+    structuredClone(array.buffer, { transfer: [array.buffer] });
+    for (const value of [array, { inside: array }]) {
+      assert.throws(() => encode(value, 'send'), (error: unknown) => error instanceof MpiError && error.code === 'ERR_BUFFER' && /detached/.test(error.message));
+    }
+    assert.throws(() => encode(new Float64Array(2 ** 29 + 1), 'Send'), (error: unknown) => error instanceof MpiError && error.code === 'ERR_BUFFER' && /4294967295 bytes/.test(error.message));
+  });
 
   it('rejects a malformed message with ERR_CODEC', () => {
     assert.throws(() => decode(Encoding.Pack, 0, [Buffer.from([0x92, 0x01])]), (error: unknown) => error instanceof MpiError && error.code === 'ERR_CODEC');
