@@ -15,7 +15,7 @@ import { join } from 'node:path';
 import { ENV, parseLine } from '../src/runtime/env.js';
 import { AddressError, selectAddress, sshServerAddress } from './addresses.js';
 import { flushThenExit } from './flush.js';
-import type { AgentSpec, FromAgent, ToAgent } from './agent-protocol.js';
+import { Window, type AgentSpec, type FromAgent, type ToAgent } from './agent-protocol.js';
 import { LineSplitter, LocalSpawner } from './spawners/local.js';
 import type { HostHandle } from './spawners/spawner.js';
 
@@ -30,6 +30,14 @@ let jobDir: string | null = null;
 let live = 0;
 let stopping = false;
 let lastHeard = Date.now();
+/** Output sent to tsmpirun and not yet acknowledged, per rank and stream: the ranks' pipes are read no faster than it takes them. */
+const windows = new Map<string, Window>();
+function outputWindow(rank: number, stream: 'stdout' | 'stderr'): Window {
+  const key = `${rank}:${stream}`;
+  let window = windows.get(key);
+  if (window === undefined) windows.set(key, (window = new Window()));
+  return window;
+}
 
 function cleanup(): void {
   if (jobDir !== null) rmSync(jobDir, { recursive: true, force: true });
@@ -97,7 +105,10 @@ function start(spec: AgentSpec): void {
     },
     {
       started: (rank, pid) => send({ kind: 'started', rank, pid: pid ?? null }),
-      output: (rank, stream, chunk) => send({ kind: 'output', rank, stream, data: chunk.toString('base64') }),
+      output: (rank, stream, chunk, done) => {
+        send({ kind: 'output', rank, stream, data: chunk.toString('base64') });
+        outputWindow(rank, stream).sent(chunk.length, done);
+      },
       control: (rank, message) => send({ kind: 'control', rank, message }),
       exited: (rank, code, signal) => {
         send({ kind: 'exited', rank, code, signal });
@@ -123,8 +134,15 @@ function receive(message: ToAgent): void {
     case 'kill':
       handle?.kill(message.signal);
       return;
-    case 'stdin':
-      handle?.writeStdin(message.rank, message.data === null ? null : Buffer.from(message.data, 'base64'));
+    case 'stdin': {
+      const data = message.data === null ? null : Buffer.from(message.data, 'base64');
+      const ack = (): void => send({ kind: 'stdin-ack', bytes: data?.length ?? 0 });
+      if (handle === null) ack();
+      else handle.writeStdin(message.rank, data, ack);
+      return;
+    }
+    case 'output-ack':
+      outputWindow(message.rank, message.stream).ack(message.bytes);
       return;
     case 'control':
       handle?.control(message.rank, message.message);

@@ -16,6 +16,7 @@ import { HostfileError, isLocalHost, parseHostList, readHostfile, type HostSlots
 import { Job } from './job.js';
 import { OutputForwarder, processOutput } from './output.js';
 import { flushThenExit } from './flush.js';
+import { paced } from './streams.js';
 import { formatMap, place, PlacementError, type MapBy, type PlacedJob } from './placement.js';
 import { plan } from './plan.js';
 import { allocatedSlots, slurmAllocation, srunLaunch } from './slurm.js';
@@ -302,12 +303,13 @@ export async function run(argv: readonly string[]): Promise<number> {
     rmSync(jobDir, { recursive: true, force: true });
     throw error;
   }
+  const output = new OutputForwarder(processOutput, { tag: options.tagOutput, ranks: np });
   const job = new Job({
     size: np,
     hosts: launches,
     spawnerFor,
-    output: new OutputForwarder(processOutput, options.tagOutput),
-    log: (line) => process.stderr.write(`${line}\n`),
+    output,
+    log: (line) => output.note('stderr', line),
     ...(options.timeout === undefined ? {} : { timeoutSeconds: options.timeout }),
   });
   const signals: NodeJS.Signals[] = ['SIGINT', 'SIGTERM', 'SIGHUP'];
@@ -316,7 +318,8 @@ export async function run(argv: readonly string[]): Promise<number> {
   process.stdout.on('error', (error: NodeJS.ErrnoException) => {
     if (error.code === 'EPIPE') job.interrupt('SIGPIPE');
   });
-  process.stdin.on('data', (chunk: Buffer) => job.stdin(chunk));
+  // stdin is read no faster than rank 0 takes it (a rank that never reads it holds it back).
+  paced(process.stdin, (chunk, hold) => job.stdin(chunk, hold()));
   process.stdin.on('end', () => job.stdin(null));
   process.stdin.on('error', () => job.stdin(null));
   try {

@@ -10,7 +10,7 @@
  * real processes.
  */
 import { constants } from 'node:os';
-import type { RankAddress, ToLauncher } from '../src/runtime/env.js';
+import { abortExitCode, type RankAddress, type ToLauncher } from '../src/runtime/env.js';
 import type { OutputForwarder } from './output.js';
 import type { HostHandle, HostLaunch, Spawner } from './spawners/spawner.js';
 
@@ -100,7 +100,7 @@ export class Job {
       if (this.state === 'terminating') break;
       const handle = this.options.spawnerFor(host.host).launch(host, {
         started: (rank, pid) => this.started(rank, pid),
-        output: (rank, stream, chunk) => this.options.output.write(rank, stream, chunk),
+        output: (rank, stream, chunk, done) => this.options.output.write(rank, stream, chunk, done),
         control: (rank, message) => this.control(rank, message),
         exited: (rank, code, signal) => this.exited(rank, code, signal),
         hostFailed: (name, error) => this.hostFailed(name, error),
@@ -120,10 +120,11 @@ export class Job {
     this.terminate({ exitCode: 128 + signalNumber(signal), failure: `tsmpirun: received ${signal}; stopping all ranks` });
   }
 
-  /** Forward stdin to rank 0. */
-  stdin(chunk: Buffer | null): void {
-    const host = this.ranks.get(0)?.host;
-    if (host !== undefined) this.handles.get(host)?.writeStdin(0, chunk);
+  /** Forward stdin to rank 0; `done` runs once rank 0 can take more (or is gone). */
+  stdin(chunk: Buffer | null, done: () => void = () => {}): void {
+    const handle = this.handles.get(this.ranks.get(0)?.host ?? '');
+    if (handle === undefined) done();
+    else handle.writeStdin(0, chunk, done);
   }
 
   private started(rank: number, pid: number | undefined): void {
@@ -144,8 +145,16 @@ export class Job {
         if (this.hellos === this.options.size && this.state === 'starting') this.handOutTable();
         return;
       case 'abort':
+        // Abort stops the job whatever the code, even 0 (the rank may then exit 0).
         state.abortCode = message.code;
         state.cause = message.reason;
+        if (this.state !== 'terminating' && this.state !== 'done') {
+          const others = this.runningRanks().filter((other) => other !== rank).length;
+          this.terminate({
+            exitCode: abortExitCode(message.code),
+            failure: `tsmpirun: rank ${rank} (pid ${state.pid ?? '?'} on ${state.host}) called Abort(${message.code})` + (others > 0 ? `; stopping the other ${others} rank${others === 1 ? '' : 's'}` : ''),
+          });
+        }
         return;
       case 'error':
         state.cause = message.message;

@@ -7,6 +7,7 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import type { Socket } from 'node:net';
 import { LIFELINE_FD, parseLine, type ToLauncher, type ToRank } from '../../src/runtime/env.js';
+import { paced, writePaced } from '../streams.js';
 import type { HostHandle, HostLaunch, SpawnSink, Spawner } from './spawner.js';
 
 interface Running {
@@ -53,13 +54,13 @@ export class LocalSpawner implements Spawner {
         if (child.pid === undefined && !entry.exited) {
           spawnFailed = true;
           entry.exited = true;
-          sink.output(rank, 'stderr', Buffer.from(`cannot start '${spec.command}': ${error.message}\n`));
+          sink.output(rank, 'stderr', Buffer.from(`cannot start '${spec.command}': ${error.message}\n`), () => {});
           sink.exited(rank, 127, null);
         }
       });
       child.on('spawn', () => sink.started(rank, child.pid));
-      child.stdout?.on('data', (chunk: Buffer) => sink.output(rank, 'stdout', chunk));
-      child.stderr?.on('data', (chunk: Buffer) => sink.output(rank, 'stderr', chunk));
+      if (child.stdout !== null) paced(child.stdout, (chunk, hold) => sink.output(rank, 'stdout', chunk, hold()));
+      if (child.stderr !== null) paced(child.stderr, (chunk, hold) => sink.output(rank, 'stderr', chunk, hold()));
       child.stdin?.on('error', () => {}); // a rank that does not read stdin may close it early
       const lines = new LineSplitter();
       lifeline.setEncoding('utf8');
@@ -99,11 +100,8 @@ function handle(running: Map<number, Running>): HostHandle {
         }
       }
     },
-    writeStdin(rank, chunk) {
-      const stdin = running.get(rank)?.child.stdin;
-      if (stdin === undefined || stdin === null || stdin.destroyed) return;
-      if (chunk === null) stdin.end();
-      else stdin.write(chunk);
+    writeStdin(rank, chunk, done) {
+      writePaced(running.get(rank)?.child.stdin, chunk, done);
     },
     control(rank, message: ToRank) {
       const entry = running.get(rank);

@@ -28,7 +28,11 @@ export interface HostLaunch {
 /** Events a spawner reports; all keyed by rank. */
 export interface SpawnSink {
   started(rank: number, pid: number | undefined): void;
-  output(rank: number, stream: 'stdout' | 'stderr', chunk: Buffer): void;
+  /**
+   * Output of a rank. `done` runs once the destination can take more: the spawner reads
+   * no more of that source until then (backpressure; it may run at once).
+   */
+  output(rank: number, stream: 'stdout' | 'stderr', chunk: Buffer, done: () => void): void;
   /** A lifeline message from a rank (wire-up hello, abort, uncaught error, waiting report). */
   control(rank: number, message: ToLauncher): void;
   /** Exactly once per started rank. `code` null when killed by `signal`. */
@@ -41,8 +45,12 @@ export interface SpawnSink {
 export interface HostHandle {
   /** Send a signal to every still-running rank on the host (to its process group). */
   kill(signal: NodeJS.Signals): void;
-  /** Forward stdin bytes to a rank (only rank 0 gets stdin); `null` closes its stdin. */
-  writeStdin(rank: number, chunk: Buffer | null): void;
+  /**
+   * Forward stdin bytes to a rank (only rank 0 gets stdin); `null` closes its stdin.
+   * `done` runs once the rank can take more (or is gone): the caller sends nothing
+   * more until then, so stdin nobody reads never piles up in memory.
+   */
+  writeStdin(rank: number, chunk: Buffer | null, done: () => void): void;
   /** Send a lifeline message to a rank. */
   control(rank: number, message: ToRank): void;
 }
@@ -50,3 +58,4 @@ export interface HostHandle {
 export interface Spawner {
   launch(spec: HostLaunch, sink: SpawnSink): HostHandle;
 }
+

@@ -11,7 +11,7 @@
  * that rank's (srun itself returns 143 after --kill-on-bad-exit).
  */
 import { spawn, type ChildProcess } from 'node:child_process';
-import { LineSplitter } from './local.js';
+import { paced, writePaced } from '../streams.js';
 import type { HostHandle, HostLaunch, SpawnSink, Spawner } from './spawner.js';
 
 export interface SrunOptions {
@@ -26,7 +26,7 @@ export function srunArgs(spec: HostLaunch, options: SrunOptions = {}): string[] 
   return ['--label', '--kill-on-bad-exit=1', '--input=0', `--ntasks=${spec.ranks.length}`, `--chdir=${spec.cwd}`, ...(options.extraArgs ?? []), spec.command, ...spec.args];
 }
 
-const LABELLED = /^\s*(\d+): ?(.*)$/;
+const LABELLED_PREFIX = /^\s*(\d+): ?/;
 const TASK_EXIT = /srun: error: [^:]*: tasks? ([\d,-]+): (?:Exited with exit code (\d+)|(Killed|Terminated|Segmentation fault|Aborted))/;
 
 /** The first rank and exit code in srun's `task N: Exited with exit code C` line (pure). */
@@ -66,26 +66,32 @@ export class SrunSpawner implements Spawner {
         sink.hostFailed(spec.host, new Error(`cannot start '${this.options.srun ?? 'srun'}': ${error.message}`));
       }
     });
-    const route = (stream: 'stdout' | 'stderr') => {
-      const lines = new LineSplitter();
-      return (chunk: string): void =>
-        lines.push(chunk, (line) => {
-          const labelled = LABELLED.exec(line);
-          if (labelled !== null && ranks.includes(Number(labelled[1]))) {
-            sink.output(Number(labelled[1]), stream, Buffer.from(`${labelled[2] ?? ''}\n`));
-            return;
-          }
-          if (stream === 'stderr') firstFailure ??= parseTaskExit(line);
-          // srun's own messages: shown as rank 0's stderr, so they keep their place in the output.
-          sink.output(ranks[0] ?? 0, stream, Buffer.from(`${line}\n`));
-        });
+    // srun's --label output, split into lines as bytes: a rank's bytes are passed on untouched.
+    const deliver = (stream: 'stdout' | 'stderr', line: Buffer, done: () => void): void => {
+      const labelled = LABELLED_PREFIX.exec(line.subarray(0, 24).toString('latin1'));
+      if (labelled !== null && ranks.includes(Number(labelled[1]))) return sink.output(Number(labelled[1]), stream, line.subarray(labelled[0].length), done);
+      if (stream === 'stderr') firstFailure ??= parseTaskExit(line.toString('utf8'));
+      // srun's own messages: shown as rank 0's stderr, so they keep their place in the output.
+      sink.output(ranks[0] ?? 0, stream, line, done);
     };
-    child.stdout?.setEncoding('utf8').on('data', route('stdout'));
-    child.stderr?.setEncoding('utf8').on('data', route('stderr'));
+    const tails = { stdout: Buffer.alloc(0), stderr: Buffer.alloc(0) };
+    const route = (stream: 'stdout' | 'stderr', source: NodeJS.ReadableStream): void =>
+      paced(source, (chunk, hold) => {
+        let bytes = tails[stream].length === 0 ? chunk : Buffer.concat([tails[stream], chunk]);
+        let newline: number;
+        while ((newline = bytes.indexOf(0x0a)) >= 0) {
+          deliver(stream, bytes.subarray(0, newline + 1), hold());
+          bytes = bytes.subarray(newline + 1);
+        }
+        tails[stream] = Buffer.from(bytes);
+      });
+    if (child.stdout !== null) route('stdout', child.stdout);
+    if (child.stderr !== null) route('stderr', child.stderr);
     child.stdin?.on('error', () => {});
     child.on('close', (code, signal) => {
       if (exited) return;
       exited = true;
+      for (const stream of ['stdout', 'stderr'] as const) if (tails[stream].length > 0) deliver(stream, tails[stream], () => {});
       const failure = firstFailure ?? (code === 0 && signal === null ? null : { rank: ranks[0] ?? 0, code: code ?? 1 });
       if (failure !== null) sink.exited(failure.rank, signal !== null && firstFailure === null ? null : failure.code, firstFailure === null ? signal : null);
       for (const rank of ranks) if (rank !== failure?.rank) sink.exited(rank, failure === null ? 0 : (code ?? 1), null);
@@ -100,10 +106,9 @@ export class SrunSpawner implements Spawner {
           // already gone
         }
       },
-      writeStdin(rank, chunk) {
-        if (rank !== ranks[0] || child.stdin === null || child.stdin.destroyed) return;
-        if (chunk === null) child.stdin.end();
-        else child.stdin.write(chunk);
+      writeStdin(rank, chunk, done) {
+        if (rank !== ranks[0]) return done();
+        writePaced(child.stdin, chunk, done);
       },
       control() {
         // No lifeline under srun: the ranks wire up through the rendezvous.

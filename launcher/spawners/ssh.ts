@@ -17,7 +17,7 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { accessSync, constants as fsConstants } from 'node:fs';
 import { basename, delimiter, join } from 'node:path';
 import { ENV, parseLine } from '../../src/runtime/env.js';
-import { DEAD_MS, HEARTBEAT_MS, shellQuote, type AgentSpec, type FromAgent, type ToAgent } from '../agent-protocol.js';
+import { DEAD_MS, HEARTBEAT_MS, shellQuote, Window, type AgentSpec, type FromAgent, type ToAgent } from '../agent-protocol.js';
 import { LineSplitter } from './local.js';
 import type { HostHandle, HostLaunch, SpawnSink, Spawner } from './spawner.js';
 
@@ -115,11 +115,14 @@ export class SshSpawner implements Spawner {
     let failed = false;
     let lastHeard = Date.now();
     let child: ChildProcess;
+    /** stdin sent to the agent and not yet taken by the rank. */
+    const stdin = new Window();
 
     const fail = (message: string): void => {
       if (failed || pending.size === 0) return;
       failed = true;
       pending.clear();
+      stdin.release();
       sink.hostFailed(spec.host, new Error(message));
     };
     const write = (message: ToAgent): void => {
@@ -165,8 +168,13 @@ export class SshSpawner implements Spawner {
         case 'started':
           sink.started(message.rank, message.pid ?? undefined);
           return;
-        case 'output':
-          sink.output(message.rank, message.stream, Buffer.from(message.data, 'base64'));
+        case 'output': {
+          const bytes = Buffer.from(message.data, 'base64');
+          sink.output(message.rank, message.stream, bytes, () => write({ kind: 'output-ack', rank: message.rank, stream: message.stream, bytes: bytes.length }));
+          return;
+        }
+        case 'stdin-ack':
+          stdin.ack(message.bytes);
           return;
         case 'control':
           sink.control(message.rank, message.message);
@@ -194,6 +202,7 @@ export class SshSpawner implements Spawner {
 
     child.on('close', (code, signal) => {
       clearInterval(timer);
+      stdin.release();
       if (pending.size === 0) return;
       const said = stderrTail.length > 0 ? `: ${stderrTail.join(' / ')}` : '';
       const how = signal !== null ? `ssh was killed by ${signal}` : `ssh exited with code ${code}`;
@@ -211,8 +220,9 @@ export class SshSpawner implements Spawner {
           child.kill('SIGTERM');
         }
       },
-      writeStdin(rank, chunk) {
+      writeStdin(rank, chunk, done) {
         write({ kind: 'stdin', rank, data: chunk === null ? null : chunk.toString('base64') });
+        stdin.sent(chunk?.length ?? 0, done);
       },
       control(rank, message) {
         write({ kind: 'control', rank, message });

@@ -277,7 +277,11 @@ export class Comm {
     });
   }
 
-  /** End the whole job with exit code `code` (MPI_Abort). Never returns. */
+  /**
+   * End the whole job (MPI_Abort): every rank of the job is stopped, whatever `code` is.
+   * The job's exit status is `code & 255`, or 1 when that is 0 for a non-zero code
+   * (256, 1e10); `Abort(0)` stops every rank and exits 0. Never returns.
+   */
   Abort(code = 1): never {
     return this.runtime.abort(Number.isInteger(code) ? code : 1, `rank ${this.rank} called Abort(${code})`);
   }

@@ -82,6 +82,19 @@ export type ToRank =
   | { readonly kind: 'table'; readonly peers: readonly RankAddress[] }
   | { readonly kind: 'report' };
 
+/**
+ * The exit status of a job (and of the aborting process) for `Abort(code)`: the code's
+ * low 8 bits, as a process exit status holds, but never 0 for a non-zero code (256, 1e10
+ * would otherwise read as success): `code & 255 || 1`. `Abort(0)` still stops every rank
+ * and exits 0, as MPI_Abort hands its error code to the environment unchanged (a search
+ * that found its answer may stop the job early and succeed). Not an integer: 1.
+ */
+export function abortExitCode(code: number): number {
+  if (!Number.isInteger(code)) return 1;
+  if (code === 0) return 0;
+  return code & 255 || 1;
+}
+
 /** Parse one lifeline line; returns null for anything that is not a well-formed message. */
 export function parseLine<T extends { kind: string }>(line: string): T | null {
   try {

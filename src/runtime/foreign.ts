@@ -185,9 +185,10 @@ export async function wireUpForeign(job: ForeignJob, host: string, env: Env): Pr
 
 /**
  * After wire-up: end this rank (exit 1, with a line naming the peer) when a peer ends
- * without finalizing, and say goodbye when this rank exits normally.
+ * without finalizing, and say goodbye when this rank exits normally (status 0 and not
+ * through `aborted()`).
  */
-export function watchForeign(link: RendezvousLink, job: ForeignJob, host: string, env: Env): void {
+export function watchForeign(link: RendezvousLink, job: ForeignJob, host: string, env: Env, aborted: () => boolean): void {
   // tsmpirun's srun step turns this off: srun --kill-on-bad-exit ends the step, and the
   // first task srun reports failed must be the one that really failed.
   if (env[ENV.watchPeers] !== 'off') link.onLost((peer) => {
@@ -195,7 +196,8 @@ export function watchForeign(link: RendezvousLink, job: ForeignJob, host: string
     process.stderr.write(`tsmpi: rank ${job.rank} (pid ${process.pid} on ${host}): ${who} of this ${job.kind} job ended without finalizing; ending this rank too\n`);
     process.exit(1);
   });
+  // An aborting rank leaves without bye even at exit status 0 (Abort(0)): its peers must stop too.
   process.on('exit', (code) => {
-    if (code === 0) link.bye();
+    if (code === 0 && !aborted()) link.bye();
   });
 }

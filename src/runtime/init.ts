@@ -12,7 +12,7 @@ import { MpiError } from '../errors.js';
 import { LoopbackHub } from '../transport/loopback.js';
 import type { Transport } from '../transport/transport.js';
 import { ZmqTransport } from '../transport/zmq.js';
-import { ENV, LIFELINE_FD } from './env.js';
+import { abortExitCode, ENV, LIFELINE_FD } from './env.js';
 import { detectForeign, watchForeign, wireUpForeign } from './foreign.js';
 import { Lifeline } from './lifeline.js';
 
@@ -25,6 +25,8 @@ interface Runtime extends CommRuntime {
 let starting: Promise<Runtime> | null = null;
 let current: Runtime | null = null;
 let finalizing: Promise<void> | null = null;
+/** Set by Abort: the process exits without telling its peers it finished normally. */
+let aborted = false;
 
 function intFromEnv(name: string): number | undefined {
   const text = process.env[name];
@@ -94,7 +96,7 @@ async function start(): Promise<Runtime> {
   if (foreign !== null) {
     const wired = await wireUpForeign(foreign, host, process.env);
     transport = wired.transport;
-    watchForeign(wired.link, foreign, host, process.env);
+    watchForeign(wired.link, foreign, host, process.env, () => aborted);
   } else if (rank === undefined || size === undefined) {
     transport = new LoopbackHub(1).transport(0);
   } else {
@@ -170,9 +172,10 @@ async function wireUp(rank: number, size: number, host: string, lifeline: Lifeli
 }
 
 function abort(code: number, reason: string, rank: number, lifeline: Lifeline | null): never {
+  aborted = true;
   lifeline?.send({ kind: 'abort', rank, code, reason });
   if (lifeline === null) process.stderr.write(`tsmpi: ${reason}\n`);
-  process.exit(code);
+  process.exit(abortExitCode(code));
 }
 
 function describeError(error: unknown): string {

@@ -114,11 +114,16 @@ describe('failures end the whole job, leaving nothing behind', () => {
     ['throw', 1, /tsmpirun: rank 1 \(pid \d+ on .+\) exited with code 1: uncaught exception: Error: boom from the fixture/],
     ['reject', 1, /tsmpirun: rank 1 \(pid \d+ on .+\) exited with code 1: unhandled rejection: Error: rejected in the fixture/],
     ['abort', 7, /tsmpirun: rank 1 \(pid \d+ on .+\) called Abort\(7\)/],
+    // Abort always stops every rank; a non-zero code never reads as success (code & 255 || 1).
+    ['abort0', 0, /tsmpirun: rank 1 \(pid \d+ on .+\) called Abort\(0\); stopping the other 3 ranks/],
+    ['abort256', 1, /tsmpirun: rank 1 \(pid \d+ on .+\) called Abort\(256\); stopping the other 3 ranks/],
+    ['abort1e10', 1, /tsmpirun: rank 1 \(pid \d+ on .+\) called Abort\(10000000000\)/],
+    ['abort-1', 255, /tsmpirun: rank 1 \(pid \d+ on .+\) called Abort\(-1\)/],
     ['kill', 137, /tsmpirun: rank 1 \(pid \d+ on .+\) was killed by signal SIGKILL/],
   ];
   for (const [mode, exitCode, message] of cases) {
     it(`a rank that fails by ${mode}: exit code ${exitCode}, one clear message, all ranks gone`, async () => {
-      const run = await runJob(['-np', '4', 'node', FAIL, mode]);
+      const run = await runJob(['-np', '4', 'node', FAIL, mode], { timeoutMs: 60_000 });
       assert.equal(run.exitCode, exitCode, run.stderr);
       assert.match(run.stderr, message);
       const pids = pidsOf(run.lines);

@@ -63,7 +63,7 @@ function setup(size: number, extra: { timeoutSeconds?: number } = {}) {
     size,
     hosts,
     spawnerFor: () => spawner,
-    output: new OutputForwarder({ write: () => {} }, false),
+    output: new OutputForwarder({ write: () => true, whenDrained: (_stream, callback) => callback() }, { tag: false, ranks: size }),
     log: (line) => log.push(line),
     timers,
     graceMs: 3000,
@@ -129,6 +129,19 @@ describe('job supervisor', () => {
     second.spawner.sink.control(0, { kind: 'error', rank: 0, message: 'uncaught exception: Error: x' });
     second.spawner.sink.exited(0, 1, null);
     assert.match(second.log[0] ?? '', /rank 0 \(pid 1000 on hostA\) exited with code 1: uncaught exception: Error: x/);
+  });
+
+  it('Abort stops every rank at once whatever its code; the exit code is code & 255 || 1, and 0 for Abort(0)', async () => {
+    for (const [code, exitCode] of [[0, 0], [256, 1], [1e10, 1], [-1, 255], [7, 7]] as const) {
+      const { spawner, log, result } = setup(3);
+      spawner.sink.control(1, { kind: 'abort', rank: 1, code, reason: `rank 1 called Abort(${code})` });
+      assert.deepEqual(spawner.killed, ['SIGTERM'], `Abort(${code}) must stop the others before rank 1 exits`);
+      assert.match(log[0] ?? '', new RegExp(`rank 1 \\(pid 1001 on hostA\\) called Abort\\(${code}\\); stopping the other 2 ranks`));
+      spawner.sink.exited(1, code === 0 ? 0 : exitCode, null);
+      spawner.sink.exited(0, null, 'SIGTERM');
+      spawner.sink.exited(2, null, 'SIGTERM');
+      assert.equal((await result).exitCode, exitCode);
+    }
   });
 
   it('a lost host ends the job naming the host', async () => {
