@@ -64,6 +64,9 @@ export class OutputForwarder {
   /** Per stream: the rank in the middle of writing a long line; the others wait. */
   private readonly owner: Record<StreamName, number | null> = { stdout: null, stderr: null };
   private readonly waiting: Record<StreamName, { rank: number; chunk: Uint8Array; done: () => void }[]> = { stdout: [], stderr: [] };
+  /** Ranks that exited while output of theirs was still waiting: flushed once it is through. */
+  private readonly exited: Record<StreamName, Set<number>> = { stdout: new Set(), stderr: new Set() };
+  private readonly releasing: Record<StreamName, boolean> = { stdout: false, stderr: false };
   private readonly raw: boolean;
 
   constructor(
@@ -76,10 +79,32 @@ export class OutputForwarder {
   /** Forward a chunk of a rank's output; `done` runs once the destination can take more. */
   write(rank: number, stream: StreamName, chunk: Uint8Array, done: () => void = () => {}): void {
     const owner = this.owner[stream];
-    if (owner !== null && owner !== rank) {
-      this.waiting[stream].push({ rank, chunk, done });
+    const queue = this.waiting[stream];
+    // Behind another rank's long line, or behind this rank's own output waiting there: queue, in order.
+    if ((owner !== null && owner !== rank) || queue.some((item) => item.rank === rank)) {
+      queue.push({ rank, chunk, done });
       return;
     }
+    this.forward(rank, stream, chunk, done);
+  }
+
+  /** A rank exited: write what it left unterminated, as it is (after its output still waiting). */
+  flush(rank: number): void {
+    for (const stream of ['stdout', 'stderr'] as const) {
+      if (this.waiting[stream].some((item) => item.rank === rank)) this.exited[stream].add(rank);
+      else this.flushNow(rank, stream);
+    }
+  }
+
+  private flushNow(rank: number, stream: StreamName): void {
+    const key = `${rank}:${stream}`;
+    const rest = this.held.get(key);
+    this.held.delete(key);
+    if (rest !== undefined && rest.length > 0) this.emit(rank, stream, rest);
+    if (this.owner[stream] === rank) this.release(stream);
+  }
+
+  private forward(rank: number, stream: StreamName, chunk: Uint8Array, done: () => void): void {
     let ok: boolean;
     if (this.raw && stream === 'stdout') ok = this.emit(rank, stream, chunk);
     else ok = this.lines(rank, stream, Buffer.from(chunk.buffer, chunk.byteOffset, chunk.byteLength));
@@ -87,24 +112,41 @@ export class OutputForwarder {
     else this.target.whenDrained(stream, done);
   }
 
-  /** A rank exited: write what it left unterminated, as it is. */
-  flush(rank: number): void {
-    for (const stream of ['stdout', 'stderr'] as const) {
-      const key = `${rank}:${stream}`;
-      const rest = this.held.get(key);
-      this.held.delete(key);
-      if (rest !== undefined && rest.length > 0) this.emit(rank, stream, rest);
-      if (this.owner[stream] === rank) this.release(stream);
-    }
-  }
-
-  /** The long line on `stream` ended: let the waiting ranks' output through, in order. */
+  /**
+   * The long line on `stream` ended: let the waiting output through, each rank's in its
+   * order (a rank that starts a long line of its own holds the rest back again).
+   */
   private release(stream: StreamName): void {
     this.owner[stream] = null;
+    if (this.releasing[stream]) return; // the loop below is already running further up the stack
+    this.releasing[stream] = true;
     const queue = this.waiting[stream];
-    while (queue.length > 0 && this.owner[stream] === null) {
-      const next = queue.shift();
-      if (next !== undefined) this.write(next.rank, stream, next.chunk, next.done);
+    try {
+      let progressed = true;
+      while (progressed) {
+        progressed = false;
+        const blocked = new Set<number>();
+        for (let i = 0; i < queue.length; ) {
+          const item = queue[i] as (typeof queue)[number];
+          const owner = this.owner[stream];
+          if (blocked.has(item.rank) || (owner !== null && owner !== item.rank)) {
+            blocked.add(item.rank);
+            i++;
+            continue;
+          }
+          queue.splice(i, 1);
+          this.forward(item.rank, stream, item.chunk, item.done);
+          progressed = true;
+        }
+        for (const rank of [...this.exited[stream]]) {
+          if (queue.some((item) => item.rank === rank)) continue;
+          this.exited[stream].delete(rank);
+          this.flushNow(rank, stream);
+          progressed = true;
+        }
+      }
+    } finally {
+      this.releasing[stream] = false;
     }
   }
 

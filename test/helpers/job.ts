@@ -145,3 +145,18 @@ function readdirSafe(path: string): string[] {
     return [];
   }
 }
+
+/**
+ * The peak resident size in MiB from a `LABEL VmHWM: N kB` line (a rank prints its
+ * launcher's or agent's /proc/PID/status lines prefixed with LABEL).
+ */
+export function peakMiB(text: string, label: string): number {
+  const match = new RegExp(`${label} VmHWM:\\s+(\\d+) kB`).exec(text);
+  if (match === null) throw new Error(`no ${label} VmHWM line in: ${text}`);
+  return Number(match[1]) / 1024;
+}
+
+/** A word for a POSIX shell: `'...'`, with `'` written `'\\''`. */
+export function shellWord(text: string): string {
+  return `'${text.replace(/'/g, `'\\''`)}'`;
+}

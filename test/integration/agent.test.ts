@@ -8,7 +8,7 @@ import { chmodSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
-import { built, LAUNCHER, pidsMatching, runCommand, runJob, type JobRun, type RunOptions } from '../helpers/job.js';
+import { built, LAUNCHER, peakMiB, pidsMatching, runCommand, runJob, shellWord, type JobRun, type RunOptions } from '../helpers/job.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'tsmpi-agent-test-'));
 const FAKE_SSH = join(dir, 'fake-ssh');
@@ -65,6 +65,25 @@ describe('ranks started through a launch agent', () => {
     const run = await runCommand('sh', ['-c', command], { timeoutMs: 120_000 });
     assert.equal(run.exitCode, 0, run.stderr);
     assert.equal(run.stdout.trim(), String(2 * (8e6 + 1 + 'last line\n'.length)));
+  });
+
+  it('stdin a rank reads late, and output a reader takes late, stay bounded in the agent and in tsmpirun', async () => {
+    const MIB = 1 << 20;
+    const tsmpirun = [process.execPath, LAUNCHER, '--launch-agent', FAKE_SSH, '-H', 'alpha:1'].map(shellWord).join(' ');
+    // The rank's parent is its host's agent, whose parent is tsmpirun.
+    const peaks = `a=$PPID; l=$(awk '/^PPid/{print $2}' /proc/$a/status); grep VmHWM /proc/$a/status | sed 's/^/agent /'; grep VmHWM /proc/$l/status | sed 's/^/launcher /'`;
+    const stdin = await runCommand('sh', ['-c', `head -c ${200 * MIB} /dev/zero | ${tsmpirun} sh -c ${shellWord(`sleep 3; wc -c; ${peaks}`)}`], { timeoutMs: 120_000 });
+    assert.equal(stdin.exitCode, 0, stdin.stderr);
+    assert.equal(stdin.lines[0]?.trim(), String(200 * MIB));
+    const output = await runCommand('sh', ['-c', `${tsmpirun} sh -c ${shellWord(`head -c ${200 * MIB} /dev/zero; (${peaks}) >&2`)} | (sleep 3; wc -c)`], { timeoutMs: 120_000 });
+    assert.equal(output.exitCode, 0, output.stderr);
+    assert.equal(output.stdout.trim(), String(200 * MIB));
+    for (const [what, run] of [['stdin', stdin.stdout], ['output', output.stderr]] as const) {
+      for (const side of ['agent', 'launcher']) {
+        const peak = peakMiB(run, side);
+        assert.ok(peak < 150, `${what}: the ${side} peaked at ${peak.toFixed(0)} MiB for 200 MiB`);
+      }
+    }
   });
 
   it('an agent that cannot start the ranks names the host and why', async () => {

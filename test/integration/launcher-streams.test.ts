@@ -6,15 +6,12 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, describe, it } from 'node:test';
-import { LAUNCHER, runCommand, runJob } from '../helpers/job.js';
+import { LAUNCHER, peakMiB, runCommand, runJob, shellWord } from '../helpers/job.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'tsmpi-streams-'));
 after(() => rmSync(dir, { recursive: true, force: true }));
 
-/** A shell word for `text`. */
-function q(text: string): string {
-  return `'${text.replace(/'/g, `'\\''`)}'`;
-}
+const q = shellWord;
 const TSMPIRUN = `${q(process.execPath)} ${q(LAUNCHER)}`;
 
 /** Run a shell pipeline; `sh -c` so that tsmpirun's stdout and stdin are real pipes to other programs. */
@@ -22,12 +19,6 @@ function shell(script: string) {
   return runCommand('sh', ['-c', script], { timeoutMs: 120_000 });
 }
 
-/** The peak resident size in MiB from a `VmHWM: N kB` line of /proc/PID/status. */
-function peakMiB(text: string, label: string): number {
-  const match = new RegExp(`${label} VmHWM:\\s+(\\d+) kB`).exec(text);
-  assert.ok(match, `no ${label} VmHWM in: ${text}`);
-  return Number(match[1]) / 1024;
-}
 
 describe('binary output passes through unchanged', () => {
   const file = join(dir, 'rand.bin');

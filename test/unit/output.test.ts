@@ -107,6 +107,20 @@ describe('output backpressure', () => {
     assert.equal(bytes('stdout').toString(), `${long.toString()}end\nother\nnext`);
   });
 
+  it('output that waited behind a long line keeps its order and is flushed whole when its rank has exited', () => {
+    const { target, bytes } = collector();
+    const out = new OutputForwarder(target, several);
+    const long = Buffer.alloc(MAX_HELD_BYTES + 1, 0x61);
+    out.write(0, 'stdout', long);
+    const pieces = ['p1 ', 'p2\nq1 ', Buffer.alloc(MAX_HELD_BYTES, 0x62).toString(), 'q2\nr'];
+    for (const piece of pieces) out.write(1, 'stdout', Buffer.from(piece));
+    out.flush(1);
+    assert.equal(bytes('stdout').length, long.length, 'rank 1 waits for rank 0');
+    out.write(0, 'stdout', Buffer.from('\n'));
+    out.flush(0);
+    assert.equal(bytes('stdout').toString(), `${long.toString()}\n${pieces.join('')}`);
+  });
+
   it('a rank that exits inside a long line lets the others through', () => {
     const { target, bytes } = collector();
     const out = new OutputForwarder(target, several);
