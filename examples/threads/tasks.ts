@@ -23,3 +23,26 @@ export async function ioBound(seconds: number): Promise<number> {
   await sleep(seconds * 1000);
   return seconds;
 }
+
+/**
+ * The lesson's race-condition exercise (`race.py`): add 1 to a counter shared by every thread,
+ * `count` times, with a plain read-then-write. Two threads that read the same value both write
+ * value + 1, and one addition is lost.
+ * @param shared an Int32Array over a SharedArrayBuffer: the same memory in every thread
+ */
+export function racyIncrement({ shared, count }: { shared: Int32Array; count: number }): number {
+  for (let i = 0; i < count; i++) shared[0] = (shared[0] ?? 0) + 1;
+  return count;
+}
+
+/** The fix with a lock (`race_lock.py`): `Atomics.add` reads, adds and writes as one step. */
+export function atomicIncrement({ shared, count }: { shared: Int32Array; count: number }): number {
+  for (let i = 0; i < count; i++) Atomics.add(shared, 0, 1);
+  return count;
+}
+
+/** The fix by duplication (`race_dup.py`): each task adds to a slot of its own; the caller sums the slots. */
+export function ownSlotIncrement({ shared, count, slot }: { shared: Int32Array; count: number; slot: number }): number {
+  for (let i = 0; i < count; i++) shared[slot] = (shared[slot] ?? 0) + 1;
+  return count;
+}

@@ -60,3 +60,17 @@ describe('examples/threads', () => {
     assert.match(io.stderr, /^io-bound: .*\n$/);
   });
 });
+
+describe('examples/threads/race.js', () => {
+  it('Atomics.add and one counter per thread give n; the racy counter never more', async () => {
+    const run = await runCommand(process.execPath, [built('examples/threads/race.js'), '--n', '200001', '--threads', '4']);
+    assert.equal(run.exitCode, 0, run.stderr);
+    assert.equal(run.lines[0], 'race: 4 threads add 1 to a shared counter, 200001 times in all');
+    const racy = /^read-then-write \(race\.py\): +(\d+) \((\d+) additions lost\)$/.exec(run.lines[1] ?? '');
+    assert.ok(racy !== null, run.stdout);
+    assert.ok(Number(racy[1]) <= 200001 && Number(racy[1]) > 0);
+    assert.equal(Number(racy[1]) + Number(racy[2]), 200001);
+    assert.match(run.lines[2] ?? '', /^Atomics\.add \(race_lock\.py\): +200001$/);
+    assert.equal(run.lines[3], 'one counter per thread (race_dup.py): 200001 = 50001 + 50000 + 50000 + 50000');
+  });
+});
