@@ -18,7 +18,7 @@
 import { statSync } from 'node:fs';
 import { basename, extname, join } from 'node:path';
 import { parseArgs } from 'node:util';
-import { ANY_SOURCE, init, Status, Wtime, type Comm } from '../src/index.js';
+import { ANY_SOURCE, init, Status, Wtime, type Comm } from 'tsmpi';
 import { averageAcf, DEFAULT_NWORDS, DEFAULT_TIMESTEPS, formatAcfCsv, MAX_TIMESTEPS, splitRange } from './lib/acf.js';
 import { attempt, integerOption, makeDirectory, UsageError, writeOutput } from './lib/cli.js';
 import { agreeOrExit, exitAll } from './lib/parallel.js';

@@ -18,7 +18,7 @@
 //   5. rank 0 writes the CSV (stdout when no OUT is given) and its timing on stderr.
 import { basename } from 'node:path';
 import { parseArgs } from 'node:util';
-import { init, Wtime, type Comm } from '../src/index.js';
+import { init, Wtime, type Comm } from 'tsmpi';
 import {
   addRows,
   checkTopWords,

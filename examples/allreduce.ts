@@ -2,7 +2,7 @@
 // allreduce of [sum, count] gives every rank the average over all measurements, so all
 // of them can use it straight away (no second step to send it back out).
 //   npx tsmpirun -np 4 node dist/examples/allreduce.js [samples-per-rank]
-import { init, SUM } from '../src/index.js';
+import { init, SUM } from 'tsmpi';
 
 const comm = await init();
 const perRank = Number(process.argv[2] ?? 1000);

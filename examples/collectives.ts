@@ -1,7 +1,7 @@
 // collectives: what each collective does, shown on a few ranks. Every rank calls every
 // collective (that is what "collective" means); each line says who holds what afterwards.
 //   npx tsmpirun -np 4 node dist/examples/collectives.js
-import { init, MAX, SUM } from '../src/index.js';
+import { init, MAX, SUM } from 'tsmpi';
 
 const comm = await init();
 const { rank, size } = comm;

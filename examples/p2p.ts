@@ -8,7 +8,7 @@
 //   comm.send(msg, dest=0, tag=11)     await comm.send(msg, 0, 11);
 //   msg = comm.recv(source=i, tag=11)  const msg = await comm.recv(i, 11);
 import { hostname } from 'node:os';
-import { init } from '../src/index.js';
+import { init } from 'tsmpi';
 
 const comm = await init();
 const rank = comm.Get_rank();

@@ -2,7 +2,7 @@
 // integrates 4 / (1 + x²) over its share of the intervals (midpoint rule); a reduce adds
 // the partial sums on rank 0.
 //   npx tsmpirun -np 4 node dist/examples/pi.js [intervals]
-import { init, SUM, Wtime } from '../src/index.js';
+import { init, SUM, Wtime } from 'tsmpi';
 
 const comm = await init();
 const start = Wtime();

@@ -1,7 +1,7 @@
 // pingpong: ranks 0 and 1 bounce a message back and forth and report the half
 // round-trip latency (and bandwidth) for several sizes. Other ranks sit it out.
 //   npx tsmpirun -np 2 node dist/examples/pingpong.js [repetitions]
-import { init, Wtime } from '../src/index.js';
+import { init, Wtime } from 'tsmpi';
 
 const comm = await init();
 if (comm.size < 2) {

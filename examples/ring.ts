@@ -1,6 +1,6 @@
 // ring: a token travels once around all ranks, each adding its rank to it.
 //   npx tsmpirun -np 4 node dist/examples/ring.js
-import { init } from '../src/index.js';
+import { init } from 'tsmpi';
 
 const comm = await init();
 const next = (comm.rank + 1) % comm.size;

@@ -8,7 +8,7 @@
  *   npx tsmpirun -np 4 node dist/examples/exercises/acf-mpi.js BOOK.txt BOOK.dat OUT.csv [--comm p2p|gather]
  */
 import { parseArgs } from 'node:util';
-import { init, type Comm } from '../../src/index.js';
+import { init, type Comm } from 'tsmpi';
 import { DEFAULT_NWORDS, DEFAULT_TIMESTEPS, divide, formatAcfCsv, occurrences, splitRange, wordAcf as wordAcfOfPositions } from '../lib/acf.js';
 import { attempt, UsageError, writeOutput } from '../lib/cli.js';
 import { agreeOrExit } from '../lib/parallel.js';

@@ -9,7 +9,7 @@
 //   time npx tsmpirun -np 4 node dist/examples/exercises/acf-faded.js BOOK.txt BOOK.dat OUT.csv --comm p2p
 //
 // The solution is acf-mpi.ts: try first.
-import type { Comm } from '../../src/index.js';
+import type { Comm } from 'tsmpi';
 import { addRows } from '../lib/acf.js';
 import { main, wordAcf } from './acf-exercise.js';
 

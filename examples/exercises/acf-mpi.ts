@@ -4,7 +4,7 @@
 //
 //   npx tsmpirun -np 4 node dist/examples/exercises/acf-mpi.js BOOK.txt BOOK.dat OUT.csv [--comm p2p|gather]
 //   node dist/examples/exercises/check-acf.js dist/examples/exercises/acf-mpi.js
-import type { Comm } from '../../src/index.js';
+import type { Comm } from 'tsmpi';
 import { addRows } from '../lib/acf.js';
 import { main, wordAcf } from './acf-exercise.js';
 

@@ -1,7 +1,7 @@
 /**
  * Ending a parallel example cleanly: every rank learns about a bad input found on any rank.
  */
-import { finalize, type Comm } from '../../src/index.js';
+import { finalize, type Comm } from 'tsmpi';
 import { UsageError } from './cli.js';
 import type { InputError } from './words.js';
 
