@@ -19,6 +19,7 @@ import { flushThenExit } from './flush.js';
 import { paced } from './streams.js';
 import { formatMap, place, PlacementError, type MapBy, type PlacedJob } from './placement.js';
 import { plan } from './plan.js';
+import { programProblem } from './program.js';
 import { allocatedSlots, slurmAllocation, srunLaunch } from './slurm.js';
 import { LocalSpawner } from './spawners/local.js';
 import type { HostLaunch, Spawner } from './spawners/spawner.js';
@@ -247,6 +248,10 @@ export async function run(argv: readonly string[]): Promise<number> {
   const allocation = process.env.TSMPI_SRUN === 'off' || hosts !== null ? null : slurmAllocation(process.env);
   // Ranks write to pipes; tell them when the user will see their stderr on a terminal (progress lines).
   const exported = { ...(process.stderr.isTTY ? { [ENV.stderrTty]: '1' } : {}), ...exportedEnv(options.export, process.env) };
+  if (allocation === null && hosts === null) {
+    const problem = programProblem(program, cwd, process.env.PATH);
+    if (problem !== null) throw new LaunchError(problem.message, problem.exitCode);
+  }
   const here = hostname();
   const jobDir = mkdtempSync(join(tmpdir(), 'tsmpi-'));
   const jobId = randomBytes(6).toString('hex');

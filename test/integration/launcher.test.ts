@@ -1,6 +1,6 @@
 // tsmpirun's behaviour as a program: options, environment, output, stdin, failures.
 import assert from 'node:assert/strict';
-import { existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
@@ -91,11 +91,28 @@ describe('options', () => {
     }
   });
 
-  it('reports a program that cannot be started', async () => {
+  it('reports a program that cannot be started in one line, before starting any rank', async () => {
     const run = await runJob(['-np', '2', 'no-such-program-here']);
     assert.equal(run.exitCode, 127);
-    assert.match(run.stderr, /cannot start 'no-such-program-here'/);
-    assert.match(run.stderr, /tsmpirun: rank \d \(pid \? on .+\) exited with code 127/);
+    assert.equal(run.stderr, "tsmpirun: cannot run 'no-such-program-here': no such command on PATH\n");
+  });
+
+  it('a JavaScript file given without node gets one line saying to add node (not on PATH: 127; not executable: 126)', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'tsmpi-noexec-'));
+    try {
+      writeFileSync(join(dir, 'hello.js'), "console.log('hello');\n", { mode: 0o644 });
+      const bare = await runJob(['-np', '2', 'hello.js'], { cwd: dir });
+      assert.equal(bare.exitCode, 127);
+      assert.equal(bare.stderr, "tsmpirun: cannot run 'hello.js': it is not a command on PATH; a JavaScript program is run by node: tsmpirun [options] node hello.js\n");
+      const path = await runJob(['-np', '2', './hello.js'], { cwd: dir });
+      assert.equal(path.exitCode, 126);
+      assert.equal(path.stderr, "tsmpirun: cannot run './hello.js': the file is not executable; a JavaScript program is run by node: tsmpirun [options] node ./hello.js\n");
+      const fixed = await runJob(['-np', '2', 'node', 'hello.js'], { cwd: dir });
+      assert.equal(fixed.exitCode, 0, fixed.stderr);
+      assert.deepEqual(fixed.lines, ['hello', 'hello']);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 
   it('prints its version and help', async () => {
