@@ -10,6 +10,7 @@ export type ErrorCode =
   | 'ERR_COUNT'
   | 'ERR_BUFFER'
   | 'ERR_OP'
+  | 'ERR_COLL_MISMATCH'
   | 'ERR_ARG'
   | 'ERR_CODEC'
   | 'ERR_COMM'

@@ -1,6 +1,7 @@
 /** Argument checks shared by the collectives' public forms. */
 import { bufferProblem, isTypedArray, type AnyTypedArray } from '../codec/codec.js';
 import { MpiError } from '../errors.js';
+import { checkOp, ReduceOp } from '../ops/ops.js';
 import { isInPlace } from './in-place.js';
 
 /**
@@ -43,4 +44,48 @@ export function checkPerRank(where: string, values: unknown, size: number): unkn
     throw new MpiError('ERR_COUNT', `${where}: needs an array of ${size} values, one per rank (got ${got})`);
   }
   return values;
+}
+
+/**
+ * The description of a collective call, `name(part, part)`: what every rank's call must
+ * equal (see src/collectives/agree.ts), and how a mismatch names each side.
+ */
+export function describeCall(name: string, ...parts: string[]): string {
+  return `${name}(${parts.join(', ')})`;
+}
+
+/**
+ * `root N`, for a call's description.
+ * @throws ERR_ROOT
+ */
+export function rootPart(where: string, root: unknown, size: number): string {
+  return `root ${checkRoot(where, root, size)}`;
+}
+
+/**
+ * The op's name (`SUM`, or `user op` for a function), for a call's description.
+ * @throws ERR_OP
+ */
+export function opPart(where: string, op: unknown): string {
+  return checkOp(where, op) instanceof ReduceOp ? (op as ReduceOp).name : 'user op';
+}
+
+/**
+ * A buffer's size as data movement sees it (`32 bytes`): element types are the caller's
+ * business there, as in the buffer forms' copies.
+ * @throws ERR_BUFFER
+ */
+export function bytesPart(where: string, name: string, buf: unknown): string {
+  return `${checkTyped(where, name, buf).byteLength} bytes`;
+}
+
+/**
+ * A buffer's element type and count (`Float64Array(4)`): reductions combine elements, so
+ * both must agree.
+ * @throws ERR_BUFFER
+ */
+export function typedPart(where: string, name: string, buf: unknown): string {
+  const typed = checkTyped(where, name, buf);
+  // A Buffer is a Uint8Array to the reduction.
+  return `${Buffer.isBuffer(typed) ? 'Uint8Array' : typed.constructor.name}(${typed.length})`;
 }

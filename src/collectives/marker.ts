@@ -3,28 +3,31 @@
  * otherwise wait. A rank that finds a problem sends a marker where its data would have
  * gone, through the same algorithm; every rank that receives a marker forwards it in
  * place of data and finally rejects with the marker's code and message.
+ *
+ * A marker never travels inside a value: the collective port sends it as the error flag
+ * of the message's control block (src/collectives/control.ts) with no payload, and turns
+ * a received error flag back into a marker. Only this class is a marker, so no user value
+ * (which decodes to plain data) can ever be taken for one.
  */
 import { MpiError, type ErrorCode } from '../errors.js';
 
-/** The key that makes an object a marker; a NUL-prefixed name no user object carries by accident. */
-const KEY = '\u0000tsmpi-error';
-
 /** An error travelling through a collective instead of data. */
-export interface ErrorMarker {
-  readonly [KEY]: true;
-  readonly code: ErrorCode;
-  readonly message: string;
+export class ErrorMarker {
+  constructor(
+    readonly code: ErrorCode,
+    readonly message: string,
+  ) {}
 }
 
 /** A marker carrying `error` (an MpiError keeps its code; anything else becomes ERR_INTERN). */
 export function marker(error: unknown): ErrorMarker {
-  if (error instanceof MpiError) return { [KEY]: true, code: error.code, message: error.message };
-  return { [KEY]: true, code: 'ERR_INTERN', message: error instanceof Error ? error.message : String(error) };
+  if (error instanceof MpiError) return new ErrorMarker(error.code, error.message);
+  return new ErrorMarker('ERR_INTERN', error instanceof Error ? error.message : String(error));
 }
 
 /** True if `value` is an error marker. */
 export function isMarker(value: unknown): value is ErrorMarker {
-  return typeof value === 'object' && value !== null && !ArrayBuffer.isView(value) && (value as Record<string, unknown>)[KEY] === true;
+  return value instanceof ErrorMarker;
 }
 
 /** The MpiError a marker stands for. */

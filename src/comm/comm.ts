@@ -12,17 +12,23 @@
  * - A message nobody has asked for yet waits, in order, until it is received.
  * - Collectives use a context of their own, so they never match a point-to-point
  *   receive, not even `recv(ANY_SOURCE, ANY_TAG)` posted while they run.
+ * - Every collective call starts with an agreement round (src/collectives/agree.ts):
+ *   when the ranks are not all in the same call — operation, root, op and buffer sizes
+ *   — or some rank's arguments are bad, every rank rejects before any data moves
+ *   (ERR_COLL_MISMATCH naming both sides, or the bad argument's code); never a wrong
+ *   value, never a hang. Internal errors travel in the message header, never in a
+ *   user's value.
  * - Messages a program sent before it exits are delivered.
  */
 import { bytesOf, isTypedArray, type AnyTypedArray } from '../codec/codec.js';
 import { allgather } from '../collectives/allgather.js';
 import { allreduce } from '../collectives/allreduce.js';
 import { alltoall } from '../collectives/alltoall.js';
-import { barrier } from '../collectives/barrier.js';
 import { bcast } from '../collectives/bcast.js';
 import * as buffers from '../collectives/buffers.js';
-import { checkPerRank, checkRoot } from '../collectives/check.js';
+import { bytesPart, checkPerRank, describeCall, opPart, rootPart, typedPart } from '../collectives/check.js';
 import { gather } from '../collectives/gather.js';
+import { agree, contribution } from '../collectives/agree.js';
 import { isInPlace, ownPart, type InPlace } from '../collectives/in-place.js';
 import { capture } from '../collectives/marker.js';
 import type { CollPort } from '../collectives/port.js';
@@ -31,6 +37,7 @@ import { scan } from '../collectives/scan.js';
 import { scatter } from '../collectives/scatter.js';
 import { MAX, SUM, type Op } from '../ops/ops.js';
 import { MpiError } from '../errors.js';
+import { callPorts } from './collective-port.js';
 import type { Engine, Message, TrafficStats } from './engine.js';
 import { ANY_SOURCE, ANY_TAG } from './matching.js';
 import { Request } from './request.js';
@@ -287,14 +294,17 @@ export class Comm {
   }
 
   // Collectives. Every rank of the communicator must call the same collectives in the
-  // same order (as in MPI). They run on the communicator's collective context, so they
-  // never match a point-to-point receive, and each call has a tag of its own, so
-  // non-blocking collectives may overlap. Algorithms: src/collectives/ (binomial trees,
-  // recursive doubling, dissemination); ops and their ordering guarantees: src/ops/ops.ts.
+  // same order (as in MPI); a call that does not match on every rank rejects on every
+  // rank with ERR_COLL_MISMATCH, and the next calls go on normally. A blocking call and
+  // its i-form (bcast, ibcast) are the same call. They run on the communicator's
+  // collective context, so they never match a point-to-point receive, and each call has a
+  // tag of its own, so non-blocking collectives may overlap. Algorithms: src/collectives/
+  // (agreement round, binomial trees, recursive doubling); ops and their ordering
+  // guarantees: src/ops/ops.ts.
 
-  /** Wait until every rank has entered the barrier (dissemination, ⌈log2 size⌉ rounds). */
+  /** Wait until every rank has entered the barrier (the agreement round: dissemination, ⌈log2 size⌉ rounds). @throws ERR_COLL_MISMATCH */
   async barrier(): Promise<void> {
-    return this.collective('barrier', (port) => barrier(port));
+    return this.collective('barrier', () => describeCall('barrier'), async () => undefined);
   }
 
   /** mpi4py's spelling of {@link Comm.barrier} (MPI_Barrier). */
@@ -304,21 +314,20 @@ export class Comm {
 
   /**
    * Broadcast `value` from `root`; resolves with the root's value on every rank.
-   * @throws ERR_ROOT, ERR_CODEC (on every rank)
+   * @throws ERR_ROOT, ERR_CODEC (on every rank), ERR_COLL_MISMATCH
    * @example const n = await comm.bcast(comm.rank === 0 ? 1000 : null, 0);
    */
   async bcast<T>(value: T | null | undefined, root = 0): Promise<T> {
-    return this.collective('bcast', (port) => bcast(port, value, checkRoot('bcast', root, port.size)) as Promise<T>);
+    return this.collective('bcast', () => describeCall('bcast', rootPart('bcast', root, this.size)), (port) => bcast(port, value, root) as Promise<T>);
   }
 
   /**
    * Root passes one value per rank (others pass null); each rank resolves with its own.
-   * @throws ERR_ROOT; ERR_COUNT on every rank when the root's array is not `size` long
+   * @throws ERR_ROOT; ERR_COUNT on every rank when the root's array is not `size` long; ERR_COLL_MISMATCH
    * @example const mine = await comm.scatter(comm.rank === 0 ? [1, 2, 3, 4] : null);
    */
   async scatter<T>(values: readonly T[] | null | undefined, root = 0): Promise<T> {
-    return this.collective('scatter', (port) => {
-      checkRoot('scatter', root, port.size);
+    return this.collective('scatter', () => describeCall('scatter', rootPart('scatter', root, this.size)), (port) => {
       const mine = port.rank === root ? capture(() => checkPerRank('scatter', values, port.size)) : null;
       return scatter(port, mine, root) as Promise<T>;
     });
@@ -326,127 +335,137 @@ export class Comm {
 
   /**
    * Gather every rank's value to `root`: an array in rank order there, `undefined` elsewhere.
-   * @throws ERR_ROOT
+   * @throws ERR_ROOT, ERR_COLL_MISMATCH
    */
   async gather<T>(value: T, root = 0): Promise<T[] | undefined> {
-    return this.collective('gather', (port) => gather(port, value, checkRoot('gather', root, port.size)) as Promise<T[] | undefined>);
+    return this.collective('gather', () => describeCall('gather', rootPart('gather', root, this.size)), (port) => gather(port, value, root) as Promise<T[] | undefined>);
   }
 
-  /** Every rank's value, in rank order, on every rank. */
+  /** Every rank's value, in rank order, on every rank. @throws ERR_COLL_MISMATCH */
   async allgather<T>(value: T): Promise<T[]> {
-    return this.collective('allgather', (port) => allgather(port, value) as Promise<T[]>);
+    return this.collective('allgather', () => describeCall('allgather'), (port) => allgather(port, value) as Promise<T[]>);
   }
 
   /**
    * Each rank passes one value per rank; rank j resolves with `[values_0[j], values_1[j], ...]`.
-   * @throws ERR_COUNT on every rank when any rank's array is not `size` long
+   * @throws ERR_COUNT on every rank when any rank's array is not `size` long; ERR_COLL_MISMATCH
    */
   async alltoall<T>(values: readonly T[]): Promise<T[]> {
-    return this.collective('alltoall', (port) => alltoall(port, capture(() => checkPerRank('alltoall', values, port.size))) as Promise<T[]>);
+    return this.collective('alltoall', () => describeCall('alltoall'), (port) => alltoall(port, capture(() => checkPerRank('alltoall', values, port.size))) as Promise<T[]>);
   }
 
   /**
    * Combine every rank's value with `op` (default SUM) in rank order; the result on `root`,
    * `undefined` elsewhere. Same bits on every run (see src/ops/ops.ts).
-   * @throws ERR_ROOT; ERR_OP on the root (and the rank that found it) for values the op rejects
+   * @throws ERR_ROOT; ERR_OP on the root (and the rank that found it) for values the op rejects; ERR_COLL_MISMATCH
    * @example const total = await comm.reduce(partial, SUM, 0);
    */
   async reduce<T>(value: T, op: Op = SUM, root = 0): Promise<T | undefined> {
-    return this.collective('reduce', (port) => reduce(port, value, op, checkRoot('reduce', root, port.size)) as Promise<T | undefined>);
+    return this.collective('reduce', () => describeCall('reduce', opPart('reduce', op), rootPart('reduce', root, this.size)), (port) => reduce(port, value, op, root) as Promise<T | undefined>);
   }
 
   /**
    * Combine every rank's value with `op` (default SUM); every rank resolves with the same bits.
-   * @throws ERR_OP on every rank for values the op rejects
+   * @throws ERR_OP on every rank for values the op rejects; ERR_COLL_MISMATCH
    */
   async allreduce<T>(value: T, op: Op = SUM): Promise<T> {
-    return this.collective('allreduce', (port) => allreduce(port, value, op) as Promise<T>);
+    return this.collective('allreduce', () => describeCall('allreduce', opPart('allreduce', op)), (port) => allreduce(port, value, op) as Promise<T>);
   }
 
-  /** Inclusive prefix: rank i resolves with op(value_0, ..., value_i). */
+  /** Inclusive prefix: rank i resolves with op(value_0, ..., value_i). @throws ERR_OP, ERR_COLL_MISMATCH */
   async scan<T>(value: T, op: Op = SUM): Promise<T> {
-    return this.collective('scan', (port) => scan(port, value, op, false) as Promise<T>);
+    return this.collective('scan', () => describeCall('scan', opPart('scan', op)), (port) => scan(port, value, op, false) as Promise<T>);
   }
 
-  /** Exclusive prefix: rank i resolves with op(value_0, ..., value_{i-1}); `undefined` on rank 0. */
+  /** Exclusive prefix: rank i resolves with op(value_0, ..., value_{i-1}); `undefined` on rank 0. @throws ERR_OP, ERR_COLL_MISMATCH */
   async exscan<T>(value: T, op: Op = SUM): Promise<T | undefined> {
-    return this.collective('exscan', (port) => scan(port, value, op, true) as Promise<T | undefined>);
+    return this.collective('exscan', () => describeCall('exscan', opPart('exscan', op)), (port) => scan(port, value, op, true) as Promise<T | undefined>);
   }
 
-  /** Broadcast the root's typed array into `buf` on every rank. @throws ERR_ROOT, ERR_BUFFER */
+  /** Broadcast the root's typed array into `buf` on every rank. @throws ERR_ROOT, ERR_BUFFER, ERR_COLL_MISMATCH */
   async Bcast(buf: AnyTypedArray, root = 0): Promise<void> {
-    return this.collective('Bcast', (port) => buffers.Bcast(port, buf, checkRoot('Bcast', root, port.size)));
+    return this.collective('Bcast', () => describeCall('Bcast', bytesPart('Bcast', 'buf', buf), rootPart('Bcast', root, this.size)), (port) => buffers.Bcast(port, buf, root));
   }
 
   /**
    * Scatter equal parts of the root's `sendbuf` into each `recvbuf`. The root may pass
    * IN_PLACE as `recvbuf`: its own part stays where it is in `sendbuf`.
-   * @throws ERR_ROOT, ERR_BUFFER
+   * @throws ERR_ROOT, ERR_BUFFER, ERR_COLL_MISMATCH
    */
   async Scatter(sendbuf: AnyTypedArray | null, recvbuf: AnyTypedArray | InPlace, root = 0): Promise<void> {
     const into = isInPlace(recvbuf) && this.rank === root ? ownPart(sendbuf, root, this.size) : recvbuf;
-    return this.collective('Scatter', (port) => buffers.Scatter(port, sendbuf, into, checkRoot('Scatter', root, port.size)));
+    return this.collective('Scatter', () => describeCall('Scatter', bytesPart('Scatter', 'recvbuf', into), rootPart('Scatter', root, this.size)), (port) =>
+      buffers.Scatter(port, sendbuf, into, root),
+    );
   }
 
-  /** Scatter parts of varying size: the root passes `[sendbuf, counts, displs?]`. @throws ERR_ROOT, ERR_COUNT, ERR_BUFFER */
+  /** Scatter parts of varying size: the root passes `[sendbuf, counts, displs?]`. @throws ERR_ROOT, ERR_COUNT, ERR_BUFFER, ERR_COLL_MISMATCH */
   async Scatterv(sendbuf: buffers.VBuffer | null, recvbuf: AnyTypedArray, root = 0): Promise<void> {
-    return this.collective('Scatterv', (port) => buffers.Scatterv(port, sendbuf, recvbuf, checkRoot('Scatterv', root, port.size)));
+    return this.collective('Scatterv', () => describeCall('Scatterv', rootPart('Scatterv', root, this.size)), (port) => buffers.Scatterv(port, sendbuf, recvbuf, root));
   }
 
   /**
    * Gather equal `sendbuf`s into the root's `recvbuf` in rank order. The root may pass
    * IN_PLACE as `sendbuf` when its own part is already at its place in `recvbuf`.
-   * @throws ERR_ROOT, ERR_BUFFER
+   * @throws ERR_ROOT, ERR_BUFFER, ERR_COLL_MISMATCH
    */
   async Gather(sendbuf: AnyTypedArray | InPlace, recvbuf: AnyTypedArray | null, root = 0): Promise<void> {
     const mine = isInPlace(sendbuf) && this.rank === root ? ownPart(recvbuf, root, this.size) : sendbuf;
-    return this.collective('Gather', (port) => buffers.Gather(port, mine, recvbuf, checkRoot('Gather', root, port.size)));
+    return this.collective('Gather', () => describeCall('Gather', bytesPart('Gather', 'sendbuf', mine), rootPart('Gather', root, this.size)), (port) =>
+      buffers.Gather(port, mine, recvbuf, root),
+    );
   }
 
-  /** Gather parts of varying size into the root's `[recvbuf, counts, displs?]`. @throws ERR_ROOT, ERR_COUNT, ERR_BUFFER */
+  /** Gather parts of varying size into the root's `[recvbuf, counts, displs?]`. @throws ERR_ROOT, ERR_COUNT, ERR_BUFFER, ERR_COLL_MISMATCH */
   async Gatherv(sendbuf: AnyTypedArray, recvbuf: buffers.VBuffer | null, root = 0): Promise<void> {
-    return this.collective('Gatherv', (port) => buffers.Gatherv(port, sendbuf, recvbuf, checkRoot('Gatherv', root, port.size)));
+    return this.collective('Gatherv', () => describeCall('Gatherv', rootPart('Gatherv', root, this.size)), (port) => buffers.Gatherv(port, sendbuf, recvbuf, root));
   }
 
   /**
    * Every rank's equal `sendbuf` into every `recvbuf` in rank order. With IN_PLACE as
    * `sendbuf`, each rank's part is already at its place in `recvbuf`.
-   * @throws ERR_BUFFER
+   * @throws ERR_BUFFER, ERR_COLL_MISMATCH
    */
   async Allgather(sendbuf: AnyTypedArray | InPlace, recvbuf: AnyTypedArray): Promise<void> {
     const mine = isInPlace(sendbuf) ? ownPart(recvbuf, this.rank, this.size) : sendbuf;
-    return this.collective('Allgather', (port) => buffers.Allgather(port, mine, recvbuf));
+    return this.collective('Allgather', () => describeCall('Allgather', bytesPart('Allgather', 'sendbuf', mine)), (port) => buffers.Allgather(port, mine, recvbuf));
   }
 
-  /** Allgather of parts of varying size into `[recvbuf, counts, displs?]`. @throws ERR_COUNT, ERR_BUFFER */
+  /** Allgather of parts of varying size into `[recvbuf, counts, displs?]`. @throws ERR_COUNT, ERR_BUFFER, ERR_COLL_MISMATCH */
   async Allgatherv(sendbuf: AnyTypedArray, recvbuf: buffers.VBuffer): Promise<void> {
-    return this.collective('Allgatherv', (port) => buffers.Allgatherv(port, sendbuf, recvbuf));
+    return this.collective('Allgatherv', () => describeCall('Allgatherv'), (port) => buffers.Allgatherv(port, sendbuf, recvbuf));
   }
 
-  /** Part i of `sendbuf` to rank i, part j of `recvbuf` from rank j. @throws ERR_BUFFER */
+  /** Part i of `sendbuf` to rank i, part j of `recvbuf` from rank j. @throws ERR_BUFFER, ERR_COLL_MISMATCH */
   async Alltoall(sendbuf: AnyTypedArray, recvbuf: AnyTypedArray): Promise<void> {
-    return this.collective('Alltoall', (port) => buffers.Alltoall(port, sendbuf, recvbuf));
+    return this.collective('Alltoall', () => describeCall('Alltoall', bytesPart('Alltoall', 'sendbuf', sendbuf)), (port) => buffers.Alltoall(port, sendbuf, recvbuf));
   }
 
   /**
    * Elementwise reduction into the root's `recvbuf`. The root may pass IN_PLACE as
    * `sendbuf`: its `recvbuf` is then its input and receives the result.
-   * @throws ERR_ROOT, ERR_OP, ERR_BUFFER
+   * @throws ERR_ROOT, ERR_OP, ERR_BUFFER, ERR_COLL_MISMATCH
    */
   async Reduce(sendbuf: AnyTypedArray | InPlace, recvbuf: AnyTypedArray | null, op: Op = SUM, root = 0): Promise<void> {
     const mine = isInPlace(sendbuf) && this.rank === root ? ownPart(recvbuf) : sendbuf;
-    return this.collective('Reduce', (port) => buffers.Reduce(port, mine, recvbuf, op, checkRoot('Reduce', root, port.size)));
+    return this.collective(
+      'Reduce',
+      () => describeCall('Reduce', typedPart('Reduce', 'sendbuf', mine), opPart('Reduce', op), rootPart('Reduce', root, this.size)),
+      (port) => buffers.Reduce(port, mine, recvbuf, op, root),
+    );
   }
 
   /**
    * Elementwise reduction into every rank's `recvbuf`, same bits everywhere. With IN_PLACE
    * as `sendbuf`, `recvbuf` is the input and receives the result.
-   * @throws ERR_OP, ERR_BUFFER
+   * @throws ERR_OP, ERR_BUFFER, ERR_COLL_MISMATCH
    * @example await comm.Allreduce(IN_PLACE, sums, SUM);
    */
   async Allreduce(sendbuf: AnyTypedArray | InPlace, recvbuf: AnyTypedArray, op: Op = SUM): Promise<void> {
     const mine = isInPlace(sendbuf) ? ownPart(recvbuf) : sendbuf;
-    return this.collective('Allreduce', (port) => buffers.Allreduce(port, mine, recvbuf, op));
+    return this.collective('Allreduce', () => describeCall('Allreduce', typedPart('Allreduce', 'sendbuf', mine), opPart('Allreduce', op)), (port) =>
+      buffers.Allreduce(port, mine, recvbuf, op),
+    );
   }
 
   /** Non-blocking barrier: the Request completes once every rank has entered it. */
@@ -477,10 +496,11 @@ export class Comm {
    * A new communicator with the same group and fresh contexts (collective): it never sees
    * this communicator's traffic. Ranks agree on the context by allreduce-MAX of each
    * process's next free context id.
+   * @throws ERR_COLL_MISMATCH
    */
   async Dup(): Promise<Comm> {
     const engine = this.runtime.engine;
-    const base = await this.collective('Dup', (port) => allreduce(port, engine.freeContextId, MAX, 'Dup'));
+    const base = await this.collective('Dup', () => describeCall('Dup'), (port) => allreduce(port, engine.freeContextId, MAX, 'Dup'));
     if (typeof base !== 'number') throw new MpiError('ERR_INTERN', 'Dup: no context id agreed');
     engine.claimContexts(base);
     return new Comm(this.runtime, base, this.group);
@@ -489,11 +509,11 @@ export class Comm {
   /**
    * Split into disjoint communicators, one per `color` (collective). Ranks are ordered by
    * `key`, then by rank here. `color = UNDEFINED` gives `null` on that rank.
-   * @throws ERR_ARG for a color or key that is not an integer (color ≥ 0 or UNDEFINED)
+   * @throws ERR_ARG for a color or key that is not an integer (color ≥ 0 or UNDEFINED); ERR_COLL_MISMATCH
    */
   async Split(color: number, key = 0): Promise<Comm | null> {
     const engine = this.runtime.engine;
-    const entries = await this.collective('Split', (port) => {
+    const entries = await this.collective('Split', () => describeCall('Split'), (port) => {
       const mine = capture(() => {
         if (!Number.isInteger(color) || (color < 0 && color !== UNDEFINED)) throw new MpiError('ERR_ARG', `Split: color must be a non-negative integer or UNDEFINED (got ${color})`);
         if (!Number.isInteger(key)) throw new MpiError('ERR_ARG', `Split: key must be an integer (got ${key})`);
@@ -545,22 +565,36 @@ export class Comm {
   }
 
   /**
-   * Run one collective on a fresh port bound to this communicator's collective context
-   * and a tag of its own, so concurrent collectives never take each other's messages.
-   * Every rank must call collectives in the same order (as in MPI).
+   * Run one collective call: describe it (`describe` also checks this rank's arguments
+   * and may throw), agree with every rank that all are in the same call
+   * (src/collectives/agree.ts), then run the algorithm on a port of its own — the
+   * communicator's collective context and a tag per call (the call's sequence number), so
+   * concurrent collectives never take each other's messages. Every rank must call
+   * collectives in the same order (as in MPI); when they do not, or when any rank's
+   * arguments are bad, every rank rejects with the same error before any data moves.
    */
-  protected collective<T>(name: string, run: (port: CollPort) => Promise<T>): Promise<T> {
+  protected async collective<T>(name: string, describe: () => string, run: (port: CollPort) => Promise<T>): Promise<T> {
     this.checkOpen(name);
-    const engine = this.runtime.engine;
-    const context = this.context + 1;
-    const tag = this.collectiveSeq;
+    const seq = this.collectiveSeq;
     this.collectiveSeq = (this.collectiveSeq + 1) % 2 ** 31;
-    const port: CollPort = {
+    let call = describeCall(name, '?');
+    let local: MpiError | null = null;
+    try {
+      call = describe();
+    } catch (error) {
+      local = error instanceof MpiError ? error : new MpiError('ERR_INTERN', `${name}: ${String(error)}`, { cause: error });
+    }
+    const { port, link } = callPorts({
+      engine: this.runtime.engine,
+      context: this.context + 1,
+      seq,
       rank: this.rank,
       size: this.size,
-      send: (value, dest) => engine.send(value, null, this.worldRank(dest), context, this.rank, tag, false, name),
-      recv: async (source) => engine.value(await engine.receive(context, source, tag, `${name} (waiting for rank ${source})`)),
-    };
+      worldRank: (rank) => this.worldRank(rank),
+      name,
+      call,
+    });
+    await agree(link, this.rank, this.size, contribution(this.rank, call, local), name, seq);
     return run(port);
   }
 

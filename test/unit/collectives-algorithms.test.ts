@@ -8,12 +8,11 @@ import { test } from 'node:test';
 import { allgather } from '../../src/collectives/allgather.js';
 import { allreduce } from '../../src/collectives/allreduce.js';
 import { alltoall } from '../../src/collectives/alltoall.js';
-import { barrier } from '../../src/collectives/barrier.js';
 import { bcast } from '../../src/collectives/bcast.js';
 import * as buffers from '../../src/collectives/buffers.js';
 import { checkPerRank } from '../../src/collectives/check.js';
 import { gather } from '../../src/collectives/gather.js';
-import { capture } from '../../src/collectives/marker.js';
+import { capture, isMarker } from '../../src/collectives/marker.js';
 import type { CollPort } from '../../src/collectives/port.js';
 import { reduce } from '../../src/collectives/reduce.js';
 import { scan } from '../../src/collectives/scan.js';
@@ -48,7 +47,8 @@ async function network<T>(size: number, body: (port: Counted) => Promise<T>): Pr
         assert.ok(Number.isInteger(dest) && dest >= 0 && dest < size && dest !== rank, `rank ${rank} sends to ${dest}`);
         let copy: unknown;
         try {
-          copy = structuredClone(value);
+          // A marker travels as the message header's error flag, not as a value: it arrives as a marker.
+          copy = isMarker(value) ? value : structuredClone(value);
         } catch (error) {
           throw new MpiError('ERR_CODEC', 'send: value cannot be encoded', { cause: error });
         }
@@ -88,19 +88,6 @@ const roots = (size: number): number[] => Array.from({ length: size }, (_, rank)
 const concat: Op = (a: string, b: string) => a + b;
 /** Values whose float sum depends on the grouping. */
 const awkward = (rank: number): number => 1 / (rank + 3) + (rank % 3) * 1e16;
-
-test('barrier: ⌈log2 p⌉ messages per rank, nobody leaves before everybody enters', async () => {
-  for (const size of SIZES) {
-    const entered = new Array<boolean>(size).fill(false);
-    const { results, ports } = await network(size, async (port) => {
-      entered[port.rank] = true;
-      await barrier(port);
-      return entered.every(Boolean);
-    });
-    assert.ok(values(results).every(Boolean));
-    for (const port of ports) assert.equal(port.sent, ceilLog2(size));
-  }
-});
 
 test('bcast: every root, every size; the root sends ⌈log2 p⌉ messages, others receive one', async () => {
   for (const size of SIZES) {

@@ -1,0 +1,83 @@
+/**
+ * The agreement round that opens every collective call: before any data moves, the ranks
+ * check that they are all in the same call — same operation, root, op and size signature
+ * — and that none of them was given arguments it cannot use.
+ *
+ * Why a round of its own: checking each data message's header is not enough. A rank may
+ * receive nothing in a call (the root of a bcast, a leaf of a gather) and so could never
+ * see that another rank is elsewhere; and two ranks in different calls may both wait for
+ * each other (a gather's root for a message its child, busy in a bcast, never sends).
+ * The round has the same pattern whatever the call, so it always completes, and only
+ * then does each rank run its algorithm — which therefore never meets a rank in another
+ * call, whatever algorithm it is.
+ *
+ * Pattern: dissemination (as a barrier): in round k rank r sends its state to r + 2^k and
+ * merges the state of r − 2^k, ⌈log2 size⌉ rounds. The state is each distinct call
+ * description seen with the lowest rank that made it, plus the error of the lowest rank
+ * that had one. Merging is a union with minimums — associative, commutative and
+ * idempotent — and after the last round every rank has merged every rank's contribution,
+ * so every rank reaches the same verdict: the error (if any rank had one), else a
+ * mismatch (if more than one call was seen), else go. The round is also a barrier: no
+ * rank leaves it before every rank has entered.
+ */
+import { MpiError } from '../errors.js';
+import type { RankError } from './control.js';
+import { disseminationRounds } from './tree.js';
+
+/** What the ranks heard so far: distinct calls with their lowest rank (ascending), the lowest rank's error. */
+export interface AgreeState {
+  readonly calls: readonly (readonly [string, number])[];
+  readonly error: RankError | null;
+}
+
+/** How the round's messages travel (the collective port's control-only messages). */
+export interface AgreeLink {
+  send(state: AgreeState, dest: number): Promise<void>;
+  recv(source: number): Promise<AgreeState>;
+}
+
+/** This rank's contribution: its call, or the error its arguments gave. */
+export function contribution(rank: number, call: string, local: MpiError | null): AgreeState {
+  return { calls: [[call, rank]], error: local === null ? null : { code: local.code, message: local.message, rank } };
+}
+
+/** The union of two states (each call with its lowest rank; the lower rank's error). */
+export function merge(a: AgreeState, b: AgreeState): AgreeState {
+  const lowest = new Map<string, number>();
+  for (const [call, rank] of [...a.calls, ...b.calls]) lowest.set(call, Math.min(rank, lowest.get(call) ?? rank));
+  const calls = [...lowest].sort((x, y) => x[1] - y[1]);
+  const error = a.error === null ? b.error : b.error === null || a.error.rank <= b.error.rank ? a.error : b.error;
+  return { calls, error };
+}
+
+/**
+ * The error every rank rejects the call with, or null to go ahead.
+ * @param where this rank's operation, for the message
+ * @param seq the call's sequence number on the communicator
+ */
+export function verdict(state: AgreeState, where: string, seq: number): MpiError | null {
+  if (state.error !== null) return new MpiError(state.error.code, state.error.message);
+  const [first, ...others] = state.calls;
+  if (first === undefined || others.length === 0) return null;
+  const deviations = others.map(([call, rank]) => `rank ${rank} called ${call}`).join(' and ');
+  return new MpiError(
+    'ERR_COLL_MISMATCH',
+    `${where}: collective calls do not match (call ${seq + 1} on this communicator): ${deviations} where rank ${first[1]} called ${first[0]}; ` +
+      'every rank must make the same collective calls in the same order, with the same root, op and buffer sizes',
+  );
+}
+
+/**
+ * Run the round: resolves once every rank has entered it and all agree; rejects on every
+ * rank with the same error otherwise.
+ * @throws ERR_COLL_MISMATCH, or the code of the lowest rank's argument error
+ */
+export async function agree(link: AgreeLink, rank: number, size: number, mine: AgreeState, where: string, seq: number): Promise<void> {
+  let state = mine;
+  for (const { to, from } of disseminationRounds(rank, size)) {
+    await link.send(state, to);
+    state = merge(state, await link.recv(from));
+  }
+  const error = verdict(state, where, seq);
+  if (error !== null) throw error;
+}

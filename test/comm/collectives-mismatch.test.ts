@@ -1,0 +1,27 @@
+// Mismatched collective calls over loopback: every rank rejects with ERR_COLL_MISMATCH
+// naming both sides, never a value or a hang, and the communicator keeps working; user
+// data is never read as an internal marker. The same cases run through tsmpirun in
+// test/integration/collectives-mismatch.test.ts.
+import assert from 'node:assert/strict';
+import { describe, it } from 'node:test';
+import { CASES, fits } from '../helpers/mismatch-cases.js';
+import { spmd } from '../helpers/spmd.js';
+
+/** Generous: only turns a hang into a failure. */
+const DEADLINE = { timeout: 60_000 };
+
+describe('mismatched collectives (in process)', () => {
+  for (const size of [2, 3, 5, 8]) {
+    it(`every case rejects on every rank with both sides named, and the communicator goes on working, at np ${size}`, DEADLINE, async () => {
+      await spmd(size, async (comm) => {
+        for (const test of CASES) {
+          const got = await test.run(comm);
+          const expected = test.expect(size);
+          assert.equal(got.length, expected.length, `${test.name} on rank ${comm.rank}`);
+          got.forEach((outcome, index) => assert.ok(fits(outcome, expected[index]!), `${test.name} on rank ${comm.rank}: got ${outcome}`));
+          assert.equal(await comm.allreduce(1), size, `allreduce after ${test.name}`);
+        }
+      });
+    });
+  }
+});
