@@ -7,6 +7,8 @@
  *
  *   npx tsmpirun -np 4 node dist/examples/exercises/acf-mpi.js BOOK.txt BOOK.dat OUT.csv [--comm p2p|gather]
  */
+import { realpathSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { init, type Comm } from 'tsmpi';
 import { DEFAULT_NWORDS, DEFAULT_TIMESTEPS, divide, formatAcfCsv, occurrences, splitRange, wordAcf as wordAcfOfPositions } from '../lib/acf.js';
@@ -42,7 +44,7 @@ export function wordAcf(word: string, text: readonly string[], timesteps: number
  * (the first `nwords % size` ranks get one more), and the chosen function collects the ACFs.
  * Returns the average ACF on rank 0, undefined elsewhere.
  */
-export async function mpiAcf(comm: Comm, collect: AveWordAcf, book: string, wcBook: string, nwords = DEFAULT_NWORDS, timesteps = DEFAULT_TIMESTEPS): Promise<Float64Array | undefined> {
+export async function mpiAcfWith(comm: Comm, collect: AveWordAcf, book: string, wcBook: string, nwords = DEFAULT_NWORDS, timesteps = DEFAULT_TIMESTEPS): Promise<Float64Array | undefined> {
   const rank = comm.Get_rank();
   const nRanks = comm.Get_size();
   const text = readBookWords(book);
@@ -77,9 +79,23 @@ export async function main(program: string, collectors: Collectors): Promise<voi
   });
   await agreeOrExit(comm, program, setup.error);
   const { book, wcBook, out, collect } = setup.value as NonNullable<typeof setup.value>;
-  const acf = await mpiAcf(comm, collect, book, wcBook);
+  const acf = await mpiAcfWith(comm, collect, book, wcBook);
   if (comm.Get_rank() === 0) {
     if (acf === undefined) throw new Error(`${program}: rank 0 got no result back from the collecting function`);
     writeOutput(out, formatAcfCsv(acf), 'ACF file');
+  }
+}
+
+/**
+ * True when the module with this `import.meta` is the program node was started with, false when it
+ * was imported (for instance by `cluster.run` on the engines of a Cluster).
+ */
+export function isMain(meta: ImportMeta): boolean {
+  const entry = process.argv[1];
+  if (entry === undefined) return false;
+  try {
+    return realpathSync(entry) === realpathSync(fileURLToPath(meta.url));
+  } catch {
+    return false;
   }
 }

@@ -4,9 +4,12 @@
 //
 //   npx tsmpirun -np 4 node dist/examples/exercises/acf-mpi.js BOOK.txt BOOK.dat OUT.csv [--comm p2p|gather]
 //   node dist/examples/exercises/check-acf.js dist/examples/exercises/acf-mpi.js
-import type { Comm } from 'tsmpi';
+//
+// Imported instead of run (as the lesson's ipyparallel exercise imports mpi_acf on every engine),
+// it exports mpiAcf(book, wcBook): `await cluster.run('dist/examples/exercises/acf-mpi.js', 'mpiAcf', book, dat)`.
+import { init, type Comm } from 'tsmpi';
 import { addRows } from '../lib/acf.js';
-import { main, wordAcf } from './acf-exercise.js';
+import { isMain, main, mpiAcfWith, wordAcf } from './acf-exercise.js';
 
 /** Point-to-point: every other rank sends its ACFs to rank 0, which receives them in rank order. */
 async function aveWordAcfP2p(comm: Comm, myWords: readonly string[], text: readonly string[], timesteps = 100): Promise<Float64Array | undefined> {
@@ -47,4 +50,12 @@ async function aveWordAcfGather(comm: Comm, myWords: readonly string[], text: re
   return undefined;
 }
 
-await main('acf-mpi', { aveWordAcfP2p, aveWordAcfGather });
+/**
+ * The lesson's `mpi_acf(book, wc_book, nwords, timesteps)` with the gather variant, for a rank
+ * that imports this module: the average ACF on rank 0, undefined on the other ranks.
+ */
+export async function mpiAcf(book: string, wcBook: string, nwords = 16, timesteps = 100): Promise<Float64Array | undefined> {
+  return mpiAcfWith(await init(), aveWordAcfGather, book, wcBook, nwords, timesteps);
+}
+
+if (isMain(import.meta)) await main('acf-mpi', { aveWordAcfP2p, aveWordAcfGather });

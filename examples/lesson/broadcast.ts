@@ -1,6 +1,6 @@
 // The lesson's broadcast example: rank 0's message is copied to every rank.
 //   npx tsmpirun -np 4 node dist/examples/lesson/broadcast.js
-import { init } from '../../src/index.js';
+import { init } from 'tsmpi';
 
 const comm = await init();
 const rank = comm.Get_rank();

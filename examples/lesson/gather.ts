@@ -1,7 +1,7 @@
 // The lesson's gather example: every rank's message goes to rank 0, which gets them as a list in
 // rank order (the other ranks get undefined; mpi4py gives them None).
 //   npx tsmpirun -np 4 node dist/examples/lesson/gather.js
-import { init } from '../../src/index.js';
+import { init } from 'tsmpi';
 
 const comm = await init();
 const rank = comm.Get_rank();

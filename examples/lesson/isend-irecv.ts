@@ -2,7 +2,7 @@
 // `irecv` return a Request at once; `wait()` resolves when the operation has completed (for irecv,
 // with the message).
 //   npx tsmpirun -np 4 node dist/examples/lesson/isend-irecv.js
-import { init } from '../../src/index.js';
+import { init } from 'tsmpi';
 
 const comm = await init();
 const rank = comm.Get_rank();

@@ -1,6 +1,6 @@
 // The lesson's scatter example: rank 0 holds one message per rank; scatter gives rank i the i-th.
 //   npx tsmpirun -np 4 node dist/examples/lesson/scatter.js
-import { init } from '../../src/index.js';
+import { init } from 'tsmpi';
 
 const comm = await init();
 const size = comm.Get_size();

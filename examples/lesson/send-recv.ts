@@ -1,7 +1,7 @@
 // The lesson's send/recv example: every rank but 0 sends a greeting to rank 0, which receives them
 // from rank 1, 2, ... in that order and prints them.
 //   npx tsmpirun -np 4 node dist/examples/lesson/send-recv.js
-import { init } from '../../src/index.js';
+import { init } from 'tsmpi';
 
 const comm = await init(); //                                  comm = MPI.COMM_WORLD
 const rank = comm.Get_rank(); //                               rank = comm.Get_rank()

@@ -58,6 +58,10 @@ describe('the ACF exercise and its checker', () => {
       assert.match(run.stderr, /My rank number is 2 and first, last = 11, 16/);
       assert.equal(readFileSync(out, 'utf8'), serial.stdout, mode);
     }
+    // Imported rather than run (cluster.run's way): its mpiAcf export gives the same ACF on rank 0.
+    const imported = await runJob(['-np', '3', 'node', built('test/fixtures/acf-import.js'), book, dat]);
+    assert.equal(imported.exitCode, 0, imported.stderr);
+    assert.equal(imported.stdout, serial.stdout);
   });
 
   it('bad command lines: one line, exit code 2', async () => {
