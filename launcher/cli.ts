@@ -3,7 +3,7 @@
  * and maps errors to exit codes.
  */
 import { randomBytes } from 'node:crypto';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { availableParallelism, hostname, networkInterfaces, tmpdir } from 'node:os';
 import { isAbsolute, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -14,6 +14,7 @@ import { AddressError, routeAddressTo, selectAddress } from './addresses.js';
 import { checkHosts } from './check-hosts.js';
 import { HostfileError, isLocalHost, parseHostList, readHostfile, type HostSlots } from './hostfile.js';
 import { Job } from './job.js';
+import { checkLimits, readLimits, type LocalLoad } from './limits.js';
 import { OutputForwarder, processOutput } from './output.js';
 import { flushThenExit } from './flush.js';
 import { paced } from './streams.js';
@@ -266,6 +267,7 @@ export async function run(argv: readonly string[]): Promise<number> {
       spawnerFor = () => srun;
     } else if (hosts === null) {
       np = options.np ?? availableParallelism();
+      fitsHere({ np, localRanks: np, sshSessions: 0 }, cwd);
       const cores = availableParallelism();
       if (np > cores) process.stderr.write(`tsmpirun: note: ${np} ranks on ${cores} cores (oversubscribed); ranks will take turns on the cores\n`);
       if (options.displayMap) process.stderr.write(`${formatMap([{ host: here, slots: cores, source: 'this host' }], { np, placement: [{ host: here, ranks: range(np) }] }, { mapBy: 'slot' })}\n`);
@@ -281,9 +283,11 @@ export async function run(argv: readonly string[]): Promise<number> {
         throw error;
       }
       np = placed.np;
-      if (options.displayMap) process.stderr.write(`${formatMap(hosts, placed, { mapBy: options.mapBy })}\n`);
       const isLocal = (name: string): boolean => isLocalHost(name, here);
       const remote = placed.placement.filter((entry) => !isLocal(entry.host));
+      const localRanks = placed.placement.filter((entry) => isLocal(entry.host)).reduce((sum, entry) => sum + entry.ranks.length, 0);
+      fitsHere({ np, localRanks, sshSessions: remote.length }, localRanks > 0 ? cwd : null);
+      if (options.displayMap) process.stderr.write(`${formatMap(hosts, placed, { mapBy: options.mapBy })}\n`);
       // Across hosts: TCP between hosts and a job-private CURVE key pair, from fresh randomness.
       const curve = remote.length > 0 ? deriveJobKeys(randomBytes(32), jobId).curve : null;
       const localAddress = remote.length > 0 && placed.placement.some((entry) => isLocal(entry.host)) ? await launcherAddress(options.ifInclude, remote[0]?.host ?? '', here) : null;
@@ -333,6 +337,23 @@ export async function run(argv: readonly string[]): Promise<number> {
   } finally {
     rmSync(jobDir, { recursive: true, force: true });
   }
+}
+
+/**
+ * Refuse, before anything starts, a job this host cannot hold (process and descriptor
+ * limits, see limits.ts) or whose local ranks' working directory is missing.
+ */
+function fitsHere(load: LocalLoad, cwd: string | null): void {
+  const refusal = checkLimits(load, readLimits());
+  if (refusal !== null) throw new LaunchError(refusal);
+  if (cwd === null) return;
+  let isDirectory: boolean;
+  try {
+    isDirectory = statSync(cwd).isDirectory();
+  } catch {
+    throw new LaunchError(`working directory ${cwd} does not exist (--wdir)`);
+  }
+  if (!isDirectory) throw new LaunchError(`working directory ${cwd} is not a directory (--wdir)`);
 }
 
 function range(n: number): number[] {

@@ -16,7 +16,8 @@
  * - The first word of a line is the host: a host name (RFC 1123 labels), an IPv4 address, or an IPv6
  *   address (bare, or in brackets; brackets are required to add `:N`). The MPICH form `host:N` gives
  *   the slot count in the same word.
- * - Further words are options: `slots=N`, `max_slots=N` (also spelt `max-slots=N`), each N ≥ 1.
+ * - Further words are options: `slots=N`, `max_slots=N` (also spelt `max-slots=N`), each 1 ≤ N ≤ 1000000
+ *   (MAX_SLOTS: a count beyond any real host is a typo, and would not fit in memory).
  *   Anything else (e.g. MPICH's `ifhn=...`) is rejected, so that a typo never silently changes a job.
  * - A host without a count has **1 slot**. Open MPI would count the host's cores instead; we follow
  *   MPICH so that a hostfile means the same thing whichever machine reads it.
@@ -43,7 +44,7 @@ export interface HostSlots {
 
 /**
  * A hostfile or `-H` list that cannot be used. The message names the file and line (or `-H`) and
- * the offending word, e.g. `lab.txt:3: 'slots=x' is not a valid slot count (want slots=N with N ≥ 1)`.
+ * the offending word, e.g. `lab.txt:3: 'slots=x' is not a valid slot count (want slots=N with 1 ≤ N ≤ 1000000)`.
  */
 export class HostfileError extends Error {
   constructor(
@@ -92,17 +93,20 @@ function isHostName(name: string): boolean {
   return name.split('.').every((label) => /^[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?$/.test(label));
 }
 
-/** A positive integer written in decimal digits, or undefined. */
+/** The largest slot count a hostfile may give a host (the most ranks a job may have, too). */
+export const MAX_SLOTS = 1_000_000;
+
+/** An integer 1..MAX_SLOTS written in decimal digits, or undefined. */
 function count(text: string): number | undefined {
   if (!/^\d+$/.test(text)) return undefined;
   const value = Number(text);
-  return Number.isSafeInteger(value) && value >= 1 ? value : undefined;
+  return Number.isSafeInteger(value) && value >= 1 && value <= MAX_SLOTS ? value : undefined;
 }
 
 /** `node1`, `node1:4`, `10.0.0.2:2`, `::1`, `[::1]:2` → host and optional count. */
 function hostWord(word: string, at: At): { host: string; slots?: number } {
   const badHost = (): never => fail(at, word, `'${word}' is not a valid host name or IP address`);
-  const badCount = (): never => fail(at, word, `'${word}' is not a valid slot count (want host:N with N ≥ 1)`);
+  const badCount = (): never => fail(at, word, `'${word}' is not a valid slot count (want host:N with 1 ≤ N ≤ ${MAX_SLOTS})`);
   let host: string;
   let countText: string | undefined;
   if (word.startsWith('[')) {
@@ -143,12 +147,12 @@ function parseLine(text: string, at: At): Entry {
     if (key === undefined) fail(at, word, `unknown option '${word}' (options are slots=N and max_slots=N)`);
     const value = count(word.slice(eq + 1));
     if (key === 'slots') {
-      if (value === undefined) fail(at, word, `'${word}' is not a valid slot count (want slots=N with N ≥ 1)`);
+      if (value === undefined) fail(at, word, `'${word}' is not a valid slot count (want slots=N with 1 ≤ N ≤ ${MAX_SLOTS})`);
       if (slotsWord !== undefined) fail(at, word, `'${word}' gives the slot count again (already '${slotsWord}')`);
       slots = value;
       slotsWord = word;
     } else {
-      if (value === undefined) fail(at, word, `'${word}' is not a valid slot limit (want max_slots=N with N ≥ 1)`);
+      if (value === undefined) fail(at, word, `'${word}' is not a valid slot limit (want max_slots=N with 1 ≤ N ≤ ${MAX_SLOTS})`);
       if (maxWord !== undefined) fail(at, word, `'${word}' gives max_slots again (already '${maxWord}')`);
       maxSlots = value;
       maxWord = word;

@@ -57,6 +57,8 @@ interface RankState {
 }
 
 const REPORT_WAIT_MS = 2000;
+/** The longest delay setTimeout accepts. */
+export const MAX_TIMER_MS = 2 ** 31 - 1;
 
 export function signalNumber(signal: NodeJS.Signals): number {
   return constants.signals[signal] ?? 1;
@@ -97,7 +99,11 @@ export class Job {
       }
     }
     for (const host of this.options.hosts) {
-      if (this.state === 'terminating') break;
+      if (this.stopping()) {
+        // A launch failed: the ranks of the hosts not started yet will never run.
+        for (const { rank } of host.ranks) this.neverStarted(rank);
+        continue;
+      }
       const handle = this.options.spawnerFor(host.host).launch(host, {
         started: (rank, pid) => this.started(rank, pid),
         output: (rank, stream, chunk, done) => this.options.output.write(rank, stream, chunk, done),
@@ -106,6 +112,8 @@ export class Job {
         hostFailed: (name, error) => this.hostFailed(name, error),
       });
       this.handles.set(host.host, handle);
+      // A failure reported while launching (before this handle was known) stops what did start.
+      if (this.stopping()) handle.kill('SIGTERM');
     }
     if (this.options.timeoutSeconds !== undefined) {
       this.timer(() => this.timedOut(), this.options.timeoutSeconds * 1000);
@@ -207,11 +215,23 @@ export class Job {
     if (this.live === 0) this.done();
   }
 
+  /** The job is being stopped (a method: the state changes inside spawner callbacks). */
+  private stopping(): boolean {
+    return this.state === 'terminating';
+  }
+
+  /** A rank that will not run (or report) any more, without an exit of its own. */
+  private neverStarted(rank: number): void {
+    const state = this.ranks.get(rank);
+    if (state === undefined || state.exited) return;
+    state.exited = true;
+    this.live--;
+  }
+
   private hostFailed(host: string, error: Error): void {
     const lost = [...this.ranks.entries()].filter(([, state]) => state.host === host && !state.exited);
-    for (const [rank, state] of lost) {
-      state.exited = true;
-      this.live--;
+    for (const [rank] of lost) {
+      this.neverStarted(rank);
       this.options.output.flush(rank);
     }
     if (this.state !== 'terminating') {
@@ -262,6 +282,9 @@ export class Job {
   }
 
   private timer(callback: () => void, ms: number): void {
+    // setTimeout takes at most 2^31 - 1 ms (24.8 days); a longer delay (--timeout 2147484)
+    // would fire at once. Wait in steps instead.
+    if (ms > MAX_TIMER_MS) return this.timer(() => this.timer(callback, ms - MAX_TIMER_MS), MAX_TIMER_MS);
     const handle = this.timers.set(() => {
       this.pendingTimers.delete(handle);
       callback();

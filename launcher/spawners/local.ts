@@ -4,7 +4,8 @@
  * started too) with stdio pipes and a lifeline socket on fd 3; the lifeline's EOF
  * tells the rank that its launcher is gone, even after SIGKILL.
  */
-import { spawn, type ChildProcess } from 'node:child_process';
+import { spawn, type ChildProcess, type SpawnOptions } from 'node:child_process';
+import { existsSync } from 'node:fs';
 import type { Socket } from 'node:net';
 import { LIFELINE_FD, parseLine, type ToLauncher, type ToRank } from '../../src/runtime/env.js';
 import { paced, writePaced } from '../streams.js';
@@ -29,23 +30,53 @@ export class LineSplitter {
   }
 }
 
+/** Spawning, injectable so that unit tests can fail it without starting processes. */
+export type SpawnProcess = (command: string, args: readonly string[], options: SpawnOptions) => ChildProcess;
+
+/** Why a rank could not be started, in words a user can act on. */
+export function spawnFailure(command: string, cwd: string, error: NodeJS.ErrnoException): string {
+  if (error.code === 'ENOENT' && !existsSync(cwd)) return `working directory ${cwd} does not exist (--wdir)`;
+  const hint: Record<string, string> = {
+    EMFILE: ' (too many open files: raise ulimit -n or lower -np)',
+    ENFILE: ' (the system is out of file descriptors)',
+    EAGAIN: ' (process limit reached: raise ulimit -u or lower -np)',
+    ENOMEM: ' (out of memory)',
+  };
+  return `cannot start '${command}': ${error.message}${hint[error.code ?? ''] ?? ''}`;
+}
+
 export class LocalSpawner implements Spawner {
+  constructor(private readonly spawnProcess: SpawnProcess = (command, args, options) => spawn(command, [...args], options)) {}
+
   launch(spec: HostLaunch, sink: SpawnSink): HostHandle {
     const running = new Map<number, Running>();
-    for (const { rank, env } of spec.ranks) {
+    /** Rank `rank` could not start, so no later one is tried: the job ends, and stops those that did. */
+    const cannotStart = (rank: number, error: unknown, later: readonly number[]): void => {
+      const cause = error instanceof Error ? (error as NodeJS.ErrnoException) : new Error(String(error));
+      sink.control(rank, { kind: 'error', rank, message: spawnFailure(spec.command, spec.cwd, cause) });
+      sink.exited(rank, 127, null);
+      for (const other of later) sink.exited(other, 127, null);
+    };
+    for (const [index, { rank, env }] of spec.ranks.entries()) {
+      const later = spec.ranks.slice(index + 1).map((launch) => launch.rank);
       let child: ChildProcess;
       try {
-        child = spawn(spec.command, [...spec.args], {
+        child = this.spawnProcess(spec.command, spec.args, {
           cwd: spec.cwd,
           env: { ...process.env, ...spec.env, ...env },
           stdio: [rank === 0 ? 'pipe' : 'ignore', 'pipe', 'pipe', 'pipe'],
           detached: true,
         });
       } catch (error) {
-        sink.hostFailed(spec.host, error instanceof Error ? error : new Error(String(error)));
-        return handle(running);
+        cannotStart(rank, error, later);
+        break;
       }
-      const lifeline = child.stdio[LIFELINE_FD] as Socket;
+      const lifeline = child.stdio?.[LIFELINE_FD] as Socket | null | undefined;
+      if (lifeline === null || lifeline === undefined) {
+        // Failed before a process existed (EMFILE creating its pipes, EAGAIN forking): the reason follows as 'error'.
+        child.once('error', (error) => cannotStart(rank, error, later));
+        break;
+      }
       const entry: Running = { child, lifeline, exited: false };
       running.set(rank, entry);
       let spawnFailed = false;
@@ -54,7 +85,7 @@ export class LocalSpawner implements Spawner {
         if (child.pid === undefined && !entry.exited) {
           spawnFailed = true;
           entry.exited = true;
-          sink.output(rank, 'stderr', Buffer.from(`cannot start '${spec.command}': ${error.message}\n`), () => {});
+          sink.control(rank, { kind: 'error', rank, message: spawnFailure(spec.command, spec.cwd, error) });
           sink.exited(rank, 127, null);
         }
       });

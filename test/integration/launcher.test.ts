@@ -4,7 +4,7 @@ import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
-import { alive, built, LAUNCHER, runCommand, runJob } from '../helpers/job.js';
+import { alive, built, LAUNCHER, pidsMatching, runCommand, runJob } from '../helpers/job.js';
 
 const ENV_FIXTURE = built('test/fixtures/env.js');
 const FAIL = built('test/fixtures/fail.js');
@@ -89,6 +89,34 @@ describe('options', () => {
       assert.match(run.stderr, message);
       assert.equal(run.stderr.trim().split('\n').filter((line) => !line.startsWith('(run tsmpirun')).length, 1, run.stderr);
     }
+  });
+
+  it('refuses a job beyond this host’s limits up front, in one line naming the limit, starting nothing', async () => {
+    const marker = `tsmpi-limit-${process.pid}`;
+    const hostfile = join(mkdtempSync(join(tmpdir(), 'tsmpi-hostfile-')), 'hosts');
+    writeFileSync(hostfile, 'localhost slots=9007199254740991\n');
+    const cases: [string, RegExp][] = [
+      [`-np 100000 sleep 5 ${marker}`, /^tsmpirun: -np 100000 needs 100000 processes on this host but (the process limit \(RLIMIT_NPROC, ulimit -u\)|the system allows \d+ in all \(kernel\.pid_max\))/],
+      [`-np 100 sleep 5 ${marker}`, /^tsmpirun: -np 100 needs about \d+ file descriptors in tsmpirun \(3 per local rank\) but the descriptor limit \(RLIMIT_NOFILE, ulimit -n\) is 150/],
+      [`--hostfile ${hostfile} sleep 5 ${marker}`, /^tsmpirun: .*hosts:1: 'slots=9007199254740991' is not a valid slot count \(want slots=N with 1 ≤ N ≤ 1000000\)/],
+    ];
+    for (const [args, message] of cases) {
+      const run = await runCommand('sh', ['-c', `ulimit -n 150; exec '${process.execPath}' '${LAUNCHER}' ${args}`]);
+      assert.equal(run.exitCode, 2, `${args}: ${run.stderr}`);
+      assert.match(run.stderr, message);
+      assert.equal(run.stderr.trim().split('\n').length, 1, run.stderr);
+      assert.doesNotMatch(run.stderr, /internal error|TypeError/);
+      assert.deepEqual(pidsMatching(marker), [], 'no rank was started');
+    }
+  });
+
+  it('--wdir that does not exist is named; --timeout beyond setTimeout’s range does not fire at once', async () => {
+    const missing = await runJob(['-np', '2', '--wdir', '/nonexistent/tsmpi-dir', 'node', ENV_FIXTURE]);
+    assert.equal(missing.exitCode, 2, missing.stderr);
+    assert.equal(missing.stderr.trim(), 'tsmpirun: working directory /nonexistent/tsmpi-dir does not exist (--wdir)');
+    const long = await runJob(['-np', '1', '--timeout', '2147484', 'node', '-e', "console.log('finished')"]);
+    assert.equal(long.exitCode, 0, long.stderr);
+    assert.deepEqual(long.lines, ['finished']);
   });
 
   it('reports a program that cannot be started in one line, before starting any rank', async () => {

@@ -87,12 +87,13 @@ describe('parseHostfile: MPICH dialect', () => {
 
 describe('parseHostfile errors name the file, the line and the token', () => {
   const cases: [text: string, parts: string[]][] = [
-    ['h0\n\nh1 slots=x', ["lab.txt:3: 'slots=x' is not a valid slot count (want slots=N with N ≥ 1)"]],
+    ['h0\n\nh1 slots=x', ["lab.txt:3: 'slots=x' is not a valid slot count (want slots=N with 1 ≤ N ≤ 1000000)"]],
     ['h1 slots=0', ["lab.txt:1: 'slots=0'", 'slot count']],
     ['h1 slots=-2', ["lab.txt:1: 'slots=-2'", 'slot count']],
     ['h1 slots=1.5', ["lab.txt:1: 'slots=1.5'", 'slot count']],
     ['h1 slots=', ["lab.txt:1: 'slots='", 'slot count']],
-    ['h1:0', ["lab.txt:1: 'h1:0' is not a valid slot count (want host:N with N ≥ 1)"]],
+    ['h1:0', ["lab.txt:1: 'h1:0' is not a valid slot count (want host:N with 1 ≤ N ≤ 1000000)"]],
+    ['h1 slots=9007199254740991', ["lab.txt:1: 'slots=9007199254740991' is not a valid slot count (want slots=N with 1 ≤ N ≤ 1000000)"]],
     ['h1:-1', ["lab.txt:1: 'h1:-1'", 'slot count']],
     ['h1:x', ["lab.txt:1: 'h1:x'", 'slot count']],
     ['h1:', ["lab.txt:1: 'h1:'", 'slot count']],

@@ -174,3 +174,59 @@ describe('job supervisor', () => {
     assert.equal((await result).exitCode, 130);
   });
 });
+
+describe('job supervisor: failures while launching, long timeouts', () => {
+  it('a rank that cannot start mid-launch stops those that did, skips the hosts not started yet, and the job ends', async () => {
+    const killed: string[] = [];
+    const launched: string[] = [];
+    let sinkA: SpawnSink | undefined;
+    const spawner: Spawner = {
+      launch(spec, sink) {
+        launched.push(spec.host);
+        sinkA = sink;
+        // hostA: ranks 0 and 1 start, rank 2 cannot (reported synchronously, as a failed spawn is).
+        sink.started(0, 100);
+        sink.started(1, 101);
+        sink.control(2, { kind: 'error', rank: 2, message: "cannot start 'prog': spawn EMFILE" });
+        sink.exited(2, 127, null);
+        sink.exited(3, 127, null);
+        return { kill: (signal) => killed.push(`${spec.host} ${signal}`), writeStdin: (_rank, _chunk, done) => done(), control: () => {} };
+      },
+    };
+    const timers = new FakeTimers();
+    const log: string[] = [];
+    const hosts = plan({
+      size: 6,
+      placement: [
+        { host: 'hostA', ranks: [0, 1, 2, 3] },
+        { host: 'hostB', ranks: [4, 5] },
+      ],
+      command: 'prog',
+      args: [],
+      cwd: '/work',
+      jobId: 'job1',
+      exported: {},
+      hostEnv: () => ({}),
+    });
+    const job = new Job({ size: 6, hosts, spawnerFor: () => spawner, output: new OutputForwarder({ write: () => true, whenDrained: (_stream, callback) => callback() }, { tag: false, ranks: 6 }), log: (line) => log.push(line), timers, graceMs: 3000 });
+    const result = job.run();
+    assert.deepEqual(launched, ['hostA'], 'hostB is not started once the launch failed');
+    assert.deepEqual(killed, ['hostA SIGTERM'], 'the ranks that started are stopped');
+    assert.match(log[0] ?? '', /rank 2 \(pid \? on hostA\) exited with code 127: cannot start 'prog': spawn EMFILE; stopping the other/);
+    // The ranks that started end; nothing else is waited for.
+    sinkA?.exited(0, null, 'SIGTERM');
+    sinkA?.exited(1, null, 'SIGTERM');
+    assert.equal((await result).exitCode, 127);
+  });
+
+  it('--timeout beyond what setTimeout takes (2147484 s) waits in steps instead of firing at once', async () => {
+    const { timers, spawner, result } = setup(1, { timeoutSeconds: 2147484 });
+    const delays = [...timers.pending.values()].map((timer) => timer.ms);
+    assert.deepEqual(delays, [2 ** 31 - 1]);
+    timers.fire(2 ** 31 - 1);
+    assert.equal(spawner.sent.length, 0, 'no report request yet');
+    assert.deepEqual([...timers.pending.values()].map((timer) => timer.ms), [2147484 * 1000 - (2 ** 31 - 1)]);
+    spawner.sink.exited(0, 0, null);
+    assert.equal((await result).exitCode, 0);
+  });
+});
