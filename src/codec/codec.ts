@@ -41,8 +41,11 @@ const TYPED_KINDS = [
   BigUint64Array,
 ] as const;
 
+/**
+ * Every typed array tsmpi carries (a Node Buffer is a Uint8Array, so it is one too; it is
+ * not named here so that the published declarations need no Node types).
+ */
 export type AnyTypedArray =
-  | Buffer
   | Uint8Array
   | Int8Array
   | Uint8ClampedArray
