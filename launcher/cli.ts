@@ -8,7 +8,7 @@ import { availableParallelism, hostname, networkInterfaces, tmpdir } from 'node:
 import { isAbsolute, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Command, CommanderError, InvalidArgumentError, Option } from 'commander';
-import { ENV } from '../src/runtime/env.js';
+import { ENV, collectiveEnv } from '../src/runtime/env.js';
 import { deriveJobKeys } from '../src/runtime/job-keys.js';
 import { AddressError, routeAddressTo, selectAddress } from './addresses.js';
 import { checkHosts } from './check-hosts.js';
@@ -248,7 +248,7 @@ export async function run(argv: readonly string[]): Promise<number> {
   // Inside salloc/sbatch (and no hosts given): the allocation is the host list, and srun starts the ranks.
   const allocation = process.env.TSMPI_SRUN === 'off' || hosts !== null ? null : slurmAllocation(process.env);
   // Ranks write to pipes; tell them when the user will see their stderr on a terminal (progress lines).
-  const exported = { ...(process.stderr.isTTY ? { [ENV.stderrTty]: '1' } : {}), ...exportedEnv(options.export, process.env) };
+  const exported = { ...(process.stderr.isTTY ? { [ENV.stderrTty]: '1' } : {}), ...collectiveEnv(process.env), ...exportedEnv(options.export, process.env) };
   if (allocation === null && hosts === null) {
     const problem = programProblem(program, cwd, process.env.PATH);
     if (problem !== null) throw new LaunchError(problem.message, problem.exitCode);

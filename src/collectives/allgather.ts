@@ -1,4 +1,5 @@
 import { isMarker, post, unwrap, type ErrorMarker } from './marker.js';
+import { exchange } from './exchange.js';
 import type { CollPort } from './port.js';
 import { doublingPlan } from './tree.js';
 
@@ -23,8 +24,8 @@ export async function allgather(port: CollPort, value: unknown): Promise<unknown
   }
   if (plan.partner >= 0) block = join(await port.recv(plan.partner), block);
   for (const { peer, lower } of plan.exchanges) {
-    block = await post(port, block, peer);
-    const other = await port.recv(peer);
+    const { sent, received: other } = await exchange(port, block, peer);
+    block = sent;
     block = lower ? join(block, other) : join(other, block);
   }
   if (plan.partner >= 0) await post(port, block, plan.partner);

@@ -1,6 +1,7 @@
 import { SUM, checkOp, type Op } from '../ops/ops.js';
 import { fold } from './combine.js';
 import { capture, isMarker, post, unwrap } from './marker.js';
+import { exchange } from './exchange.js';
 import type { CollPort } from './port.js';
 import { doublingPlan } from './tree.js';
 
@@ -26,8 +27,8 @@ export async function allreduce(port: CollPort, value: unknown, op: Op, where = 
     acc = fold(op, folded, acc, where, folded);
   }
   for (const { peer, lower } of plan.exchanges) {
-    acc = await post(port, acc, peer);
-    const other = await port.recv(peer);
+    const { sent, received: other } = await exchange(port, acc, peer);
+    acc = sent;
     // `other` arrived fresh from the network: the result may overwrite it (acc may be the caller's value).
     acc = lower ? fold(op, acc, other, where, other) : fold(op, other, acc, where, other);
   }

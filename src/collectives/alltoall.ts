@@ -1,4 +1,5 @@
-import { isMarker, post, unwrap, type ErrorMarker } from './marker.js';
+import { isMarker, unwrap, type ErrorMarker } from './marker.js';
+import { exchange } from './exchange.js';
 import type { CollPort } from './port.js';
 
 /**
@@ -15,9 +16,8 @@ export async function alltoall(port: CollPort, values: unknown[] | ErrorMarker):
   for (let step = 1; step < size; step++) {
     const dest = (rank + step) % size;
     const source = (rank - step + size) % size;
-    const sent = await post(port, isMarker(values) ? values : values[dest], dest);
+    const { sent, received: got } = await exchange(port, isMarker(values) ? values : values[dest], dest, source);
     if (isMarker(sent)) failure ??= sent;
-    const got = await port.recv(source);
     if (isMarker(got)) failure ??= got;
     result[source] = got;
   }

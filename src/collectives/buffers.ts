@@ -10,17 +10,22 @@
  */
 import { bytesOf, isTypedArray, type AnyTypedArray } from '../codec/codec.js';
 import { MpiError } from '../errors.js';
-import type { Op } from '../ops/ops.js';
+import { ReduceOp, type Op } from '../ops/ops.js';
 import { allgather } from './allgather.js';
 import { allreduce } from './allreduce.js';
+import { allreduceRabenseifner } from './allreduce-rabenseifner.js';
+import { allreduceRing } from './allreduce-ring.js';
 import { alltoall } from './alltoall.js';
 import { bcast } from './bcast.js';
+import { bcastScatterAllgather, isScatterRun, lengthMismatch } from './bcast-scatter-allgather.js';
 import { checkTyped } from './check.js';
 import { gather } from './gather.js';
-import { capture, isMarker, type ErrorMarker } from './marker.js';
+import { capture, isMarker, marker, type ErrorMarker } from './marker.js';
 import type { CollPort } from './port.js';
 import { reduce } from './reduce.js';
 import { scatter } from './scatter.js';
+import { chooseAllreduce, chooseBcast, type Overrides } from './select.js';
+import { absolute, binomialParent, relative } from './tree.js';
 
 /**
  * A buffer with per-rank counts and displacements (in elements), as mpi4py's
@@ -70,13 +75,32 @@ function typedOrMarker(where: string, name: string, buf: unknown): AnyTypedArray
   return capture(() => checkTyped(where, name, buf));
 }
 
-/** Broadcast the root's `buf` into every rank's `buf` (same byte length everywhere). */
-export async function Bcast(port: CollPort, buf: unknown, root: number): Promise<void> {
-  const value = await bcast(port, port.rank === root ? typedOrMarker('Bcast', 'buf', buf) : null, root);
-  if (port.rank !== root) {
-    const into = checkTyped('Bcast', 'buf', buf);
-    place('Bcast', into, 0, value, into.length, `the root (rank ${root})`);
+/**
+ * Broadcast the root's `buf` into every rank's `buf` (same byte length everywhere). The
+ * root chooses the algorithm (select.ts) from the size and its byte length; the others
+ * learn it from the shape of the first message, so ranks whose buffers disagree still
+ * pass on what the others need and only they reject.
+ */
+export async function Bcast(port: CollPort, buf: unknown, root: number, overrides: Overrides = {}): Promise<void> {
+  if (port.rank === root) {
+    const mine = typedOrMarker('Bcast', 'buf', buf);
+    const algorithm = chooseBcast({ size: port.size, byteLength: isMarker(mine) ? null : mine.byteLength }, overrides);
+    if (algorithm === 'scatter-allgather' && !isMarker(mine)) return bcastScatterAllgather(port, root, bytesOf(mine), null);
+    await bcast(port, mine, root);
+    return;
   }
+  const first = await port.recv(absolute(binomialParent(relative(port.rank, root, port.size)), root, port.size));
+  if (isScatterRun(first)) {
+    const [byteLength] = first;
+    const own = isTypedArray(buf) && buf.byteLength === byteLength ? bytesOf(buf) : null;
+    await bcastScatterAllgather(port, root, own ?? new Uint8Array(byteLength), first);
+    const into = checkTyped('Bcast', 'buf', buf);
+    if (own === null) throw lengthMismatch(root, byteLength, into.byteLength);
+    return;
+  }
+  const value = await bcast(port, null, root, { value: first });
+  const into = checkTyped('Bcast', 'buf', buf);
+  place('Bcast', into, 0, value, into.length, `the root (rank ${root})`);
 }
 
 /** Scatter equal parts of the root's `sendbuf` (size × recvbuf.length elements) into each `recvbuf`. */
@@ -168,8 +192,8 @@ export async function Reduce(port: CollPort, sendbuf: unknown, recvbuf: unknown,
   place('Reduce', buf, 0, result, buf.length, 'the reduction');
 }
 
-/** Elementwise reduction of every rank's `sendbuf` into every rank's `recvbuf`. */
-export async function Allreduce(port: CollPort, sendbuf: unknown, recvbuf: unknown, op: Op): Promise<void> {
+/** Elementwise reduction of every rank's `sendbuf` into every rank's `recvbuf`, by the algorithm select.ts chooses. */
+export async function Allreduce(port: CollPort, sendbuf: unknown, recvbuf: unknown, op: Op, overrides: Overrides = {}): Promise<void> {
   const mine = capture(() => {
     const send = checkTyped('Allreduce', 'sendbuf', sendbuf);
     const into = checkTyped('Allreduce', 'recvbuf', recvbuf);
@@ -178,7 +202,29 @@ export async function Allreduce(port: CollPort, sendbuf: unknown, recvbuf: unkno
     }
     return send;
   });
+  // A rank whose buffers are bad still chooses by their length, as the others do.
+  const like = isMarker(mine) ? (isTypedArray(sendbuf) ? sendbuf : isTypedArray(recvbuf) ? recvbuf : null) : mine;
+  const out = isMarker(mine) ? new Uint8Array(0) : (recvbuf as AnyTypedArray);
+  if (await allreduceSegmented(port, mine, like, op, out, 'Allreduce', overrides)) return;
   const result = await allreduce(port, mine, op, 'Allreduce');
   const into = checkTyped('Allreduce', 'recvbuf', recvbuf);
   place('Allreduce', into, 0, result, into.length, 'the reduction');
+}
+
+/**
+ * Run a segmented allreduce (ring or Rabenseifner) into `out` if select.ts chooses one for
+ * a vector like `like` (this rank's typed array, or null); resolves false, having sent
+ * nothing, when recursive doubling is the choice.
+ */
+export async function allreduceSegmented(port: CollPort, mine: unknown, like: AnyTypedArray | null, op: Op, out: AnyTypedArray, where: string, overrides: Overrides): Promise<boolean> {
+  const builtin = op instanceof ReduceOp;
+  const algorithm = chooseAllreduce(
+    { size: port.size, count: like === null ? null : like.length, elementBytes: like?.BYTES_PER_ELEMENT ?? 1, builtin, commutative: builtin },
+    overrides,
+  );
+  if (algorithm === 'recursive-doubling' || !builtin) return false;
+  const piece = isMarker(mine) || isTypedArray(mine) ? mine : marker(bufferError(where, 'not a typed array'));
+  if (algorithm === 'ring') await allreduceRing(port, piece, op, out, where);
+  else await allreduceRabenseifner(port, piece, op, out, where);
+  return true;
 }

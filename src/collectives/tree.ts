@@ -85,17 +85,40 @@ export function floorPow2(size: number): number {
   return pof2;
 }
 
-/** The recursive-doubling plan of `rank` in a communicator of `size`. */
-export function doublingPlan(rank: number, size: number): DoublingPlan {
+/**
+ * Where `rank` stands in the fold-in that reduces any `size` to a power of two `pof2`:
+ * with `extra = size - pof2`, even ranks below `2 * extra` hand their value to the odd
+ * rank above and wait for the result (`folded`); the other ranks are `active`, numbered
+ * 0..pof2-1 in rank order, each standing for a contiguous block of original ranks
+ * (`original` maps an active number back to its rank; `partner` is the folded rank an
+ * active odd rank stands for, else -1).
+ */
+export type FoldIn =
+  | { readonly role: 'folded'; readonly partner: number }
+  | { readonly role: 'active'; readonly active: number; readonly pof2: number; readonly partner: number; readonly original: (active: number) => number };
+
+/** The fold-in role of `rank` among `size` ranks. */
+export function foldIn(rank: number, size: number): FoldIn {
   const pof2 = floorPow2(size);
   const extra = size - pof2;
-  if (rank < 2 * extra && rank % 2 === 0) return { role: 'folded', partner: rank + 1, exchanges: [] };
-  const newrank = rank < 2 * extra ? rank >> 1 : rank - extra;
-  const original = (n: number): number => (n < extra ? 2 * n + 1 : n + extra);
+  if (rank < 2 * extra && rank % 2 === 0) return { role: 'folded', partner: rank + 1 };
+  return {
+    role: 'active',
+    active: rank < 2 * extra ? rank >> 1 : rank - extra,
+    pof2,
+    partner: rank < 2 * extra ? rank - 1 : -1,
+    original: (active) => (active < extra ? 2 * active + 1 : active + extra),
+  };
+}
+
+/** The recursive-doubling plan of `rank` in a communicator of `size`. */
+export function doublingPlan(rank: number, size: number): DoublingPlan {
+  const fold = foldIn(rank, size);
+  if (fold.role === 'folded') return { role: 'folded', partner: fold.partner, exchanges: [] };
   const exchanges: { peer: number; lower: boolean }[] = [];
-  for (let mask = 1; mask < pof2; mask <<= 1) {
-    const peer = newrank ^ mask;
-    exchanges.push({ peer: original(peer), lower: newrank < peer });
+  for (let mask = 1; mask < fold.pof2; mask <<= 1) {
+    const peer = fold.active ^ mask;
+    exchanges.push({ peer: fold.original(peer), lower: fold.active < peer });
   }
-  return { role: 'active', partner: rank < 2 * extra ? rank - 1 : -1, exchanges };
+  return { role: 'active', partner: fold.partner, exchanges };
 }

@@ -35,6 +35,7 @@ import type { CollPort } from '../collectives/port.js';
 import { reduce } from '../collectives/reduce.js';
 import { scan } from '../collectives/scan.js';
 import { scatter } from '../collectives/scatter.js';
+import type { Overrides } from '../collectives/select.js';
 import { MAX, SUM, type Op } from '../ops/ops.js';
 import { MpiError } from '../errors.js';
 import { callPorts } from './collective-port.js';
@@ -51,6 +52,8 @@ export interface CommRuntime {
   readonly engine: Engine;
   /** End the whole job with `code` (never returns). */
   readonly abort: (code: number, reason: string) => never;
+  /** Collective algorithms forced by the environment (`TSMPI_COLL_<NAME>`); none by default. */
+  readonly collectives?: Overrides;
 }
 
 function fill(status: Status | undefined, message: Message, elementBytes: number): void {
@@ -299,8 +302,9 @@ export class Comm {
   // its i-form (bcast, ibcast) are the same call. They run on the communicator's
   // collective context, so they never match a point-to-point receive, and each call has a
   // tag of its own, so non-blocking collectives may overlap. Algorithms: src/collectives/
-  // (agreement round, binomial trees, recursive doubling); ops and their ordering
-  // guarantees: src/ops/ops.ts.
+  // (agreement round, binomial trees, recursive doubling; ring, Rabenseifner and
+  // scatter-allgather for large typed arrays, chosen by select.ts); ops and their
+  // ordering guarantees: src/ops/ops.ts.
 
   /** Wait until every rank has entered the barrier (the agreement round: dissemination, ⌈log2 size⌉ rounds). @throws ERR_COLL_MISMATCH */
   async barrier(): Promise<void> {
@@ -366,10 +370,20 @@ export class Comm {
 
   /**
    * Combine every rank's value with `op` (default SUM); every rank resolves with the same bits.
+   * A large typed array with a predefined op goes by a segmented algorithm, as `Allreduce`
+   * (see src/collectives/select.ts); anything else by recursive doubling.
    * @throws ERR_OP on every rank for values the op rejects; ERR_COLL_MISMATCH
    */
   async allreduce<T>(value: T, op: Op = SUM): Promise<T> {
-    return this.collective('allreduce', () => describeCall('allreduce', opPart('allreduce', op)), (port) => allreduce(port, value, op) as Promise<T>);
+    // A typed array's type and length are part of the call: they choose the algorithm.
+    const parts = (): string[] => [...(isTypedArray(value) ? [typedPart('allreduce', 'value', value)] : []), opPart('allreduce', op)];
+    return this.collective('allreduce', () => describeCall('allreduce', ...parts()), async (port) => {
+      if (isTypedArray(value)) {
+        const out = new (value.constructor as new (length: number) => AnyTypedArray)(value.length);
+        if (await buffers.allreduceSegmented(port, value, value, op, out, 'allreduce', this.overrides)) return out as T;
+      }
+      return allreduce(port, value, op) as Promise<T>;
+    });
   }
 
   /** Inclusive prefix: rank i resolves with op(value_0, ..., value_i). @throws ERR_OP, ERR_COLL_MISMATCH */
@@ -384,7 +398,7 @@ export class Comm {
 
   /** Broadcast the root's typed array into `buf` on every rank. @throws ERR_ROOT, ERR_BUFFER, ERR_COLL_MISMATCH */
   async Bcast(buf: AnyTypedArray, root = 0): Promise<void> {
-    return this.collective('Bcast', () => describeCall('Bcast', bytesPart('Bcast', 'buf', buf), rootPart('Bcast', root, this.size)), (port) => buffers.Bcast(port, buf, root));
+    return this.collective('Bcast', () => describeCall('Bcast', bytesPart('Bcast', 'buf', buf), rootPart('Bcast', root, this.size)), (port) => buffers.Bcast(port, buf, root, this.overrides));
   }
 
   /**
@@ -464,7 +478,7 @@ export class Comm {
   async Allreduce(sendbuf: AnyTypedArray | InPlace, recvbuf: AnyTypedArray, op: Op = SUM): Promise<void> {
     const mine = isInPlace(sendbuf) ? ownPart(recvbuf) : sendbuf;
     return this.collective('Allreduce', () => describeCall('Allreduce', typedPart('Allreduce', 'sendbuf', mine), opPart('Allreduce', op)), (port) =>
-      buffers.Allreduce(port, mine, recvbuf, op),
+      buffers.Allreduce(port, mine, recvbuf, op, this.overrides),
     );
   }
 
@@ -596,6 +610,11 @@ export class Comm {
     });
     await agree(link, this.rank, this.size, contribution(this.rank, call, local), name, seq);
     return run(port);
+  }
+
+  /** Algorithms forced by the environment. */
+  private get overrides(): Overrides {
+    return this.runtime.collectives ?? {};
   }
 
   /** World rank of communicator rank `rank`. */

@@ -33,6 +33,11 @@
  * | TSMPI_FOREIGN=off         | ignore foreign launchers' variables: run as a singleton                |
  * | TSMPI_WATCH_PEERS=off     | do not end a rank when a peer ends without finalizing (the launcher does) |
  *
+ * Under any launcher, `TSMPI_COLL_<NAME>=<algorithm>` forces the algorithm of a collective
+ * (e.g. `TSMPI_COLL_ALLREDUCE=ring`; names and algorithms: src/collectives/select.ts). A
+ * rank rejects an unknown name at init; tsmpirun passes these variables to every rank, on
+ * every host ({@link collectiveEnv}).
+ *
  * The lifeline is a stream socket inherited from the launcher (or the host agent),
  * carrying one JSON object per line, {@link ToLauncher} one way and {@link ToRank} the
  * other. Its end-of-file tells a rank that the launcher is gone.
@@ -59,6 +64,18 @@ export const ENV = {
   foreign: 'TSMPI_FOREIGN',
   watchPeers: 'TSMPI_WATCH_PEERS',
 } as const;
+
+/** Prefix of the variables that force a collective's algorithm. */
+export const COLL_ENV_PREFIX = 'TSMPI_COLL_';
+
+/** The `TSMPI_COLL_*` entries of `env`: what tsmpirun forwards to every rank. */
+export function collectiveEnv(env: Readonly<Record<string, string | undefined>>): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const [name, value] of Object.entries(env)) {
+    if (name.startsWith(COLL_ENV_PREFIX) && value !== undefined) out[name] = value;
+  }
+  return out;
+}
 
 /** The file descriptor the launcher gives the lifeline. */
 export const LIFELINE_FD = 3;

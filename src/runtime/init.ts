@@ -8,11 +8,12 @@ import { hostname } from 'node:os';
 import { isMainThread } from 'node:worker_threads';
 import { Comm, type CommRuntime } from '../comm/comm.js';
 import { Engine } from '../comm/engine.js';
+import { parseOverrides } from '../collectives/select.js';
 import { MpiError } from '../errors.js';
 import { LoopbackHub } from '../transport/loopback.js';
 import type { Transport } from '../transport/transport.js';
 import { ZmqTransport } from '../transport/zmq.js';
-import { abortExitCode, ENV, LIFELINE_FD } from './env.js';
+import { abortExitCode, COLL_ENV_PREFIX, ENV, LIFELINE_FD, collectiveEnv } from './env.js';
 import { detectForeign, watchForeign, wireUpForeign } from './foreign.js';
 import { Lifeline } from './lifeline.js';
 
@@ -87,6 +88,8 @@ export function Get_processor_name(): string {
 }
 
 async function start(): Promise<Runtime> {
+  // Checked before wire-up: a misspelt override ends every rank at once with the valid names.
+  const collectives = parseOverrides(collectiveEnv(process.env), COLL_ENV_PREFIX);
   const rank = intFromEnv(ENV.rank);
   const size = intFromEnv(ENV.size);
   const host = Get_processor_name();
@@ -110,6 +113,7 @@ async function start(): Promise<Runtime> {
     host,
     lifeline,
     abort: (code, reason) => abort(code, reason, rank ?? foreign?.rank ?? 0, lifeline),
+    collectives,
     get world(): Comm {
       return world;
     },

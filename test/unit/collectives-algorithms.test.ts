@@ -12,77 +12,15 @@ import { bcast } from '../../src/collectives/bcast.js';
 import * as buffers from '../../src/collectives/buffers.js';
 import { checkPerRank } from '../../src/collectives/check.js';
 import { gather } from '../../src/collectives/gather.js';
-import { capture, isMarker } from '../../src/collectives/marker.js';
-import type { CollPort } from '../../src/collectives/port.js';
+import { capture } from '../../src/collectives/marker.js';
 import { reduce } from '../../src/collectives/reduce.js';
 import { scan } from '../../src/collectives/scan.js';
 import { scatter } from '../../src/collectives/scatter.js';
 import { ceilLog2 } from '../../src/collectives/tree.js';
-import { MpiError, type ErrorCode } from '../../src/errors.js';
 import { MAX, SUM, type Op } from '../../src/ops/ops.js';
+import { codes, network, values } from '../helpers/coll-network.js';
 
 const SIZES = [1, 2, 3, 4, 5, 6, 7, 8, 16, 33, 64];
-
-interface Counted extends CollPort {
-  sent: number;
-  received: number;
-}
-
-/** p ports over FIFO queues; `run` gets each rank's port and returns its result. */
-async function network<T>(size: number, body: (port: Counted) => Promise<T>): Promise<{ results: PromiseSettledResult<T>[]; ports: Counted[] }> {
-  const queues = new Map<string, { values: unknown[]; waiters: ((value: unknown) => void)[] }>();
-  const queue = (source: number, dest: number) => {
-    const key = `${source}>${dest}`;
-    let entry = queues.get(key);
-    if (entry === undefined) queues.set(key, (entry = { values: [], waiters: [] }));
-    return entry;
-  };
-  const ports: Counted[] = Array.from({ length: size }, (_, rank) => {
-    const port: Counted = {
-      rank,
-      size,
-      sent: 0,
-      received: 0,
-      async send(value, dest) {
-        assert.ok(Number.isInteger(dest) && dest >= 0 && dest < size && dest !== rank, `rank ${rank} sends to ${dest}`);
-        let copy: unknown;
-        try {
-          // A marker travels as the message header's error flag, not as a value: it arrives as a marker.
-          copy = isMarker(value) ? value : structuredClone(value);
-        } catch (error) {
-          throw new MpiError('ERR_CODEC', 'send: value cannot be encoded', { cause: error });
-        }
-        port.sent++;
-        const entry = queue(rank, dest);
-        const waiter = entry.waiters.shift();
-        if (waiter) waiter(copy);
-        else entry.values.push(copy);
-      },
-      recv(source) {
-        assert.ok(Number.isInteger(source) && source >= 0 && source < size && source !== rank, `rank ${rank} receives from ${source}`);
-        port.received++;
-        const entry = queue(source, rank);
-        if (entry.values.length > 0) return Promise.resolve(entry.values.shift());
-        return new Promise((resolve) => entry.waiters.push(resolve));
-      },
-    };
-    return port;
-  });
-  const results = await Promise.allSettled(ports.map((port) => body(port)));
-  for (const [key, entry] of queues) assert.equal(entry.values.length, 0, `unreceived messages ${key}`);
-  return { results, ports };
-}
-
-function values<T>(results: PromiseSettledResult<T>[]): T[] {
-  return results.map((result) => {
-    if (result.status === 'rejected') throw result.reason;
-    return result.value;
-  });
-}
-
-function codes(results: PromiseSettledResult<unknown>[]): (ErrorCode | 'ok')[] {
-  return results.map((result) => (result.status === 'fulfilled' ? 'ok' : (result.reason as MpiError).code));
-}
 
 const roots = (size: number): number[] => Array.from({ length: size }, (_, rank) => rank);
 const concat: Op = (a: string, b: string) => a + b;

@@ -1,0 +1,109 @@
+/**
+ * Which algorithm a collective uses: one pure function per collective of what every rank
+ * already agrees on (communicator size, element count and type, whether the op is
+ * predefined), so the choice needs no extra round of messages. The switch points were
+ * measured on a 2-core machine with bench/coll-algorithms.ts (README, "Collective
+ * algorithms"); they are not Open MPI's, whose latency is a hundred times lower.
+ *
+ * A user or a test may force an algorithm with `TSMPI_COLL_<NAME>=<algorithm>`
+ * (e.g. `TSMPI_COLL_ALLREDUCE=ring`), read once at init: see {@link parseOverrides}.
+ */
+import { MpiError } from '../errors.js';
+
+/** The algorithms of each collective that has a choice, by the name its override uses. */
+export const ALGORITHMS = {
+  allreduce: ['recursive-doubling', 'rabenseifner', 'ring'],
+  bcast: ['binomial', 'scatter-allgather'],
+} as const;
+
+/** A collective that has a choice of algorithm. */
+export type Collective = keyof typeof ALGORITHMS;
+/** An algorithm of collective `C`. */
+export type Algorithm<C extends Collective> = (typeof ALGORITHMS)[C][number];
+/** Algorithms forced by the environment, per collective. */
+export type Overrides = { readonly [C in Collective]?: Algorithm<C> };
+
+/** What every rank of an allreduce knows before it starts. */
+export interface AllreduceCase {
+  readonly size: number;
+  /** Elements per rank; null when the value is not a typed array. */
+  readonly count: number | null;
+  readonly elementBytes: number;
+  /** The op is a predefined one (elementwise), not a user function (which sees whole values). */
+  readonly builtin: boolean;
+  readonly commutative: boolean;
+}
+
+/**
+ * Smallest vector (bytes) for which the segmented allreduce beats recursive doubling, by
+ * communicator size (index = size; the last entry holds for larger sizes). Measured:
+ * README, "Collective algorithms".
+ */
+const ALLREDUCE_SEGMENTED_MIN_BYTES = [Infinity, Infinity, 256 * 1024, 64 * 1024, 64 * 1024, 64 * 1024, 64 * 1024, 64 * 1024, 64 * 1024];
+
+/** Smallest broadcast (bytes) for which scatter-allgather beats the binomial tree, by size (as above). */
+const BCAST_SCATTER_MIN_BYTES = [Infinity, Infinity, Infinity, 1024 * 1024, 1024 * 1024, 1024 * 1024, 1024 * 1024, 1024 * 1024, 1024 * 1024];
+
+function bySize(table: readonly number[], size: number): number {
+  return table[Math.min(size, table.length - 1)] ?? Infinity;
+}
+
+function isPowerOfTwo(size: number): boolean {
+  return (size & (size - 1)) === 0;
+}
+
+/**
+ * The allreduce algorithm for `c`. User ops (and any value that is not a typed array)
+ * always use recursive doubling: a user op sees whole values, and recursive doubling keeps
+ * rank order. Predefined ops on typed arrays use recursive doubling for small vectors and
+ * Rabenseifner (power-of-two sizes) or the ring (other sizes) for large ones; an override
+ * applies wherever its algorithm can (the ring needs a commutative op).
+ */
+export function chooseAllreduce(c: AllreduceCase, overrides: Overrides = {}): Algorithm<'allreduce'> {
+  if (c.count === null || !c.builtin || c.size === 1) return 'recursive-doubling';
+  const forced = overrides.allreduce;
+  if (forced !== undefined) return forced === 'ring' && !c.commutative ? 'recursive-doubling' : forced;
+  if (c.count * c.elementBytes < bySize(ALLREDUCE_SEGMENTED_MIN_BYTES, c.size)) return 'recursive-doubling';
+  return isPowerOfTwo(c.size) || !c.commutative ? 'rabenseifner' : 'ring';
+}
+
+/** What the root of a broadcast knows before it starts (the others learn the choice from the first message). */
+export interface BcastCase {
+  readonly size: number;
+  /** Bytes to broadcast; null when the value is not a typed array. */
+  readonly byteLength: number | null;
+}
+
+/** The broadcast algorithm for `c`: the binomial tree, or scatter-allgather for large typed arrays. */
+export function chooseBcast(c: BcastCase, overrides: Overrides = {}): Algorithm<'bcast'> {
+  if (c.byteLength === null || c.size === 1) return 'binomial';
+  const forced = overrides.bcast;
+  if (forced !== undefined) return forced;
+  return c.byteLength >= bySize(BCAST_SCATTER_MIN_BYTES, c.size) ? 'scatter-allgather' : 'binomial';
+}
+
+/**
+ * Read the overrides from `variables` (the environment's `TSMPI_COLL_*` entries, named
+ * with `prefix`): `<prefix><NAME>=<algorithm>`, NAME case-insensitive, or `auto` (or
+ * empty) for the size-based choice.
+ * @throws ERR_ARG naming the variable and listing the valid collectives or algorithms
+ */
+export function parseOverrides(variables: Readonly<Record<string, string | undefined>>, prefix: string): Overrides {
+  const out: { [C in Collective]?: string } = {};
+  for (const [name, value] of Object.entries(variables)) {
+    if (!name.startsWith(prefix) || value === undefined) continue;
+    const collective = name.slice(prefix.length).toLowerCase();
+    if (!Object.hasOwn(ALGORITHMS, collective)) {
+      const valid = Object.keys(ALGORITHMS).map((key) => `${prefix}${key.toUpperCase()}`).join(', ');
+      throw new MpiError('ERR_ARG', `init: ${name} names no collective with a choice of algorithm; valid: ${valid}`);
+    }
+    const choices: readonly string[] = ALGORITHMS[collective as Collective];
+    const algorithm = value.trim();
+    if (algorithm === '' || algorithm === 'auto') continue;
+    if (!choices.includes(algorithm)) {
+      throw new MpiError('ERR_ARG', `init: ${name}=${value} is not an algorithm of ${collective}; valid: ${choices.join(', ')}, auto`);
+    }
+    out[collective as Collective] = algorithm;
+  }
+  return out as Overrides;
+}

@@ -1,0 +1,68 @@
+/**
+ * An in-memory network of CollPorts for unit tests of the collective algorithms:
+ * per-(source, dest) FIFO queues, values cloned like a real transport, messages counted.
+ */
+import assert from 'node:assert/strict';
+import type { CollPort } from '../../src/collectives/port.js';
+import { MpiError, type ErrorCode } from '../../src/errors.js';
+
+export interface Counted extends CollPort {
+  sent: number;
+  received: number;
+}
+
+/** p ports over FIFO queues; `run` gets each rank's port and returns its result. */
+export async function network<T>(size: number, body: (port: Counted) => Promise<T>): Promise<{ results: PromiseSettledResult<T>[]; ports: Counted[] }> {
+  const queues = new Map<string, { values: unknown[]; waiters: ((value: unknown) => void)[] }>();
+  const queue = (source: number, dest: number) => {
+    const key = `${source}>${dest}`;
+    let entry = queues.get(key);
+    if (entry === undefined) queues.set(key, (entry = { values: [], waiters: [] }));
+    return entry;
+  };
+  const ports: Counted[] = Array.from({ length: size }, (_, rank) => {
+    const port: Counted = {
+      rank,
+      size,
+      sent: 0,
+      received: 0,
+      async send(value, dest) {
+        assert.ok(Number.isInteger(dest) && dest >= 0 && dest < size && dest !== rank, `rank ${rank} sends to ${dest}`);
+        let copy: unknown;
+        try {
+          copy = structuredClone(value);
+        } catch (error) {
+          throw new MpiError('ERR_CODEC', 'send: value cannot be encoded', { cause: error });
+        }
+        port.sent++;
+        const entry = queue(rank, dest);
+        const waiter = entry.waiters.shift();
+        if (waiter) waiter(copy);
+        else entry.values.push(copy);
+      },
+      recv(source) {
+        assert.ok(Number.isInteger(source) && source >= 0 && source < size && source !== rank, `rank ${rank} receives from ${source}`);
+        port.received++;
+        const entry = queue(source, rank);
+        if (entry.values.length > 0) return Promise.resolve(entry.values.shift());
+        return new Promise((resolve) => entry.waiters.push(resolve));
+      },
+    };
+    return port;
+  });
+  const results = await Promise.allSettled(ports.map((port) => body(port)));
+  for (const [key, entry] of queues) assert.equal(entry.values.length, 0, `unreceived messages ${key}`);
+  return { results, ports };
+}
+
+export function values<T>(results: PromiseSettledResult<T>[]): T[] {
+  return results.map((result) => {
+    if (result.status === 'rejected') throw result.reason;
+    return result.value;
+  });
+}
+
+export function codes(results: PromiseSettledResult<unknown>[]): (ErrorCode | 'ok')[] {
+  return results.map((result) => (result.status === 'fulfilled' ? 'ok' : (result.reason as MpiError).code));
+}
+

@@ -1,0 +1,80 @@
+// The size-chosen collective algorithms through the real tsmpirun: each algorithm forced
+// with TSMPI_COLL_ALLREDUCE / TSMPI_COLL_BCAST (forwarded by tsmpirun to every rank) on
+// the world, a Dup and a Split; results checked on every rank, the same bits everywhere,
+// the message counts that tell the algorithms apart, Rabenseifner giving recursive
+// doubling's bits; misspelt overrides rejected with the valid names.
+import assert from 'node:assert/strict';
+import { describe, it } from 'node:test';
+import { built, runJob } from '../helpers/job.js';
+
+const FIXTURE = built('test/fixtures/coll-algorithms.js');
+
+/** Largest number of messages any rank sends for one allreduce of a vector, per algorithm. */
+function expectedMessages(algorithm: string, size: number): number {
+  const pof2 = 2 ** Math.floor(Math.log2(size));
+  const paired = size > pof2 ? 1 : 0;
+  if (size === 1) return 0;
+  if (algorithm === 'ring') return 2 * (size - 1);
+  if (algorithm === 'rabenseifner') return 2 * Math.log2(pof2) + paired;
+  return Math.log2(pof2) + paired;
+}
+
+interface Line {
+  count: number;
+  digest: string;
+  messages: number;
+}
+
+function parse(lines: readonly string[]): Line[] {
+  return lines.flatMap((line) => {
+    const match = /^Allreduce (\d+) ([0-9a-f]+) messages (\d+)$/.exec(line);
+    return match ? [{ count: Number(match[1]), digest: match[2] ?? '', messages: Number(match[3]) }] : [];
+  });
+}
+
+describe('collective algorithms forced through tsmpirun', () => {
+  for (const np of [1, 2, 3, 4, 5, 8]) {
+    it(`np ${np}: every Allreduce and Bcast algorithm gives the right result with the same bits on every rank`, async () => {
+      const digests = new Map<string, Line[]>();
+      const pairs = [
+        ['recursive-doubling', 'binomial'],
+        ['rabenseifner', 'scatter-allgather'],
+        ['ring', 'scatter-allgather'],
+      ] as const;
+      for (const [allreduce, bcast] of pairs) {
+        const run = await runJob(['-np', String(np), 'node', FIXTURE], { env: { TSMPI_COLL_ALLREDUCE: allreduce, TSMPI_COLL_BCAST: bcast }, timeoutMs: 240_000 });
+        assert.equal(run.exitCode, 0, `${allreduce}: ${run.stderr}`);
+        const lines = parse(run.lines);
+        assert.deepEqual(
+          lines.map((line) => line.count),
+          [1, 1001, 131075],
+        );
+        assert.deepEqual(run.lines.filter((line) => line.startsWith('ok')), ['ok world', 'ok dup', 'ok split']);
+        for (const line of lines) assert.equal(line.messages, expectedMessages(allreduce, np), `${allreduce} at np ${np}, ${line.count} elements`);
+        digests.set(allreduce, lines);
+      }
+      // Rabenseifner halves with a growing distance: the same grouping, hence the same bits, as recursive doubling.
+      assert.deepEqual(
+        digests.get('rabenseifner')?.map((line) => line.digest),
+        digests.get('recursive-doubling')?.map((line) => line.digest),
+      );
+    });
+  }
+
+  it('the ring gives the same bits on every run', async () => {
+    const runs = [];
+    for (let i = 0; i < 2; i++) runs.push(await runJob(['-np', '5', 'node', FIXTURE], { env: { TSMPI_COLL_ALLREDUCE: 'ring' }, timeoutMs: 240_000 }));
+    for (const run of runs) assert.equal(run.exitCode, 0, run.stderr);
+    assert.deepEqual(parse(runs[0]?.lines ?? []), parse(runs[1]?.lines ?? []));
+  });
+
+  it('a misspelt override stops the job with the valid names', async () => {
+    const algorithm = await runJob(['-np', '2', 'node', FIXTURE], { env: { TSMPI_COLL_ALLREDUCE: 'rings' }, timeoutMs: 120_000 });
+    assert.notEqual(algorithm.exitCode, 0);
+    assert.match(algorithm.stderr, /TSMPI_COLL_ALLREDUCE=rings is not an algorithm of allreduce; valid: recursive-doubling, rabenseifner, ring, auto/);
+    assert.match(algorithm.stderr, /ERR_ARG/);
+    const collective = await runJob(['-np', '2', 'node', FIXTURE], { env: { TSMPI_COLL_ALLREDUSE: 'ring' }, timeoutMs: 120_000 });
+    assert.notEqual(collective.exitCode, 0);
+    assert.match(collective.stderr, /TSMPI_COLL_ALLREDUSE names no collective with a choice of algorithm; valid: TSMPI_COLL_ALLREDUCE, TSMPI_COLL_BCAST/);
+  });
+});
