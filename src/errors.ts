@@ -18,6 +18,10 @@ export type ErrorCode =
   | 'ERR_ABORTED'
   | 'ERR_COMM_CLOSED'
   | 'ERR_INIT'
+  | 'ERR_CLUSTER'
+  | 'ERR_ENGINE'
+  | 'ERR_CLOSURE'
+  | 'ERR_INTERRUPTED'
   | 'ERR_INTERN';
 
 /** The error type of tsmpi: message shaped `<operation>: <what is wrong> (<values>)[; <how to fix>]`. */

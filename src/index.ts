@@ -21,3 +21,6 @@ export { TAG_UB, PROC_NULL } from './comm/validate.js';
 export type { TrafficStats } from './comm/engine.js';
 export type { AnyTypedArray } from './codec/codec.js';
 export { MpiError, type ErrorCode } from './errors.js';
+export { Cluster, EngineError, type ClusterOptions, type MapOptions } from './cluster/cluster.js';
+export { Pool, type PoolOptions, type PoolMapOptions } from './cluster/pool.js';
+export type { EngineFailure } from './cluster/protocol.js';
