@@ -10,6 +10,7 @@ import { join } from 'node:path';
 
 interface ReplServer extends EventEmitter {
   readonly terminal?: boolean;
+  breakEvalOnSigint?: boolean | undefined;
 }
 
 /** The node REPL's server when this process is the REPL (`node` with no script), else undefined. */
@@ -27,6 +28,14 @@ export function installReplInterrupt(onInterrupt: () => void): () => void {
     server.on('SIGINT', onInterrupt);
     return () => server.off('SIGINT', onInterrupt);
   }
+  // Reading a pipe, the REPL evaluates each line under vm's breakOnSigint, whose watchdog
+  // leaves SIGINT at its default action afterwards (Node 20): the process would die on the
+  // next Ctrl-C despite our listener. Lines typed here are short; the cluster's calls are not.
+  const breakEvalOnSigint = server.breakEvalOnSigint;
+  server.breakEvalOnSigint = false;
   process.on('SIGINT', onInterrupt);
-  return () => process.off('SIGINT', onInterrupt);
+  return () => {
+    process.off('SIGINT', onInterrupt);
+    server.breakEvalOnSigint = breakEvalOnSigint;
+  };
 }
