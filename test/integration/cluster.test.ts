@@ -6,7 +6,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { Cluster, EngineError, MpiError } from '../../src/index.js';
-import { alive, built, pidsMatching, runCommand } from '../helpers/job.js';
+import { formatAcfCsv } from '../../examples/lib/acf.js';
+import { alive, built, pidsMatching, runCommand, runJob } from '../helpers/job.js';
 
 async function until(condition: () => boolean, ms: number): Promise<boolean> {
   const end = Date.now() + ms;
@@ -93,6 +94,15 @@ describe('Cluster', () => {
     assert.deepEqual(results, [0, 1, 2, 3].map((rank) => ({ rank, size: 4, tag: 'x', sum: 6 })));
     const error = await rejectsWith(cluster.run(built('test/fixtures/cluster-module.js'), 'notAFunction'), 'ERR_ENGINE');
     assert.match(error.message, /'notAFunction' is not a function exported by .*cluster-module\.js \(its functions: whoami\)/);
+  });
+
+  it('the lesson’s MPI ACF run on the engines gives the bytes acf.js writes', async () => {
+    const [acf, ...others] = await cluster.run(built('examples/lib/mpi-acf.js'), 'mpiAcf');
+    assert.deepEqual(others, [null, null, null]);
+    assert.ok(acf instanceof Float64Array);
+    const reference = await runJob(['-np', '4', 'node', built('examples/acf.js')]);
+    assert.equal(reference.exitCode, 0, reference.stderr);
+    assert.equal(formatAcfCsv(acf), reference.stdout);
   });
 
   it('map is load-balanced over the engines and returns results in input order', async () => {
