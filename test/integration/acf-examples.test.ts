@@ -18,9 +18,9 @@ after(() => rmSync(scratch, { recursive: true, force: true }));
 const example = (file: string): string => join(EXAMPLES.path, file);
 const expected = (file: string): string => readFileSync(example(file), 'utf8');
 
-describe('wordcount.js', { skip: EXAMPLES.skip }, () => {
+describe('wordcount.js', () => {
   for (const name of NAMES) {
-    it(`writes ${name}.dat byte for byte and prints nothing`, async () => {
+    it(`writes ${name}.dat byte for byte and prints nothing`, { skip: EXAMPLES.skip }, async () => {
       const out = join(scratch, `${name}.dat`);
       const run = await runCommand(process.execPath, [WORDCOUNT, example(`${name}.txt`), out]);
       assert.equal(run.exitCode, 0, run.stderr);
@@ -29,7 +29,7 @@ describe('wordcount.js', { skip: EXAMPLES.skip }, () => {
     });
   }
 
-  it('MIN_LENGTH drops short words before the percentages', async () => {
+  it('MIN_LENGTH drops short words before the percentages', { skip: EXAMPLES.skip }, async () => {
     const out = join(scratch, 'ex1-min3.dat');
     const run = await runCommand(process.execPath, [WORDCOUNT, example('ex1.txt'), out, '3']);
     assert.equal(run.exitCode, 0, run.stderr);
@@ -37,14 +37,14 @@ describe('wordcount.js', { skip: EXAMPLES.skip }, () => {
   });
 });
 
-describe('zipf.js', { skip: EXAMPLES.skip }, () => {
-  it('prints the table in argument order, the name being the path minus 4 characters', async () => {
+describe('zipf.js', () => {
+  it('prints the table in argument order, the name being the path minus 4 characters', { skip: EXAMPLES.skip }, async () => {
     const run = await runCommand(process.execPath, [ZIPF, '3', example('ex2.dat'), example('ex1.dat')]);
     assert.equal(run.exitCode, 0, run.stderr);
     assert.equal(run.stdout, 'Book,word1,word2,word3\nex2,5,3,2\nex1,3,2,1\n');
   });
 
-  it('--plot writes a log-log chart with one line per book', async () => {
+  it('--plot writes a log-log chart with one line per book', { skip: EXAMPLES.skip }, async () => {
     const svg = join(scratch, 'zipf.svg');
     const run = await runCommand(process.execPath, [ZIPF, '2', example('ex2.dat'), example('ex1.dat'), '--plot', svg]);
     assert.equal(run.exitCode, 0, run.stderr);
@@ -54,9 +54,9 @@ describe('zipf.js', { skip: EXAMPLES.skip }, () => {
   });
 });
 
-describe('acf.js on the worked examples', { skip: EXAMPLES.skip }, () => {
+describe('acf.js on the worked examples', () => {
   for (const name of NAMES) {
-    it(`${name}: the serial file at np 1..4, gather and p2p`, async () => {
+    it(`${name}: the serial file at np 1..4, gather and p2p`, { skip: EXAMPLES.skip }, async () => {
       for (let np = 1; np <= 4; np++) {
         for (const mode of ['gather', 'p2p']) {
           const run = await runJob(['-np', String(np), 'node', ACF, example(`${name}.txt`), example(`${name}.dat`), '--comm', mode]);
@@ -68,7 +68,7 @@ describe('acf.js on the worked examples', { skip: EXAMPLES.skip }, () => {
     });
   }
 
-  it('np 17: rank 16 has no words and still takes part (gather and p2p)', async () => {
+  it('np 17: rank 16 has no words and still takes part (gather and p2p)', { skip: EXAMPLES.skip }, async () => {
     for (const mode of ['gather', 'p2p']) {
       const run = await runJob(['-np', '17', 'node', ACF, example('ex5_ties.txt'), '--comm', mode, '--verbose'], { timeoutMs: 180_000 });
       assert.equal(run.exitCode, 0, run.stderr);
@@ -77,7 +77,7 @@ describe('acf.js on the worked examples', { skip: EXAMPLES.skip }, () => {
     }
   });
 
-  it('without a .dat file (counts in memory) and without the launcher: the same bytes', async () => {
+  it('without a .dat file (counts in memory) and without the launcher: the same bytes', { skip: EXAMPLES.skip }, async () => {
     for (const name of NAMES) {
       const run = await runCommand(process.execPath, [ACF, example(`${name}.txt`)]);
       assert.equal(run.exitCode, 0, run.stderr);
@@ -85,7 +85,7 @@ describe('acf.js on the worked examples', { skip: EXAMPLES.skip }, () => {
     }
   });
 
-  it("--divide-by-nwords reproduces the lesson's MPI files (divided by 16)", async () => {
+  it("--divide-by-nwords reproduces the lesson's MPI files (divided by 16)", { skip: EXAMPLES.skip }, async () => {
     for (const name of ['ex1', 'ex2', 'ex3_bom_crlf']) {
       const run = await runJob(['-np', '4', 'node', ACF, example(`${name}.txt`), example(`${name}.dat`), '--divide-by-nwords']);
       assert.equal(run.exitCode, 0, run.stderr);
@@ -93,7 +93,7 @@ describe('acf.js on the worked examples', { skip: EXAMPLES.skip }, () => {
     }
   });
 
-  it("--verbose prints each rank's share as the lesson does (ex2 at np 4: ranks 1-3 have no words)", async () => {
+  it("--verbose prints each rank's share as the lesson does (ex2 at np 4: ranks 1-3 have no words)", { skip: EXAMPLES.skip }, async () => {
     const run = await runJob(['-np', '4', 'node', ACF, example('ex2.txt'), example('ex2.dat'), '--verbose']);
     assert.equal(run.exitCode, 0, run.stderr);
     const lines = run.stderr.split('\n').filter((line) => line.startsWith('My rank number'));
@@ -103,7 +103,7 @@ describe('acf.js on the worked examples', { skip: EXAMPLES.skip }, () => {
     assert.ok(lines.includes('My rank number is 3 and first, last = 12, 16: (no words)'), lines.join('\n'));
   });
 
-  it('writes OUT (third argument or --out) instead of stdout; --plot draws the ACF', async () => {
+  it('writes OUT (third argument or --out) instead of stdout; --plot draws the ACF', { skip: EXAMPLES.skip }, async () => {
     const out = join(scratch, 'acf_ex1.csv');
     const svg = join(scratch, 'acf_ex1.svg');
     const run = await runJob(['-np', '2', 'node', ACF, example('ex1.txt'), example('ex1.dat'), out, '--plot', svg]);
