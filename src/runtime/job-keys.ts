@@ -4,7 +4,8 @@
  * nothing secret travels over the network or through the launcher:
  *
  * - the secret is TSMPI_SECRET if set, else the contents of TSMPI_SECRET_FILE, else of
- *   `~/.tsmpi/secret` (created with 32 random bytes, mode 0600, on first use). A home
+ *   `~/.tsmpi/secret` (created with 32 random bytes, mode 0600, on first use); at least
+ *   16 bytes wherever it comes from. A home
  *   directory shared across the cluster's nodes shares the secret, as with ssh keys or
  *   Erlang's cookie;
  * - `authKey` = HMAC-SHA256(secret, "tsmpi auth" + jobKey) authenticates rendezvous
@@ -54,20 +55,28 @@ export function deriveJobKeys(secret: Uint8Array, jobKey: string): JobKeys {
   return { authKey, curve: { publicKey: z85Encode(curvePublic), secretKey: z85Encode(curveSecret) } };
 }
 
+/** The shortest secret accepted, from TSMPI_SECRET and from a file alike. */
+export const MIN_SECRET_BYTES = 16;
+
 /**
  * The secret shared by the user's processes (see the module comment for where it comes from).
- * @throws ERR_INIT when the secret file is readable by others or cannot be read or created
+ * @throws ERR_INIT when the secret has fewer than {@link MIN_SECRET_BYTES} bytes (one rule for
+ *   TSMPI_SECRET and the file), or the secret file is readable by others or cannot be read or created
  */
 export function readSecret(env: Readonly<Record<string, string | undefined>>): Buffer {
   const text = env[ENV.secret];
-  if (text !== undefined && text !== '') return Buffer.from(text, 'utf8');
+  if (text !== undefined && text !== '') {
+    const secret = Buffer.from(text, 'utf8');
+    if (secret.length < MIN_SECRET_BYTES) throw new MpiError('ERR_INIT', `init: ${ENV.secret} holds ${secret.length} byte${secret.length === 1 ? '' : 's'}, fewer than ${MIN_SECRET_BYTES}; use a random one, e.g. $(openssl rand -base64 24)`);
+    return secret;
+  }
   const path = env[ENV.secretFile] || join(homedir(), '.tsmpi', 'secret');
   try {
     createSecretFile(path);
     const mode = statSync(path).mode & 0o077;
     if (mode !== 0) throw new MpiError('ERR_INIT', `init: the secret file ${path} is readable by other users (mode ${(statSync(path).mode & 0o777).toString(8)}); chmod 600 it`);
     const secret = readFileSync(path);
-    if (secret.length < 16) throw new MpiError('ERR_INIT', `init: the secret file ${path} holds fewer than 16 bytes`);
+    if (secret.length < MIN_SECRET_BYTES) throw new MpiError('ERR_INIT', `init: the secret file ${path} holds ${secret.length} byte${secret.length === 1 ? '' : 's'}, fewer than ${MIN_SECRET_BYTES}`);
     return secret;
   } catch (error) {
     if (error instanceof MpiError) throw error;

@@ -13,9 +13,13 @@
  *   slow to start.
  * - Who: `hello {rank, port, nonce, mac}`, the mac an HMAC with the job's auth key over
  *   rank 0's nonce, so only a process that holds the job's secret can join, and a
- *   recorded hello cannot be replayed. Rank 0 answers `table {peers, mac}`, the mac over
- *   the rank's own nonce, so a rank trusts only its real rank 0. A rank's tcp address is
- *   the address its connection came from (rank 0 sees it), its port the one it announced.
+ *   recorded hello cannot be replayed. Rank 0 answers at once `welcome {mac}`, the mac over
+ *   the rank's own nonce: rank 0 proves it holds the secret too. A rank that gets no valid
+ *   welcome within {@link PROBE_MS} (a squatter on the port that copies the public tag, a
+ *   rank 0 with another secret) does not trust that port and moves on to the next, so a
+ *   local user listening on a job's port cannot stop it. Later `table {peers, mac}` (mac
+ *   over the rank's nonce again) hands out the addresses. A rank's tcp address is the
+ *   address its connection came from (rank 0 sees it), its port the one it announced.
  * - Afterwards the connections stay open (not keeping the process alive) as a star of
  *   lifelines: a rank that ends without `bye` (crash, kill, uncaught error) is noticed by
  *   rank 0, and rank 0's end by everyone, so no rank waits forever for a dead peer even
@@ -33,11 +37,13 @@ import type { PeerAddress } from './zmq.js';
 export const CANDIDATES = 16;
 const PORT_BASE = 20000;
 const PORT_RANGE = 10000;
-const PROBE_MS = 3000;
+/** How long a rank waits for a port's challenge, and then for rank 0's proof. */
+export const PROBE_MS = 3000;
 
 type Message =
   | { readonly kind: 'challenge'; readonly tag: string; readonly nonce: string }
   | { readonly kind: 'hello'; readonly tag: string; readonly rank: number; readonly port: number; readonly nonce: string; readonly mac: string }
+  | { readonly kind: 'welcome'; readonly mac: string }
   | { readonly kind: 'table'; readonly peers: readonly PeerAddress[]; readonly mac: string }
   | { readonly kind: 'reject'; readonly reason: string }
   | { readonly kind: 'bye' };
@@ -227,6 +233,7 @@ async function serve(options: RendezvousOptions): Promise<{ peers: PeerAddress[]
   const { server } = await listen(options);
   const tag = jobTag(options.jobKey);
   const joined = new Map<number, { line: Line; host: string; port: number; local: string; nonce: string }>();
+  const logged = new Set<string>();
   try {
     await new Promise<void>((resolve, reject) => {
       const timer = setTimeout(() => {
@@ -248,7 +255,10 @@ async function serve(options: RendezvousOptions): Promise<{ peers: PeerAddress[]
           if (message === null) return void socket.destroy();
           const from = socket.remoteAddress ?? '?';
           const refuse = (reason: string): void => {
-            options.log(`tsmpi: rendezvous: rank 0 refused a connection from ${from}: ${reason}`);
+            // A refused rank retries (it cannot trust an unproven refusal): say it once.
+            const said = `tsmpi: rendezvous: rank 0 refused a connection from ${from}: ${reason}`;
+            if (!logged.has(said)) options.log(said);
+            logged.add(said);
             line.send({ kind: 'reject', reason });
             socket.end();
           };
@@ -257,6 +267,7 @@ async function serve(options: RendezvousOptions): Promise<{ peers: PeerAddress[]
           if (!Number.isInteger(rank) || rank < 1 || rank >= options.size || !Number.isInteger(port) || typeof message.nonce !== 'string') return refuse('malformed hello');
           if (!macOk(mac(options.authKey, 'hello', nonce, rank, port, message.nonce), message.mac)) return refuse(`rank ${rank} failed authentication (a process outside the job, or a different TSMPI_SECRET)`);
           if (joined.has(rank)) return refuse(`rank ${rank} joined twice`);
+          line.send({ kind: 'welcome', mac: mac(options.authKey, 'welcome', message.nonce, rank) });
           joined.set(rank, { line, host: socket.remoteAddress ?? '127.0.0.1', port, local: socket.localAddress ?? options.host, nonce: message.nonce });
           check();
         });
@@ -305,6 +316,8 @@ async function join(options: RendezvousOptions): Promise<{ peers: PeerAddress[];
   const tag = jobTag(options.jobKey);
   const ports = rendezvousPorts(options.jobKey, options.port);
   const deadline = Date.now() + options.timeoutMs;
+  /** Per port, why it was not trusted the last time (for the final error). */
+  const distrusted = new Map<number, string>();
   let backoffMs = 50;
   while (Date.now() < deadline) {
     for (const port of ports) {
@@ -312,12 +325,20 @@ async function join(options: RendezvousOptions): Promise<{ peers: PeerAddress[];
       if (socket === null) continue;
       const line = new Line(socket);
       const challenge = await line.next(PROBE_MS);
-      if (challenge?.kind !== 'challenge' || challenge.tag !== tag) {
+      if (challenge?.kind !== 'challenge' || challenge.tag !== tag || typeof challenge.nonce !== 'string') {
         socket.destroy(); // another job's rank 0, or not tsmpi at all
         continue;
       }
       const nonce = randomBytes(16).toString('hex');
       line.send({ kind: 'hello', tag, rank: options.rank, port: options.inboxPort, nonce, mac: mac(options.authKey, 'hello', challenge.nonce, options.rank, options.inboxPort, nonce) });
+      // Rank 0 must prove it holds the job's secret before anything it says is believed.
+      const welcome = await line.next(PROBE_MS);
+      if (welcome?.kind !== 'welcome' || !macOk(mac(options.authKey, 'welcome', nonce, options.rank), welcome.mac)) {
+        socket.destroy();
+        const said = welcome === null ? 'no proof of the job’s secret' : welcome.kind === 'reject' ? `an unproven refusal (${String(welcome.reason)})` : `an unproven '${String(welcome.kind)}'`;
+        distrusted.set(port, said);
+        continue;
+      }
       const answer = await line.next(Math.max(0, deadline - Date.now()));
       if (answer?.kind === 'reject') throw new MpiError('ERR_INIT', `init: rank 0 refused rank ${options.rank}: ${answer.reason}`);
       if (answer?.kind !== 'table') {
@@ -335,5 +356,10 @@ async function join(options: RendezvousOptions): Promise<{ peers: PeerAddress[];
     await new Promise((resolve) => setTimeout(resolve, Math.min(backoffMs, Math.max(0, deadline - Date.now()))));
     backoffMs = Math.min(backoffMs * 2, 1000);
   }
-  throw new MpiError('ERR_INIT', `init: rank ${options.rank} found no rank 0 of its job at ${options.host} ports ${ports[0]}..${ports.at(-1)} within ${options.timeoutMs / 1000} s`);
+  const why = [...distrusted].map(([port, said]) => `port ${port} answered with the job's tag but gave ${said}`).join('; ');
+  throw new MpiError(
+    'ERR_INIT',
+    `init: rank ${options.rank} found no rank 0 of its job at ${options.host} ports ${ports[0]}..${ports.at(-1)} within ${options.timeoutMs / 1000} s` +
+      (why === '' ? '' : ` (${why}: a process without the job's secret, or a rank 0 with a different TSMPI_SECRET)`),
+  );
 }
