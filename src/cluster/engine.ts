@@ -26,6 +26,11 @@ const channel = new ChannelClient(info.endpoint, engineId(rank), info.keys);
 // Code compiled by tsc or tslab as CommonJS calls require(); 'tsmpi' must be this engine's runtime.
 const userRequire = createRequire(pathToFileURL(`${process.cwd()}/`));
 (globalThis as { require?: unknown }).require ??= Object.assign((id: string): unknown => (id === 'tsmpi' ? tsmpi : userRequire(id)), userRequire);
+// tsc's CommonJS output (tslab's too) turns `await import('x')` into `__importStar(require('x'))`.
+const engineGlobals = globalThis as Record<string, unknown>;
+const isEsModule = (value: unknown): boolean => typeof value === 'object' && value !== null && (value as { __esModule?: unknown }).__esModule === true;
+engineGlobals.__importStar ??= (value: unknown): unknown => (isEsModule(value) ? value : { ...(value as object), default: value });
+engineGlobals.__importDefault ??= (value: unknown): unknown => (isEsModule(value) ? value : { default: value });
 
 const compiled = new Map<string, (...args: unknown[]) => unknown>();
 function compile(source: string): (...args: unknown[]) => unknown {
