@@ -1,0 +1,63 @@
+/**
+ * Cluster and Pool: how long `Cluster.start` takes until every engine is ready, what one
+ * `apply` of an empty function costs (client → every engine → client), and a Pool.map of
+ * tiny items. Medians over rounds; run on an otherwise idle machine (targets on the
+ * 2-core VM: start with 4 engines under 1 s, empty apply under 5 ms).
+ *
+ *   node dist/bench/cluster.js            (also part of `npm run bench`)
+ */
+import { fileURLToPath } from 'node:url';
+import { Cluster, Pool } from '../src/index.js';
+import { join } from 'node:path';
+import { LAUNCHER, ROOT, run, table } from './util.js';
+
+function median(values: readonly number[]): number {
+  const sorted = [...values].sort((a, b) => a - b);
+  const middle = sorted.length >> 1;
+  return sorted.length % 2 === 1 ? (sorted[middle] ?? 0) : ((sorted[middle - 1] ?? 0) + (sorted[middle] ?? 0)) / 2;
+}
+
+export async function main(): Promise<void> {
+  const quiet = { output: () => {} };
+  const rows: string[][] = [];
+  for (const n of [1, 2, 4]) {
+    const starts: number[] = [];
+    const applies: number[] = [];
+    const hellos: number[] = [];
+    for (let round = 0; round < 5; round++) {
+      // Reference, interleaved: a whole tsmpirun job of the same size (start, init, print, exit).
+      const job = performance.now();
+      run(process.execPath, [LAUNCHER, '-np', String(n), 'node', join(ROOT, 'dist/examples/hello.js')]);
+      hellos.push(performance.now() - job);
+      const started = performance.now();
+      const cluster = await Cluster.start({ n, ...quiet });
+      starts.push(performance.now() - started);
+      await cluster.apply(() => {}); // warm: compile and cache the function on every engine
+      for (let call = 0; call < 50; call++) {
+        const before = performance.now();
+        await cluster.apply(() => {});
+        applies.push(performance.now() - before);
+      }
+      await cluster.close();
+    }
+    rows.push([String(n), median(starts).toFixed(0), Math.min(...starts).toFixed(0), median(hellos).toFixed(0), median(applies).toFixed(2), Math.min(...applies).toFixed(2)]);
+  }
+  table('Cluster: start until every engine is ready (5 rounds), apply of an empty function (5 × 50 calls)', ['engines', 'start ms (median)', 'start ms (best)', 'tsmpirun hello.js ms', 'apply ms (median)', 'apply ms (best)'], rows);
+
+  const pool = await Pool.create({ processes: 4, ...quiet });
+  const items = [...Array(1000).keys()];
+  const mapRows: string[][] = [];
+  for (const chunksize of [1, 10, undefined]) {
+    const times: number[] = [];
+    for (let round = 0; round < 5; round++) {
+      const before = performance.now();
+      await pool.map((x: number) => x * x, items, chunksize === undefined ? {} : { chunksize });
+      times.push(performance.now() - before);
+    }
+    mapRows.push([chunksize === undefined ? `default (${Math.ceil(items.length / 16)})` : String(chunksize), median(times).toFixed(1)]);
+  }
+  await pool.close();
+  table('Pool.map of 1000 tiny items on 4 processes (median of 5)', ['chunksize', 'ms'], mapRows);
+}
+
+if (process.argv[1] === fileURLToPath(import.meta.url)) await main();
