@@ -113,6 +113,7 @@ function start(spec: AgentSpec): void {
       exited: (rank, code, signal) => {
         send({ kind: 'exited', rank, code, signal });
         if (--live === 0) {
+          handle?.kill('SIGKILL'); // what the ranks left running in their process groups
           cleanup();
           void flushThenExit(0);
         }

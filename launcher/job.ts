@@ -295,6 +295,8 @@ export class Job {
   private done(): void {
     if (this.state === 'done') return;
     this.state = 'done';
+    // Every rank has exited: whatever they left running in their process groups goes too.
+    this.killAll('SIGKILL');
     for (const handle of this.pendingTimers) this.timers.clear(handle);
     this.pendingTimers.clear();
     this.finish(this.result ?? { exitCode: 0 });

@@ -2,7 +2,10 @@
  * Local spawner: starts a host's ranks as child processes of this process.
  * Each rank runs in a process group of its own (so a signal reaches anything it
  * started too) with stdio pipes and a lifeline socket on fd 3; the lifeline's EOF
- * tells the rank that its launcher is gone, even after SIGKILL.
+ * tells the rank that its launcher is gone, even after SIGKILL. `kill` signals each
+ * rank's group even after the rank exited, so what a rank started is stopped with it.
+ * A rank counts as exited once its pipes close, or once they have been idle for
+ * {@link STREAMS_AFTER_EXIT_MS} after its exit (a child of it holding them open).
  */
 import { spawn, type ChildProcess, type SpawnOptions } from 'node:child_process';
 import { existsSync } from 'node:fs';
@@ -10,6 +13,9 @@ import type { Socket } from 'node:net';
 import { LIFELINE_FD, parseLine, type ToLauncher, type ToRank } from '../../src/runtime/env.js';
 import { paced, writePaced } from '../streams.js';
 import type { HostHandle, HostLaunch, SpawnSink, Spawner } from './spawner.js';
+
+/** How long a rank's pipes may stay open, idle, after the rank exited (held by a child of it). */
+const STREAMS_AFTER_EXIT_MS = 1000;
 
 interface Running {
   readonly child: ChildProcess;
@@ -103,11 +109,27 @@ export class LocalSpawner implements Spawner {
       );
       lifeline.on('error', () => {});
       // 'close' fires after the stdio streams have ended, so all output is in before the exit.
+      let streamsTimer: NodeJS.Timeout | undefined;
       child.on('close', (code, signal) => {
+        clearTimeout(streamsTimer);
         lifeline.destroy();
         if (spawnFailed || entry.exited) return;
         entry.exited = true;
         sink.exited(rank, code, signal);
+      });
+      // A child of the rank may keep the inherited pipes open after the rank is gone
+      // (`prog &`): once they have been idle for a moment after the exit, stop waiting for them.
+      child.on('exit', () => {
+        const idle = (): void => {
+          const streams = [child.stdout, child.stderr].filter((stream) => stream !== null && !stream.destroyed);
+          if (streams.some((stream) => stream?.readableFlowing === false || (stream?.readableLength ?? 0) > 0)) {
+            streamsTimer = setTimeout(idle, STREAMS_AFTER_EXIT_MS); // output still being passed on (a slow reader)
+            return;
+          }
+          for (const stream of streams) stream?.destroy();
+          lifeline.destroy();
+        };
+        streamsTimer = setTimeout(idle, STREAMS_AFTER_EXIT_MS);
       });
     }
     return handle(running);
@@ -119,10 +141,13 @@ function handle(running: Map<number, Running>): HostHandle {
     kill(signal) {
       for (const entry of running.values()) {
         const pid = entry.child.pid;
-        if (entry.exited || pid === undefined) continue;
+        if (pid === undefined) continue;
+        // The rank's whole process group, even after the rank itself exited (a failed rank's
+        // children, or ones it left behind), so nothing a rank started outlives the job.
         try {
-          process.kill(-pid, signal); // the rank's whole process group
+          process.kill(-pid, signal);
         } catch {
+          if (entry.exited) continue;
           try {
             entry.child.kill(signal);
           } catch {

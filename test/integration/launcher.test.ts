@@ -177,6 +177,25 @@ describe('failures end the whole job, leaving nothing behind', () => {
     });
   }
 
+  it('what a rank leaves running is stopped with the job: a child holding stdout, one with no stdio, a failed rank’s child', async () => {
+    const marker = (n: number): string => `98${n}.${process.pid % 1000}`;
+    const cases: [string, string[], number][] = [
+      // The child keeps the inherited stdout open: tsmpirun must not wait for it.
+      ['holds stdout', ['-np', '2', 'sh', '-c', `sleep ${marker(1)} & echo started`], 0],
+      // The child has no stdio of the job at all: it must not outlive the job.
+      ['ignores stdio', ['-np', '2', 'sh', '-c', `sleep ${marker(2)} </dev/null >/dev/null 2>&1 & echo started`], 0],
+      // A failed rank's own process group is signalled too.
+      ['failed rank', ['-np', '2', 'sh', '-c', `if [ "$TSMPI_RANK" = 1 ]; then sleep ${marker(3)} >/dev/null 2>&1 & exit 3; fi; echo started; exec sleep 600`], 3],
+    ];
+    for (const [index, [what, args, exitCode]] of cases.entries()) {
+      const run = await runJob(args, { timeoutMs: 60_000 });
+      assert.equal(run.exitCode, exitCode, `${what}: ${run.stderr}`);
+      assert.doesNotMatch(run.stderr, /test helper: killed/, what);
+      const left = pidsMatching(`sleep ${marker(index + 1)}`);
+      assert.deepEqual(await survivors(left), [], `${what}: a child of a rank outlived the job`);
+    }
+  });
+
   it('an uncaught exception is printed tagged with its rank', async () => {
     const run = await runJob(['-np', '2', 'node', FAIL, 'throw']);
     assert.match(run.stderr, /^\[rank 1\] Error: boom from the fixture$/m);
