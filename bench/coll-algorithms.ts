@@ -1,9 +1,10 @@
 /**
  * Collective algorithms by message size: `Allreduce` (float64, SUM) and `Bcast` from
  * 8 B to 16 MiB at np 2, 4 and 8, with each algorithm forced through its override
- * (`TSMPI_COLL_ALLREDUCE`, `TSMPI_COLL_BCAST`), the automatic choice, and mpi4py over
- * Open MPI's TCP transport beside them when installed. The switch points in
- * src/collectives/select.ts come from these tables.
+ * (`TSMPI_COLL_ALLREDUCE`, `TSMPI_COLL_BCAST`) and mpi4py over Open MPI's TCP transport
+ * beside them when installed; the algorithm select.ts chooses is marked. The switch
+ * points in src/collectives/select.ts come from these tables. `recursive-doubling` and
+ * `binomial` are what every size used before the choice by size.
  *
  *   node dist/bench/coll-algorithms.js     (BENCH_NP=2,4,8  BENCH_SIZES=8,65536,...  BENCH_ROUNDS=N)
  * Figures: the slowest rank's time per operation (µs), median over interleaved rounds.
@@ -51,10 +52,14 @@ async function rankProgram(): Promise<void> {
         if (body === undefined) throw new Error(`BENCH_OPS: unknown operation ${op}`);
         const reps = repetitions(bytes);
         await comm.barrier();
+        const cpu = process.cpuUsage();
         const start = Wtime();
         for (let i = 0; i < reps; i++) await body();
         const seconds = (await comm.allreduce((Wtime() - start) / reps, MAX)) as number;
+        const used = process.cpuUsage(cpu);
+        const cpuSeconds = (await comm.allreduce((used.user + used.system) / 1e6 / reps, SUM)) as number;
         ((samples[op] ??= {})[String(bytes)] ??= []).push(seconds * 1e6);
+        ((samples[`${op} CPU`] ??= {})[String(bytes)] ??= []).push(cpuSeconds * 1e6);
       }
     }
   }
@@ -75,7 +80,7 @@ function medians(samples: Record<string, Record<string, number[]>>): Figures {
 
 /** The same measurements in mpi4py (array.array: Debian's python3 has no numpy). */
 const PYTHON = String.raw`
-import json, os, statistics
+import json, os, statistics, time
 from array import array
 from mpi4py import MPI
 comm = MPI.COMM_WORLD
@@ -90,11 +95,14 @@ for _ in range(rounds):
         reps = max(2, min(200, (8 * 1024 * 1024) // max(nbytes, 1)))
         for op, body in (("Allreduce", lambda: comm.Allreduce([send, MPI.DOUBLE], [recv, MPI.DOUBLE], MPI.SUM)), ("Bcast", lambda: comm.Bcast([send, MPI.DOUBLE], 0))):
             comm.Barrier()
+            cpu = time.process_time()
             start = MPI.Wtime()
             for _ in range(reps):
                 body()
             seconds = comm.allreduce((MPI.Wtime() - start) / reps, op=MPI.MAX)
+            cpu_seconds = comm.allreduce((time.process_time() - cpu) / reps, op=MPI.SUM)
             samples[op].setdefault(str(nbytes), []).append(seconds * 1e6)
+            samples.setdefault(op + " CPU", {}).setdefault(str(nbytes), []).append(cpu_seconds * 1e6)
 if comm.rank == 0:
     print(json.dumps({op: {k: statistics.median(v) for k, v in by.items()} for op, by in samples.items()}))
 `;
@@ -153,22 +161,24 @@ export async function main(): Promise<void> {
         }
       }
       const theirs = runs.has('mpi4py') ? medianOf(runs.get('mpi4py') ?? []) : null;
-      for (const op of ['Allreduce', 'Bcast'] as const) {
+      for (const [op, kind] of [['Allreduce', 'time'], ['Bcast', 'time'], ['Allreduce', 'CPU'], ['Bcast', 'CPU']] as const) {
         const mine = variants.filter((variant) => variant.op === op).map((variant) => ({ name: variant.name, figures: medianOf(runs.get(`${op}/${variant.name}`) ?? []) }));
+        const what = kind === 'time' ? 'µs per operation, slowest rank' : 'CPU µs per operation, all ranks summed (steadier than time on a loaded machine)';
+        const key = (bytes: number): [string, string] => [kind === 'time' ? op : `${op} CPU`, String(bytes)];
         table(
-          `${op} at np ${np} (float64${op === 'Allreduce' ? ', SUM' : ''}; µs per operation, slowest rank, median of ${rounds} interleaved jobs; * = chosen by select.ts)`,
+          `${op} at np ${np} (float64${op === 'Allreduce' ? ', SUM' : ''}; ${what}; median of ${rounds} interleaved jobs; * = chosen by select.ts)`,
           ['bytes', ...mine.map((column) => column.name), 'mpi4py (Open MPI TCP)', 'chosen / mpi4py'],
           sizes().map((bytes) => {
-            const key = String(bytes);
+            const [row, column] = key(bytes);
             const choice =
               op === 'Allreduce'
                 ? chooseAllreduce({ size: np, count: Math.max(1, bytes / 8), elementBytes: 8, builtin: true, commutative: true })
                 : chooseBcast({ size: np, byteLength: Math.max(8, bytes) });
-            const chosen = mine.find((column) => column.name === choice)?.figures[op]?.[key];
-            const other = theirs?.[op]?.[key];
+            const chosen = mine.find((variant) => variant.name === choice)?.figures[row]?.[column];
+            const other = theirs?.[row]?.[column];
             return [
               formatBytes(bytes),
-              ...mine.map((column) => `${us(column.figures[op]?.[key])}${column.name === choice ? '*' : ' '}`),
+              ...mine.map((variant) => `${us(variant.figures[row]?.[column])}${variant.name === choice ? '*' : ' '}`),
               us(other),
               chosen !== undefined && other !== undefined ? `${(chosen / other).toFixed(1)}x` : '-',
             ];

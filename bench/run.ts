@@ -7,7 +7,7 @@ import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { ROOT } from './util.js';
 
-const suites = ['p2p', 'collectives', 'acf', 'cluster'];
+const suites = ['p2p', 'collectives', 'coll-algorithms', 'acf', 'cluster'];
 const only = process.argv.slice(2);
 for (const name of suites) {
   if (only.length > 0 && !only.includes(name)) continue;
