@@ -36,12 +36,15 @@ export interface AllreduceCase {
 
 /**
  * Smallest vector (bytes) for which the segmented allreduce beats recursive doubling, by
- * communicator size (index = size; the last entry holds for larger sizes). Measured:
- * README, "Collective algorithms".
+ * communicator size (index = size; the last entry holds for larger sizes). Measured with
+ * bench/coll-algorithms.ts (README, "Collective algorithms by size"): at np 2 recursive
+ * doubling still won at 1 MiB and lost at 16 MiB; at np 4 it won at 64 KiB and lost at
+ * 256 KiB; at np 8 it tied up to 256 KiB and lost by 2x at 1 MiB. Sizes 3, 5-7 were not
+ * measured and take their neighbours' values.
  */
-const ALLREDUCE_SEGMENTED_MIN_BYTES = [Infinity, Infinity, 256 * 1024, 64 * 1024, 64 * 1024, 64 * 1024, 64 * 1024, 64 * 1024, 64 * 1024];
+const ALLREDUCE_SEGMENTED_MIN_BYTES = [Infinity, Infinity, 4 * 1024 * 1024, 128 * 1024, 128 * 1024, 512 * 1024, 512 * 1024, 512 * 1024, 512 * 1024];
 
-/** Smallest broadcast (bytes) for which scatter-allgather beats the binomial tree, by size (as above). */
+/** Smallest broadcast (bytes) for which scatter-allgather beats the binomial tree, by size (as above): never at np 2; from 1 MiB at np 4 and 8. */
 const BCAST_SCATTER_MIN_BYTES = [Infinity, Infinity, Infinity, 1024 * 1024, 1024 * 1024, 1024 * 1024, 1024 * 1024, 1024 * 1024, 1024 * 1024];
 
 function bySize(table: readonly number[], size: number): number {
