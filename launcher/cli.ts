@@ -5,13 +5,12 @@
 import { randomBytes } from 'node:crypto';
 import { mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { availableParallelism, hostname, networkInterfaces, tmpdir } from 'node:os';
+import { isatty } from 'node:tty';
 import { isAbsolute, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Command, CommanderError, InvalidArgumentError, Option } from 'commander';
 import { ENV, collectiveEnv } from '../src/runtime/env.js';
 import { deriveJobKeys } from '../src/runtime/job-keys.js';
-import { AddressError, routeAddressTo, selectAddress } from './addresses.js';
-import { checkHosts } from './check-hosts.js';
 import { HostfileError, isLocalHost, parseHostList, readHostfile, type HostSlots } from './hostfile.js';
 import { Job } from './job.js';
 import { checkLimits, readLimits, type LocalLoad } from './limits.js';
@@ -24,8 +23,7 @@ import { programProblem } from './program.js';
 import { allocatedSlots, slurmAllocation, srunLaunch } from './slurm.js';
 import { LocalSpawner } from './spawners/local.js';
 import type { HostLaunch, Spawner } from './spawners/spawner.js';
-import { SrunSpawner } from './spawners/srun.js';
-import { remoteProgram, SshSpawner, type SshOptions } from './spawners/ssh.js';
+import type { SshOptions } from './spawners/ssh.js';
 
 /** A launcher error: printed as one line `tsmpirun: <message>` with exit code 2 (usage) or 1. */
 export class LaunchError extends Error {
@@ -241,14 +239,16 @@ export async function run(argv: readonly string[]): Promise<number> {
     connectTimeout: options.connectTimeout,
     ...(options.ifInclude === undefined ? {} : { ifInclude: options.ifInclude }),
   };
+  // The --check-hosts, Slurm and ssh paths are loaded only when used: a local job starts sooner.
   if (options.checkHosts) {
+    const { checkHosts } = await import('./check-hosts.js');
     const names = hosts?.map((entry) => entry.host) ?? [hostname()];
     return checkHosts({ hosts: [...new Set(names)], ssh, cwd, program, args, version: packageVersion(), out: (line) => process.stdout.write(`${line}\n`) });
   }
   // Inside salloc/sbatch (and no hosts given): the allocation is the host list, and srun starts the ranks.
   const allocation = process.env.TSMPI_SRUN === 'off' || hosts !== null ? null : slurmAllocation(process.env);
   // Ranks write to pipes; tell them when the user will see their stderr on a terminal (progress lines).
-  const exported = { ...(process.stderr.isTTY ? { [ENV.stderrTty]: '1' } : {}), ...collectiveEnv(process.env), ...exportedEnv(options.export, process.env) };
+  const exported = { ...(isatty(2) ? { [ENV.stderrTty]: '1' } : {}), ...collectiveEnv(process.env), ...exportedEnv(options.export, process.env) };
   if (allocation === null && hosts === null) {
     const problem = programProblem(program, cwd, process.env.PATH);
     if (problem !== null) throw new LaunchError(problem.message, problem.exitCode);
@@ -263,6 +263,7 @@ export async function run(argv: readonly string[]): Promise<number> {
     if (allocation !== null) {
       np = options.np ?? allocatedSlots(allocation);
       launches = [srunLaunch(allocation, np, program, args, cwd, exported)];
+      const { SrunSpawner } = await import('./spawners/srun.js');
       const srun = new SrunSpawner({ extraArgs: options.oversubscribe ? ['--overcommit'] : [] });
       spawnerFor = () => srun;
     } else if (hosts === null) {
@@ -302,6 +303,7 @@ export async function run(argv: readonly string[]): Promise<number> {
         exported,
         hostEnv: (name) => (isLocal(name) ? { [ENV.jobDir]: jobDir, ...(localAddress === null ? {} : { [ENV.tcpAddress]: localAddress }), ...keys } : keys),
       });
+      const { remoteProgram, SshSpawner } = await import('./spawners/ssh.js');
       const command = remoteProgram(program, ssh.node, process.env.PATH);
       launches = launches.map((launch) => (isLocal(launch.host) ? launch : { ...launch, command }));
       const local = new LocalSpawner();
@@ -323,17 +325,18 @@ export async function run(argv: readonly string[]): Promise<number> {
   });
   const signals: NodeJS.Signals[] = ['SIGINT', 'SIGTERM', 'SIGHUP'];
   for (const signal of signals) process.on(signal, () => job.interrupt(signal));
-  // The reader of our stdout went away (`tsmpirun … | head`): stop the job as SIGPIPE would.
-  process.stdout.on('error', (error: NodeJS.ErrnoException) => {
-    if (error.code === 'EPIPE') job.interrupt('SIGPIPE');
-  });
-  // stdin is read no faster than rank 0 takes it (a rank that never reads it holds it back).
-  paced(process.stdin, (chunk, hold) => job.stdin(chunk, hold()));
-  process.stdin.on('end', () => job.stdin(null));
-  process.stdin.on('error', () => job.stdin(null));
   try {
-    const result = await job.run();
-    return result.exitCode;
+    const finished = job.run();
+    // Opening stdin and stdout takes a few milliseconds: done once the ranks are starting.
+    // The reader of our stdout went away (`tsmpirun … | head`): stop the job as SIGPIPE would.
+    process.stdout.on('error', (error: NodeJS.ErrnoException) => {
+      if (error.code === 'EPIPE') job.interrupt('SIGPIPE');
+    });
+    // stdin is read no faster than rank 0 takes it (a rank that never reads it holds it back).
+    paced(process.stdin, (chunk, hold) => job.stdin(chunk, hold()));
+    process.stdin.on('end', () => job.stdin(null));
+    process.stdin.on('error', () => job.stdin(null));
+    return (await finished).exitCode;
   } finally {
     rmSync(jobDir, { recursive: true, force: true });
   }
@@ -362,6 +365,7 @@ function range(n: number): number[] {
 
 /** The address ranks on the launcher's host announce in a job that spans hosts. */
 async function launcherAddress(ifInclude: string | undefined, firstRemote: string, here: string): Promise<string> {
+  const { AddressError, routeAddressTo, selectAddress } = await import('./addresses.js');
   try {
     if (ifInclude !== undefined) return selectAddress(ifInclude, networkInterfaces(), here);
     return await routeAddressTo(firstRemote);

@@ -15,7 +15,7 @@ import { hostname, tmpdir } from 'node:os';
 import { isAbsolute, join, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { MpiError } from '../errors.js';
-import { ChannelServer, channelKeys, type ChannelKeys } from '../transport/channel.js';
+import type { ChannelKeys, ChannelServer } from '../transport/channel.js';
 import { ENGINE, LAUNCHER } from './location.js';
 import { asMessage, engineId, functionSource, type ConnectInfo, type EngineFailure, type FromEngine, type ToEngine } from './protocol.js';
 import { installReplInterrupt } from './repl.js';
@@ -148,6 +148,8 @@ export class Cluster {
     }
     const inAllocation = process.env.TSMPI_SRUN !== 'off' && process.env.SLURM_JOB_ID !== undefined && (process.env.SLURM_JOB_NODELIST ?? process.env.SLURM_NODELIST) !== undefined;
     const remote = options.hostfile !== undefined || options.hosts !== undefined || options.address !== undefined || inAllocation;
+    // Loaded here: the runtime every rank imports exports Cluster, and the channel loads zeromq.
+    const { ChannelServer, channelKeys } = await import('../transport/channel.js');
     const keys: ChannelKeys | null = remote ? channelKeys() : null;
     const dir = remote ? null : mkdtempSync(join(tmpdir(), 'tsmpi-cluster-'));
     const announce = options.address ?? hostname();

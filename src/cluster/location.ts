@@ -1,17 +1,17 @@
 /**
  * Where the built package lies: the client starts `dist/launcher/main.js` (tsmpirun) with
  * `dist/src/cluster/engine.js` as a process, never importing the launcher.
- * The CommonJS build replaces this file (scripts/post-build.mjs) with the same value
- * computed from `__dirname`: `import.meta` does not exist there.
+ * This file runs as dist/src/cluster/location.js (tsc) or inside dist/bundle/index.js and
+ * index.cjs (the bundles; the CommonJS one stands in for import.meta.url with its own file).
  */
-import { dirname, join } from 'node:path';
+import { basename, dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
-// @ts-ignore -- import.meta is ESM-only; this line is replaced in the CommonJS build.
+// @ts-ignore -- import.meta is ESM-only; the CommonJS build (types only, and the bundle) handles it.
 const here: string = dirname(fileURLToPath(import.meta.url));
 
-/** The package's dist/ directory (this file is dist/src/cluster/location.js or dist/cjs/cluster/location.js). */
-export const DIST = join(here, '..', '..');
+/** The package's dist/ directory: two levels up from dist/src/cluster, one from dist/bundle. */
+export const DIST = basename(here) === 'bundle' ? join(here, '..') : join(here, '..', '..');
 /** tsmpirun. */
 export const LAUNCHER = join(DIST, 'launcher', 'main.js');
 /** The engine program (ESM). */

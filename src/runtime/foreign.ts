@@ -8,13 +8,10 @@
  * The variables read here, and the TSMPI_* overrides, are documented with the rest of
  * the env contract in env.ts.
  */
-import { lookup } from 'node:dns/promises';
 import { MpiError } from '../errors.js';
-import { rendezvous, type RendezvousLink } from '../transport/rendezvous.js';
+import type { RendezvousLink } from '../transport/rendezvous.js';
 import type { Transport } from '../transport/transport.js';
-import { ZmqTransport } from '../transport/zmq.js';
 import { ENV } from './env.js';
-import { deriveJobKeys, readSecret } from './job-keys.js';
 
 /** Which process manager started this process. */
 export type ForeignKind = 'slurm' | 'openmpi' | 'mpich';
@@ -143,6 +140,13 @@ const DEFAULT_TIMEOUT_S = 120;
  *   the rendezvous fails
  */
 export async function wireUpForeign(job: ForeignJob, host: string, env: Env): Promise<{ transport: Transport; link: RendezvousLink }> {
+  // Loaded here rather than at the top: every rank runs detectForeign, only a foreign launcher's ranks need these.
+  const [{ lookup }, { rendezvous }, { ZmqTransport }, { deriveJobKeys, readSecret }] = await Promise.all([
+    import('node:dns/promises'),
+    import('../transport/rendezvous.js'),
+    import('../transport/zmq.js'),
+    import('./job-keys.js'),
+  ]);
   const keys = deriveJobKeys(readSecret(env), job.jobKey);
   const timeoutS = Number(env[ENV.rendezvousTimeout] ?? DEFAULT_TIMEOUT_S);
   if (!(timeoutS > 0)) throw new MpiError('ERR_INIT', `init: ${ENV.rendezvousTimeout}=${JSON.stringify(env[ENV.rendezvousTimeout])} is not a positive number of seconds`);

@@ -12,7 +12,7 @@ import { parseOverrides } from '../collectives/select.js';
 import { MpiError } from '../errors.js';
 import { LoopbackHub } from '../transport/loopback.js';
 import type { Transport } from '../transport/transport.js';
-import { ZmqTransport } from '../transport/zmq.js';
+import type { PeerAddress, ZmqTransport } from '../transport/zmq.js';
 import { abortExitCode, COLL_ENV_PREFIX, ENV, LIFELINE_FD, collectiveEnv } from './env.js';
 import { detectForeign, watchForeign, wireUpForeign } from './foreign.js';
 import { Lifeline } from './lifeline.js';
@@ -155,11 +155,24 @@ async function wireUp(rank: number, size: number, host: string, lifeline: Lifeli
   const lost = new Promise<never>((_, reject) => {
     lifeline.onLost(() => reject(new MpiError('ERR_INIT', `init: rank ${rank} lost its launcher during wire-up`)));
   });
+  // A world of one has no peers: no sockets, and zeromq is never loaded (a faster start).
+  const bound = size === 1 ? null : await bindInbox(rank, size, host);
+  const table = lifeline.next('table');
+  lifeline.send({ kind: 'hello', rank, address: bound?.address ?? { host } });
+  const { peers } = await Promise.race([table, lost]);
+  if (peers.length !== size) throw new MpiError('ERR_INIT', `init: the launcher sent ${peers.length} addresses for ${size} ranks`);
+  if (bound === null) return new LoopbackHub(1).transport(0);
+  bound.transport.setPeers(peers);
+  return bound.transport;
+}
+
+async function bindInbox(rank: number, size: number, host: string): Promise<{ transport: ZmqTransport; address: PeerAddress }> {
   const jobDir = process.env[ENV.jobDir];
   const tcpAddress = process.env[ENV.tcpAddress];
   const curvePublic = process.env[ENV.curvePublic];
   const curveSecret = process.env[ENV.curveSecret];
-  const { transport, address } = await ZmqTransport.bind({
+  const { ZmqTransport } = await import('../transport/zmq.js');
+  return ZmqTransport.bind({
     rank,
     size,
     host,
@@ -167,12 +180,6 @@ async function wireUp(rank: number, size: number, host: string, lifeline: Lifeli
     ...(tcpAddress ? { tcpAddress } : {}),
     ...(curvePublic && curveSecret ? { curve: { publicKey: curvePublic, secretKey: curveSecret } } : {}),
   });
-  const table = lifeline.next('table');
-  lifeline.send({ kind: 'hello', rank, address });
-  const { peers } = await Promise.race([table, lost]);
-  if (peers.length !== size) throw new MpiError('ERR_INIT', `init: the launcher sent ${peers.length} addresses for ${size} ranks`);
-  transport.setPeers(peers);
-  return transport;
 }
 
 function abort(code: number, reason: string, rank: number, lifeline: Lifeline | null): never {

@@ -6,10 +6,22 @@ import { describe, it } from 'node:test';
 import { ROOT, runCommand } from '../helpers/job.js';
 
 const manifest = JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8')) as {
+  main: string;
+  module: string;
   bin: Record<string, string>;
   dependencies: Record<string, string>;
   exports: Record<string, unknown>;
 };
+
+/** Every file path named in an `exports` map (conditions nest). */
+function exportTargets(value: unknown): string[] {
+  if (typeof value === 'string') return [value];
+  if (value === null || typeof value !== 'object') return [];
+  return Object.values(value).flatMap(exportTargets);
+}
+
+/** The files package.json points at: exports (types and code), main, module and bins. */
+const entryFiles = [...new Set([...exportTargets(manifest.exports), manifest.main, manifest.module, ...Object.values(manifest.bin)].map((path) => path.replace(/^\.\//, '')))];
 
 describe('package', () => {
   it("works with ESM import from 'tsmpi'", async () => {
@@ -24,9 +36,21 @@ describe('package', () => {
     assert.equal(run.stdout.trim(), '0 1 function function');
   });
 
-  it('ships type declarations for both entry points', () => {
+  it('ships type declarations for both entry points, and every file package.json names exists', () => {
     assert.ok(existsSync(join(ROOT, 'dist/src/index.d.ts')));
     assert.ok(existsSync(join(ROOT, 'dist/cjs/index.d.ts')));
+    for (const path of entryFiles) assert.ok(existsSync(join(ROOT, path)), `package.json names ${path}, which the build did not produce`);
+  });
+
+  it('loads the runtime and the launcher as one bundled file each, with only the runtime dependencies outside', () => {
+    const bundles = [manifest.module, manifest.main, manifest.bin.tsmpirun ?? '', 'dist/launcher/agent.js'];
+    for (const bundle of bundles) {
+      const text = readFileSync(join(ROOT, bundle), 'utf8');
+      // A relative import or require left in the output would mean the file is not self-contained.
+      assert.doesNotMatch(text, /(?:from\s*|import\(\s*|require\(\s*)["']\.{1,2}\//, `${bundle} loads another file of the package`);
+      const loaded = [...text.matchAll(/(?:from\s*|__tsmpiRequire\(|\brequire\()["']([^"']+)["']/g)].map((match) => match[1] ?? '').filter((name) => !name.startsWith('node:'));
+      assert.deepEqual([...new Set(loaded)].filter((name) => !(name in manifest.dependencies)), [], `${bundle} loads packages that are not runtime dependencies`);
+    }
   });
 
   it('has executable tsmpirun and tsmpiexec bins pointing at one program', () => {
@@ -39,7 +63,7 @@ describe('package', () => {
     const run = await runCommand('npm', ['pack', '--dry-run', '--json', '--ignore-scripts'], { timeoutMs: 120_000 });
     assert.equal(run.exitCode, 0, run.stderr);
     const files = (JSON.parse(run.stdout) as { files: { path: string }[] }[])[0]?.files.map((file) => file.path) ?? [];
-    for (const path of ['README.md', 'dist/src/index.js', 'dist/cjs/index.js', 'dist/launcher/main.js', 'dist/launcher/agent.js', 'dist/examples/acf.js', 'hostfiles/lab.txt', 'hostfiles/lab-mpich.txt', 'docs/cluster.md']) {
+    for (const path of [...entryFiles, 'README.md', 'dist/launcher/agent.js', 'dist/examples/acf.js', 'hostfiles/lab.txt', 'hostfiles/lab-mpich.txt', 'docs/cluster.md']) {
       assert.ok(files.includes(path), `${path} is not in the package`);
     }
     assert.deepEqual(files.filter((path) => path.startsWith('dist/test/') || path.startsWith('test/')), []);

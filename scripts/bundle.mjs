@@ -1,0 +1,56 @@
+// Bundles the runtime and the launcher into one file per entry point (run by `npm run build`
+// after tsc; tsc still emits the type declarations and the per-file modules the tests use).
+//
+// Why: starting a rank or tsmpirun was dominated by Node's ESM loader resolving, reading and
+// linking dozens of small files, and by the ESM-to-CommonJS bridge for zeromq, msgpackr and
+// commander (CommonJS packages, whose named exports the ESM loader finds by parsing their
+// source). One file per entry removes the first cost; loading the three dependencies with
+// `require` (through `createRequire` in the ESM bundles) removes the second. The dependencies
+// themselves stay external: they are the package's runtime dependencies, and zeromq is native.
+//
+//   dist/bundle/index.js     the runtime, ESM     (package exports: import)
+//   dist/bundle/index.cjs    the runtime, CommonJS (package exports: require)
+//   dist/launcher/main.js    tsmpirun / tsmpiexec  (replaces tsc's per-file entry)
+//   dist/launcher/agent.js   the host agent ssh starts on other hosts (likewise)
+import { build } from 'esbuild';
+import { chmodSync, readFileSync } from 'node:fs';
+import { builtinModules } from 'node:module';
+
+const root = new URL('..', import.meta.url).pathname;
+const manifest = JSON.parse(readFileSync(`${root}package.json`, 'utf8'));
+const external = Object.keys(manifest.dependencies);
+
+// In an ESM bundle, `import { Command } from 'commander'` would go through the ESM loader's
+// CommonJS bridge; this turns each dependency into a `require` made by `createRequire`, which
+// loads the same package (its "require" export) at the cost of a plain CommonJS load. Node's
+// own modules go the same way, so that a module the source loads with `await import(...)`
+// (zeromq's transport, the ssh and Slurm paths) loads its builtins only when it runs too.
+const requireDependencies = {
+  name: 'require-dependencies',
+  setup(context) {
+    const names = [...external, ...builtinModules.flatMap((name) => (name.startsWith('node:') ? [name] : [name, `node:${name}`]))];
+    const filter = new RegExp(`^(${names.map((name) => name.replace(/[.*+?^${}()|[\]\\/]/g, '\\$&')).join('|')})$`);
+    context.onResolve({ filter }, (args) => ({ path: args.path, namespace: 'require-dependency' }));
+    context.onLoad({ filter: /.*/, namespace: 'require-dependency' }, (args) => ({ contents: `module.exports = __tsmpiRequire(${JSON.stringify(args.path)});`, loader: 'js' }));
+  },
+};
+const esmBanner = "import { createRequire as __tsmpiCreateRequire } from 'node:module';\nconst __tsmpiRequire = __tsmpiCreateRequire(import.meta.url);";
+
+const common = { bundle: true, platform: 'node', target: 'node20', sourcemap: true, logLevel: 'warning', absWorkingDir: root };
+
+await Promise.all([
+  build({ ...common, entryPoints: ['src/index.ts'], format: 'esm', outfile: 'dist/bundle/index.js', plugins: [requireDependencies], banner: { js: esmBanner } }),
+  // CommonJS has no import.meta: the bundle's own file URL stands in for it (src/cluster/location.ts uses it).
+  build({
+    ...common,
+    entryPoints: ['src/index.ts'],
+    format: 'cjs',
+    outfile: 'dist/bundle/index.cjs',
+    external,
+    define: { 'import.meta.url': '__tsmpiImportMetaUrl' },
+    banner: { js: "var __tsmpiImportMetaUrl = require('node:url').pathToFileURL(__filename).href;" },
+  }),
+  build({ ...common, entryPoints: ['launcher/main.ts'], format: 'esm', outfile: 'dist/launcher/main.js', plugins: [requireDependencies], banner: { js: esmBanner } }),
+  build({ ...common, entryPoints: ['launcher/agent.ts'], format: 'esm', outfile: 'dist/launcher/agent.js', plugins: [requireDependencies], banner: { js: esmBanner } }),
+]);
+chmodSync(`${root}dist/launcher/main.js`, 0o755);
