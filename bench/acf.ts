@@ -1,6 +1,7 @@
 /**
- * ACF timings for examples/README.md: `node dist/bench/acf.js [--repeat N] [--books DIR]`
- * (or as part of `npm run bench`). Not part of the tests.
+ * ACF timings for examples/README.md: `node dist/bench/acf.js [--repeat N] [--books DIR] [--markdown]`.
+ * Not part of the tests. `--markdown` prints the two tables exactly as examples/README.md
+ * shows them (with the lesson's CPython figures beside ours), ready to paste.
  *
  * 1. acf.js on pg58, pg36 and pg87 at np = 1, 2, 4, with the fast kernel (occurrence positions)
  *    and the lesson's kernel (`--kernel scan`, a walk over the whole text for every lag): wall time
@@ -17,7 +18,15 @@ import { cpus, tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
-import { LAUNCHER, ROOT, table } from './util.js';
+import { readBookWords } from '../examples/lib/words.js';
+import { LAUNCHER, median, ROOT, table } from './util.js';
+
+/** The lesson's own CPython timings (serial, and mpi4py at np 2), quoted beside ours in the Markdown table. */
+const LESSON_CPYTHON: Record<string, { serial: string; mpi4py?: string }> = {
+  pg58: { serial: '3.4 s', mpi4py: '2.0 s' },
+  pg36: { serial: '11.2 s', mpi4py: '5.9 s' },
+  pg87: { serial: '65.5 s' },
+};
 
 interface Timing {
   readonly wallSeconds: number;
@@ -38,11 +47,6 @@ function timeJob(np: number, program: string, args: readonly string[]): Timing {
   return { wallSeconds, acfSeconds: reported === undefined ? undefined : Number(reported) };
 }
 
-function median(values: readonly number[]): number {
-  const sorted = [...values].sort((a, b) => a - b);
-  const middle = Math.floor(sorted.length / 2);
-  return sorted.length % 2 === 1 ? (sorted[middle] ?? NaN) : ((sorted[middle - 1] ?? NaN) + (sorted[middle] ?? NaN)) / 2;
-}
 
 /** Run every configuration once per round, `repeat` rounds; medians per configuration. */
 function measure<T extends { key: string }>(configs: readonly T[], repeat: number, once: (config: T) => Timing): Map<string, { wall: number; acf: number | undefined }> {
@@ -62,10 +66,15 @@ function measure<T extends { key: string }>(configs: readonly T[], repeat: numbe
   return out;
 }
 
+function markdown(header: readonly string[], rows: readonly (readonly string[])[]): void {
+  console.log(`| ${header.join(' | ')} |\n|${header.map(() => '---').join('|')}|`);
+  for (const row of rows) console.log(`| ${row.join(' | ')} |`);
+}
+
 const seconds = (value: number | undefined): string => (value === undefined ? '-' : value < 0.1 ? value.toFixed(4) : value.toFixed(2));
 
 export async function main(argv: readonly string[] = []): Promise<void> {
-  const { values } = parseArgs({ args: [...argv], options: { repeat: { type: 'string' }, books: { type: 'string' } } });
+  const { values } = parseArgs({ args: [...argv], options: { repeat: { type: 'string' }, books: { type: 'string' }, markdown: { type: 'boolean', default: false } } });
   const repeat = Number(values.repeat ?? 3);
   const books = resolve(values.books ?? join(ROOT, '../shared/books'));
   let available: string[];
@@ -89,7 +98,23 @@ export async function main(argv: readonly string[] = []): Promise<void> {
     const acfSpeedup = (base?.acf ?? NaN) / (result?.acf ?? NaN);
     return [book, kernel, String(np), seconds(result?.wall), speedup.toFixed(2), `${((speedup / np) * 100).toFixed(0)}%`, seconds(result?.acf), `${((acfSpeedup / np) * 100).toFixed(0)}%`];
   });
-  table('acf.js: whole job (launch to exit) and rank 0\'s ACF + collection time', ['book', 'kernel', 'np', 'wall s', 'speed-up', 'efficiency', 'ACF s', 'ACF efficiency'], rows);
+  if (values.markdown) {
+    const words = new Map(configs.map(({ book }) => [book, 0]));
+    for (const book of words.keys()) words.set(book, readBookWords(join(books, `${book}.txt`)).length);
+    console.log(`\nMeasured with \`node dist/bench/acf.js --markdown\` (medians of ${repeat} interleaved rounds) on a ${cpus().length}-core machine, Node ${process.version.split('.')[0]?.slice(1)}.\n`);
+    markdown(
+      ['book (words)', 'kernel', 'np', 'wall s', 'speed-up', 'efficiency', 'ACF s', 'ACF efficiency', 'CPython (lesson)'],
+      configs.map(({ book, kernel, np }, index) => {
+        const [, , , wall, speedup, efficiency, acf, acfEfficiency] = rows[index] ?? [];
+        const lesson = kernel !== 'positions' ? '' : np === 1 ? (LESSON_CPYTHON[book]?.serial ?? '') : np === 2 && LESSON_CPYTHON[book]?.mpi4py ? `${LESSON_CPYTHON[book]?.mpi4py} (mpi4py)` : '';
+        const first = configs.findIndex((config) => config.book === book);
+        const firstOfKernel = configs.findIndex((config) => config.book === book && config.kernel === kernel);
+        return [index === first ? `${book} (${(words.get(book) ?? 0).toLocaleString('en-US')})` : '', index === firstOfKernel ? kernel : '', String(np), wall, speedup, efficiency?.replace('%', ' %'), acf, acfEfficiency?.replace('%', ' %'), lesson].map((cell) => cell ?? '');
+      }),
+    );
+  } else {
+    table('acf.js: whole job (launch to exit) and rank 0\'s ACF + collection time', ['book', 'kernel', 'np', 'wall s', 'speed-up', 'efficiency', 'ACF s', 'ACF efficiency'], rows);
+  }
 
   // 2. All books, a task farm.
   const out = mkdtempSync(join(tmpdir(), 'tsmpi-acf-bench-'));
@@ -98,6 +123,19 @@ export async function main(argv: readonly string[] = []): Promise<void> {
     const farm = [1, 2, 3, 4].flatMap((np) => (np === 1 ? ['dynamic'] : ['dynamic', 'static']).map((schedule) => ({ key: `${np} ${schedule}`, np, schedule })));
     const all = measure(farm, Math.max(1, Math.min(repeat, 3)), ({ np, schedule }) => timeJob(np, 'acf-all.js', ['--out', out, '--schedule', schedule, ...paths]));
     const base = all.get('1 dynamic')?.wall ?? NaN;
+    if (values.markdown) {
+      console.log(`\n\`acf-all.js\` over all ${paths.length} books:\n`);
+      const speedup = (key: string): string => (base / (all.get(key)?.wall ?? NaN)).toFixed(2);
+      markdown(
+        ['np', 'workers', 'dynamic farm: wall s', 'speed-up', 'static split: wall s', 'speed-up'],
+        [1, 2, 3, 4].map((np) => {
+          const workers = np === 1 ? '(rank 0)' : np > cpus().length ? `${np - 1} (on ${cpus().length} cores)` : String(np - 1);
+          const staticCells = np === 1 ? ['', ''] : [seconds(all.get(`${np} static`)?.wall), speedup(`${np} static`)];
+          return [String(np), workers, seconds(all.get(`${np} dynamic`)?.wall), speedup(`${np} dynamic`), ...staticCells];
+        }),
+      );
+      return;
+    }
     table(
       `acf-all.js over ${paths.length} books (np ranks = 1 manager + np-1 workers; np 1 works alone)`,
       ['np', 'schedule', 'wall s', 'speed-up'],

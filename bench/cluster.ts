@@ -4,7 +4,7 @@
  * tiny items. Medians over rounds; run on an otherwise idle machine (targets on the
  * 2-core VM: start with 4 engines under 1 s, empty apply under 5 ms).
  *
- *   node dist/bench/cluster.js            (also part of `npm run bench`)
+ *   node dist/bench/cluster.js            (the comparison table of `npm run bench` is bench/run.ts)
  */
 import { fileURLToPath } from 'node:url';
 import { Cluster, Pool } from '../src/index.js';

@@ -17,11 +17,10 @@
  * The same file is the rank program: under tsmpirun (TSMPI_RANK set) it measures and
  * rank 0 prints one JSON line.
  */
-import { writeFileSync, mkdtempSync, rmSync } from 'node:fs';
-import { availableParallelism, tmpdir } from 'node:os';
+import { availableParallelism } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { LAUNCHER, lastJson, mpi4py, run, table } from './util.js';
+import { LAUNCHER, lastJson, mpi4py, ROOT, run, table } from './util.js';
 
 type Figures = Record<string, number>;
 
@@ -104,93 +103,39 @@ function medians(samples: Record<string, number[]>): Figures {
   return out;
 }
 
-/** The same measurements in mpi4py (lists and array.array: Debian's python3 has no numpy). */
-const PYTHON = String.raw`
-import json, os, statistics
-from array import array
-from mpi4py import MPI
-comm = MPI.COMM_WORLD
-rank, size = comm.Get_rank(), comm.Get_size()
-rounds = int(os.environ.get("BENCH_ROUNDS", "5"))
-small = {"rank": rank, "name": "r%d" % rank}
-big = bytearray([rank % 256]) * (1024 * 1024)
-vector = array("d", [rank + 0.5]) * (128 * 1024)
-result = array("d", [0.0]) * (128 * 1024)
-eight = bytearray(8)
-def time(reps, body):
-    comm.Barrier()
-    start = MPI.Wtime()
-    for _ in range(reps):
-        body()
-    return comm.allreduce((MPI.Wtime() - start) / reps, op=MPI.MAX)
-def pingpong(buf, reps):
-    def body():
-        if rank == 0:
-            comm.Send([buf, MPI.BYTE], 1, 9); comm.Recv([buf, MPI.BYTE], 1, 9)
-        elif rank == 1:
-            comm.Recv([buf, MPI.BYTE], 0, 9); comm.Send([buf, MPI.BYTE], 0, 9)
-    return time(reps, body) / 2
-bench = {
-    "L": lambda: pingpong(eight, 500),
-    "T": lambda: pingpong(big, 20),
-    "barrier": lambda: time(500, comm.Barrier),
-    "bcast 8 B object": lambda: time(500, lambda: comm.bcast(3.141592653589793 if rank == 0 else None, 0)),
-    "Bcast 1 MiB": lambda: time(20, lambda: comm.Bcast([big, MPI.BYTE], 0)),
-    "reduce 1 float64": lambda: time(500, lambda: comm.reduce(rank + 0.5, MPI.SUM, 0)),
-    "Reduce 128 Ki float64": lambda: time(20, lambda: comm.Reduce([vector, MPI.DOUBLE], [result, MPI.DOUBLE], MPI.SUM, 0)),
-    "allreduce 1 float64": lambda: time(500, lambda: comm.allreduce(rank + 0.5, MPI.SUM)),
-    "Allreduce 128 Ki float64": lambda: time(20, lambda: comm.Allreduce([vector, MPI.DOUBLE], [result, MPI.DOUBLE], MPI.SUM)),
-    "gather small object": lambda: time(300, lambda: comm.gather(small, 0)),
-    "scatter small object": lambda: time(300, lambda: comm.scatter([{"rank": r, "name": "r%d" % r} for r in range(size)] if rank == 0 else None, 0)),
-    "allgather small object": lambda: time(300, lambda: comm.allgather(small)),
-}
-samples = {}
-for _ in range(rounds):
-    for name, measure in bench.items():
-        samples.setdefault(name, []).append(measure())
-if rank == 0:
-    print(json.dumps({name: statistics.median(values) * 1e6 for name, values in samples.items()}))
-`;
-
 /** Run the comparison at np 2, 4, 8 and print one table per size. */
 export async function main(): Promise<void> {
   const sizes = (process.env.BENCH_NP ?? '2,4,8').split(',').map(Number);
   const mpi = mpi4py();
   if ('missing' in mpi) console.log(`(mpi4py columns omitted: ${mpi.missing})`);
-  const dir = mkdtempSync(join(tmpdir(), 'tsmpi-bench-coll-'));
-  const script = join(dir, 'collectives.py');
-  writeFileSync(script, PYTHON);
-  try {
-    for (const np of sizes) {
-      const ours = lastJson<Figures>(run(process.execPath, [LAUNCHER, '-np', String(np), 'node', fileURLToPath(import.meta.url)]));
-      const theirs = 'missing' in mpi ? null : lastJson<Figures>(run(mpi.mpirun[0] as string, [...mpi.mpirun.slice(1), '-np', String(np), mpi.python, script]));
-      const log = Math.ceil(Math.log2(np));
-      const L = ours['L'] ?? NaN;
-      const T = ours['T'] ?? NaN;
-      const us = (value: number | undefined): string => (value === undefined || Number.isNaN(value) ? '-' : value.toFixed(1));
-      table(
-        `Collectives at np ${np} (µs per operation, slowest rank, median); tsmpi L = ${us(L)} µs (8 B half round trip), T = ${us(T)} µs (1 MiB one way)` +
-          (theirs ? `; mpi4py L = ${us(theirs['L'])} µs, T = ${us(theirs['T'])} µs` : ''),
-        ['operation', 'tsmpi', 'target', 'met', 'tsmpi / L', 'mpi4py', 'tsmpi / mpi4py'],
-        OPS.map(({ name, bound }) => {
-          const value = ours[name];
-          const limit = bound(log);
-          const target = limit === null ? undefined : limit.times * (limit.of === 'L' ? L : T);
-          const other = theirs?.[name];
-          return [
-            name,
-            us(value),
-            target === undefined ? '-' : `≤ ${us(target)}`,
-            target === undefined || value === undefined ? '-' : value <= target ? 'yes' : 'NO',
-            value === undefined ? '-' : (value / L).toFixed(1),
-            us(other),
-            value !== undefined && other !== undefined ? `${(value / other).toFixed(1)}x` : '-',
-          ];
-        }),
-      );
-    }
-  } finally {
-    rmSync(dir, { recursive: true, force: true });
+  const script = join(ROOT, 'bench/mpi4py/collectives.py');
+  for (const np of sizes) {
+    const ours = lastJson<Figures>(run(process.execPath, [LAUNCHER, '-np', String(np), 'node', fileURLToPath(import.meta.url)]));
+    const theirs = 'missing' in mpi ? null : lastJson<Figures>(run(mpi.mpirun[0] as string, [...mpi.mpirun.slice(1), '-np', String(np), mpi.python, script]));
+    const log = Math.ceil(Math.log2(np));
+    const L = ours['L'] ?? NaN;
+    const T = ours['T'] ?? NaN;
+    const us = (value: number | undefined): string => (value === undefined || Number.isNaN(value) ? '-' : value.toFixed(1));
+    table(
+      `Collectives at np ${np} (µs per operation, slowest rank, median); tsmpi L = ${us(L)} µs (8 B half round trip), T = ${us(T)} µs (1 MiB one way)` +
+        (theirs ? `; mpi4py L = ${us(theirs['L'])} µs, T = ${us(theirs['T'])} µs` : ''),
+      ['operation', 'tsmpi', 'target', 'met', 'tsmpi / L', 'mpi4py', 'tsmpi / mpi4py'],
+      OPS.map(({ name, bound }) => {
+        const value = ours[name];
+        const limit = bound(log);
+        const target = limit === null ? undefined : limit.times * (limit.of === 'L' ? L : T);
+        const other = theirs?.[name];
+        return [
+          name,
+          us(value),
+          target === undefined ? '-' : `≤ ${us(target)}`,
+          target === undefined || value === undefined ? '-' : value <= target ? 'yes' : 'NO',
+          value === undefined ? '-' : (value / L).toFixed(1),
+          us(other),
+          value !== undefined && other !== undefined ? `${(value / other).toFixed(1)}x` : '-',
+        ];
+      }),
+    );
   }
   const cores = availableParallelism();
   if (sizes.some((np) => np > cores)) {

@@ -6,17 +6,21 @@
 //   object  — comm.send / comm.recv of { payload: Uint8Array }
 // and then measure streaming bandwidth (many sends, one final ack).
 // Prints one JSON line on rank 0: { latency: {variant: {bytes: median half-RTT µs}}, stream: {...} }.
+// BENCH_ROUNDS, BENCH_SIZES (bytes, comma-separated), BENCH_VARIANTS (e.g. raw,typed) and
+// BENCH_STREAM=off narrow it down (the comparison table of bench/run.ts uses them).
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import * as zmq from 'zeromq';
 import { init, Wtime } from '../src/index.js';
+import { median } from './util.js';
 
 const comm = await init();
 if (comm.size !== 2) throw new Error('run with -np 2');
 const other = 1 - comm.rank;
-const sizes = [8, 1024, 64 * 1024, 1024 * 1024, 16 * 1024 * 1024];
+const sizes = (process.env.BENCH_SIZES ?? `8,1024,${64 * 1024},${1024 * 1024},${16 * 1024 * 1024}`).split(',').map(Number);
 const rounds = Number(process.env.BENCH_ROUNDS ?? 11);
+const chosen = (process.env.BENCH_VARIANTS ?? 'raw,typed,object').split(',');
 
 // Raw zeromq: each rank binds its own inbox; addresses are exchanged once through tsmpi.
 const dir = mkdtempSync(join(tmpdir(), 'tsmpi-bench-'));
@@ -78,8 +82,8 @@ async function object(buffer: Uint8Array, reps: number): Promise<number> {
   return (Wtime() - start) / reps / 2;
 }
 
-const variants = { raw, typed, object };
-const samples: Record<string, Record<number, number[]>> = { raw: {}, typed: {}, object: {} };
+const variants = Object.fromEntries(Object.entries({ raw, typed, object }).filter(([name]) => chosen.includes(name)));
+const samples: Record<string, Record<number, number[]>> = {};
 for (let round = 0; round < rounds; round++) {
   for (const bytes of sizes) {
     const buffer = new Uint8Array(bytes);
@@ -112,17 +116,12 @@ async function stream(name: 'raw' | 'typed', bytes: number, count: number): Prom
   return (bytes * count) / (Wtime() - start) / 1e6;
 }
 const streamSamples: Record<string, Record<number, number[]>> = { raw: {}, typed: {} };
-for (let round = 0; round < rounds; round++) {
+for (let round = 0; round < (process.env.BENCH_STREAM === 'off' ? 0 : rounds); round++) {
   for (const [bytes, count] of [[1024 * 1024, 100], [16 * 1024 * 1024, 10]] as const) {
     for (const name of ['raw', 'typed'] as const) ((streamSamples[name] ??= {})[bytes] ??= []).push(await stream(name, bytes, count));
   }
 }
 
-function median(values: number[]): number {
-  const sorted = [...values].sort((a, b) => a - b);
-  const middle = Math.floor(sorted.length / 2);
-  return sorted.length % 2 === 1 ? (sorted[middle] as number) : ((sorted[middle - 1] as number) + (sorted[middle] as number)) / 2;
-}
 function medians(table: Record<string, Record<number, number[]>>): Record<string, Record<number, number>> {
   return Object.fromEntries(Object.entries(table).map(([name, bySize]) => [name, Object.fromEntries(Object.entries(bySize).map(([bytes, values]) => [bytes, median(values)]))]));
 }

@@ -21,18 +21,36 @@ export function lastJson<T>(stdout: string): T {
   return JSON.parse(line) as T;
 }
 
-/** Open MPI's mpirun with Debian's python3 and mpi4py, if installed; else the reason it is not used. */
-export function mpi4py(): { mpirun: string[]; python: string } | { missing: string } {
+/** How Open MPI's ranks talk: TCP over loopback (what mpi4py uses between hosts) or shared memory. */
+export type MpiTransport = 'tcp' | 'sm';
+
+/**
+ * Open MPI's mpirun with Debian's python3 and mpi4py, if installed; else the reason it is not used.
+ * `tcp`: TCP over loopback only (without the interface pin Open MPI may wander onto other
+ * bridges and hang); `sm`: shared memory between the ranks of this host (the btl is `vader`
+ * in Open MPI 4, `sm` from 5 on). `pml ob1` skips ~230 ms of probing for absent network drivers.
+ */
+export function mpi4py(transport: MpiTransport = 'tcp'): { mpirun: string[]; python: string } | { missing: string } {
   const python = '/usr/bin/python3';
   if (!existsSync('/usr/bin/mpirun')) return { missing: 'Open MPI is not installed (apt-get install openmpi-bin python3-mpi4py)' };
   const probe = spawnSync(python, ['-c', 'import mpi4py'], { encoding: 'utf8' });
   if (probe.status !== 0) return { missing: 'mpi4py is not installed for /usr/bin/python3 (apt-get install python3-mpi4py)' };
-  // TCP over loopback only: without the interface pin Open MPI may wander onto other
-  // bridges and hang; pml ob1 skips ~230 ms of probing for absent network drivers.
-  return {
-    mpirun: ['/usr/bin/mpirun', '--allow-run-as-root', '--oversubscribe', '--mca', 'btl', 'tcp,self', '--mca', 'btl_tcp_if_include', 'lo', '--mca', 'pml', 'ob1'],
-    python,
-  };
+  const btl = transport === 'tcp' ? ['--mca', 'btl', 'tcp,self', '--mca', 'btl_tcp_if_include', 'lo'] : ['--mca', 'btl', `${sharedMemoryBtl()},self`];
+  return { mpirun: ['/usr/bin/mpirun', '--allow-run-as-root', '--oversubscribe', ...btl, '--mca', 'pml', 'ob1'], python };
+}
+
+let smBtl: string | undefined;
+function sharedMemoryBtl(): string {
+  smBtl ??= /mca:btl:vader:/.test(spawnSync('ompi_info', ['--parsable'], { encoding: 'utf8' }).stdout ?? '') ? 'vader' : 'sm';
+  return smBtl;
+}
+
+/** The median (the mean of the middle two for an even count); NaN for none. */
+export function median(values: readonly number[]): number {
+  const sorted = [...values].sort((a, b) => a - b);
+  const middle = Math.floor(sorted.length / 2);
+  if (sorted.length === 0) return Number.NaN;
+  return sorted.length % 2 === 1 ? (sorted[middle] as number) : ((sorted[middle - 1] as number) + (sorted[middle] as number)) / 2;
 }
 
 /** Print an aligned text table. */

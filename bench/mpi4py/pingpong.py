@@ -2,6 +2,7 @@
 
 Same sizes, repetitions and rounds as bench/pingpong-rank.ts; prints one JSON line on
 rank 0: {"latency": {"buffer": {bytes: median half round trip in us}, "object": {...}}}.
+BENCH_ROUNDS, BENCH_SIZES (bytes, comma-separated) and BENCH_VARIANTS (buffer,object) narrow it down.
 """
 import json
 import os
@@ -12,8 +13,9 @@ from mpi4py import MPI
 comm = MPI.COMM_WORLD
 rank = comm.Get_rank()
 other = 1 - rank
-sizes = [8, 1024, 64 * 1024, 1024 * 1024, 16 * 1024 * 1024]
+sizes = [int(size) for size in os.environ.get("BENCH_SIZES", "8,1024,65536,1048576,16777216").split(",")]
 rounds = int(os.environ.get("BENCH_ROUNDS", "7"))
+variants = os.environ.get("BENCH_VARIANTS", "buffer,object").split(",")
 
 
 def repetitions(nbytes):
@@ -50,11 +52,13 @@ def object_pingpong(buf, reps):
     return (MPI.Wtime() - start) / reps / 2
 
 
-samples = {"buffer": {}, "object": {}}
+samples = {name: {} for name in variants}
 for _ in range(rounds):
     for nbytes in sizes:
         buf = bytearray(nbytes)
         for name, run in (("buffer", buffer_pingpong), ("object", object_pingpong)):
+            if name not in variants:
+                continue
             samples[name].setdefault(nbytes, []).append(run(buf, repetitions(nbytes)) * 1e6)
 
 if rank == 0:

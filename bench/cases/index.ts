@@ -1,0 +1,10 @@
+/**
+ * The cases of the comparison table, in table order. Each is one module of this directory
+ * returning its rows (see case.ts); to add rows, add a module and list it here.
+ */
+import type { BenchCase } from './case.js';
+import { collectives } from './collectives.js';
+import { launch } from './launch.js';
+import { pingpong } from './pingpong.js';
+
+export const CASES: readonly BenchCase[] = [pingpong, collectives, launch];
