@@ -72,7 +72,7 @@ export async function interleave<T>(rounds: number, variants: Readonly<Record<st
 /** Per key, the median over rounds (rounds that lack a key are skipped for it). */
 export function mediansOf(samples: readonly Readonly<Record<string, number>>[]): Record<string, number> {
   const keys = new Set(samples.flatMap((sample) => Object.keys(sample)));
-  return Object.fromEntries([...keys].map((key) => [key, median(samples.flatMap((sample) => (sample[key] === undefined ? [] : [sample[key]])))]));
+  return Object.fromEntries([...keys].map((key) => [key, median(samples.flatMap((sample) => sample[key] ?? []))]));
 }
 
 /** value ≤ limit, or undefined when the value is missing. */

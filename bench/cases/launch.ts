@@ -43,7 +43,10 @@ export const launch: BenchCase = {
       ompiSm1: mpirun('sm', 1),
       ompiSm4: mpirun('sm', 4),
     });
-    const m = (name: string): number | undefined => (samples[name] === undefined ? undefined : median(samples[name]));
+    const m = (name: string): number | undefined => {
+      const values = samples[name];
+      return values === undefined ? undefined : median(values);
+    };
     /** Median over rounds of job − program alone, both from the same round. */
     const overhead = (job: string, alone: string): number | undefined => {
       const jobs = samples[job];
