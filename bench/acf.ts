@@ -129,7 +129,7 @@ export async function main(argv: readonly string[] = []): Promise<void> {
       markdown(
         ['np', 'workers', 'dynamic farm: wall s', 'speed-up', 'static split: wall s', 'speed-up'],
         [1, 2, 3, 4].map((np) => {
-          const workers = np === 1 ? '(rank 0)' : np > cpus().length ? `${np - 1} (on ${cpus().length} cores)` : String(np - 1);
+          const workers = np === 1 ? '(rank 0)' : np - 1 > cpus().length ? `${np - 1} (on ${cpus().length} cores)` : String(np - 1);
           const staticCells = np === 1 ? ['', ''] : [seconds(all.get(`${np} static`)?.wall), speedup(`${np} static`)];
           return [String(np), workers, seconds(all.get(`${np} dynamic`)?.wall), speedup(`${np} dynamic`), ...staticCells];
         }),

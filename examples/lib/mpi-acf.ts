@@ -9,7 +9,7 @@
  * (the rank-remainder split), and rank 0 gathers the rows and averages them: the same steps,
  * and the same bytes, as `acf.js` (gather variant).
  */
-import { init } from '../../src/index.js';
+import { init } from 'tsmpi';
 import { addRows, DEFAULT_NWORDS, DEFAULT_TIMESTEPS, divide, occurrences, splitRange, wordAcf } from './acf.js';
 import { generateZipfText } from './generated-text.js';
 import { countWords, readBookWords, readDat, tokenize } from './words.js';

@@ -13,7 +13,8 @@ import { hostname } from 'node:os';
 import { createRequire } from 'node:module';
 import { pathToFileURL } from 'node:url';
 import { Worker } from 'node:worker_threads';
-import * as tsmpi from '../index.js';
+// Through the package's own entry (the bundle): the very module a function's import('tsmpi') loads.
+import * as tsmpi from 'tsmpi';
 import { ChannelClient } from '../transport/channel.js';
 import { asMessage, engineId, type ConnectInfo, type EngineFailure, type FromEngine, type ToEngine } from './protocol.js';
 import { INTERRUPT_ACK, RUNNING, type WatchdogData } from './watchdog.js';
