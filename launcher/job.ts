@@ -10,7 +10,7 @@
  * real processes.
  */
 import { constants } from 'node:os';
-import { abortExitCode, type RankAddress, type ToLauncher } from '../src/runtime/env.js';
+import { abortExitCode, type RankAddress, type ToLauncher, type UnreceivedFrom } from '../src/runtime/env.js';
 import type { OutputForwarder } from './output.js';
 import type { HostHandle, HostLaunch, Spawner } from './spawners/spawner.js';
 
@@ -54,11 +54,26 @@ interface RankState {
   /** What the rank said about its own failure (abort, uncaught error), if anything. */
   cause: string | undefined;
   abortCode: number | undefined;
+  /** Its program is done: [world rank, data messages sent to it] (see the end protocol in env.ts). */
+  finished: readonly (readonly [number, number])[] | undefined;
+  /** Every message sent to it has arrived. */
+  drained: boolean;
 }
 
 const REPORT_WAIT_MS = 2000;
 /** The longest delay setTimeout accepts. */
 export const MAX_TIMER_MS = 2 ** 31 - 1;
+
+/** `ended with 3 unreceived messages from rank 0, tags 77 78 79` (one sender's part of a `drained` message). */
+export function describeUnreceived(from: UnreceivedFrom): string {
+  const parts: string[] = [];
+  if (from.count > 0) {
+    const more = from.count > from.tags.length ? ' ...' : '';
+    parts.push(`${from.count} unreceived message${from.count === 1 ? '' : 's'} from rank ${from.origin}, tag${from.tags.length === 1 ? '' : 's'} ${from.tags.join(' ')}${more}`);
+  }
+  if (from.collective > 0) parts.push(`${from.collective} message${from.collective === 1 ? '' : 's'} from rank ${from.origin} of a collective it never completed`);
+  return `ended with ${parts.join(', and ')}`;
+}
 
 export function signalNumber(signal: NodeJS.Signals): number {
   return constants.signals[signal] ?? 1;
@@ -75,6 +90,8 @@ export class Job {
   private result: JobResult | null = null;
   private finish: (result: JobResult) => void = () => {};
   private reports: Map<number, readonly string[]> | null = null;
+  private draining = false;
+  private exiting = false;
 
   constructor(private readonly options: JobOptions) {
     this.timers = options.timers ?? realTimers;
@@ -94,7 +111,7 @@ export class Job {
     const done = new Promise<JobResult>((resolve) => (this.finish = resolve));
     for (const host of this.options.hosts) {
       for (const { rank } of host.ranks) {
-        this.ranks.set(rank, { host: host.host, pid: undefined, address: undefined, exited: false, cause: undefined, abortCode: undefined });
+        this.ranks.set(rank, { host: host.host, pid: undefined, address: undefined, exited: false, cause: undefined, abortCode: undefined, finished: undefined, drained: false });
         this.live++;
       }
     }
@@ -171,6 +188,15 @@ export class Job {
         this.reports?.set(rank, message.waiting);
         if (this.reports !== null && this.reports.size >= this.runningRanks().length) this.printReports();
         return;
+      case 'finished':
+        state.finished = message.sent;
+        this.maybeDrain();
+        return;
+      case 'drained':
+        state.drained = true;
+        for (const from of message.unreceived) this.options.log(`tsmpirun: rank ${rank} ${describeUnreceived(from)}`);
+        this.maybeExit();
+        return;
       default: {
         const unexpected: never = message;
         this.options.log(`tsmpirun: ignoring an unknown message from rank ${rank}: ${JSON.stringify(unexpected)}`);
@@ -212,6 +238,10 @@ export class Job {
       state.address = { host: state.host };
       if (this.hellos === this.options.size) this.handOutTable();
     }
+    if (!failed) {
+      this.maybeDrain();
+      this.maybeExit();
+    }
     if (this.live === 0) this.done();
   }
 
@@ -226,6 +256,33 @@ export class Job {
     if (state === undefined || state.exited) return;
     state.exited = true;
     this.live--;
+  }
+
+  /** Every rank has finished (or exited): tell each one how many messages to wait for. */
+  private maybeDrain(): void {
+    if (this.state !== 'running' || this.draining) return;
+    const ranks = [...this.ranks.values()];
+    if (!ranks.every((state) => state.exited || state.finished !== undefined)) return;
+    this.draining = true;
+    const expect = new Map<number, [number, number][]>();
+    for (const [origin, state] of this.ranks) {
+      for (const [dest, count] of state.finished ?? []) {
+        let list = expect.get(dest);
+        if (list === undefined) expect.set(dest, (list = []));
+        list.push([origin, count]);
+      }
+    }
+    for (const [rank, state] of this.ranks) {
+      if (!state.exited) this.handles.get(state.host)?.control(rank, { kind: 'drain', expect: expect.get(rank) ?? [] });
+    }
+  }
+
+  /** Every rank has drained: every message has arrived, so they may close without lingering. */
+  private maybeExit(): void {
+    if (this.state !== 'running' || !this.draining || this.exiting) return;
+    if (![...this.ranks.values()].every((state) => state.exited || state.drained)) return;
+    this.exiting = true;
+    for (const [rank, state] of this.ranks) if (!state.exited) this.handles.get(state.host)?.control(rank, { kind: 'exit' });
   }
 
   private hostFailed(host: string, error: Error): void {
@@ -256,7 +313,8 @@ export class Job {
       const waiting = reports.get(rank);
       const state = this.ranks.get(rank);
       const where = `rank ${rank} (pid ${state?.pid ?? '?'} on ${state?.host ?? '?'})`;
-      if (waiting === undefined) this.options.log(`${where}: did not answer (busy computing, or not yet in init)`);
+      if (state?.finished !== undefined) this.options.log(`${where}: finished, waiting to exit (for the other ranks to finish)`);
+      else if (waiting === undefined) this.options.log(`${where}: did not answer (busy computing, or not yet in init)`);
       else if (waiting.length === 0) this.options.log(`${where}: not waiting in any tsmpi operation`);
       else for (const line of waiting) this.options.log(`${where}: waiting in ${line}`);
     }

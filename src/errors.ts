@@ -15,6 +15,8 @@ export type ErrorCode =
   | 'ERR_CODEC'
   | 'ERR_COMM'
   | 'ERR_PEER_LOST'
+  | 'ERR_NOT_RECEIVED'
+  | 'ERR_TRANSPORT'
   | 'ERR_ABORTED'
   | 'ERR_COMM_CLOSED'
   | 'ERR_INIT'

@@ -10,6 +10,7 @@
  * (which decodes to plain data) can ever be taken for one.
  */
 import { MpiError, type ErrorCode } from '../errors.js';
+import type { SendOptions } from './port.js';
 
 /** An error travelling through a collective instead of data. */
 export class ErrorMarker {
@@ -52,7 +53,7 @@ export function capture<T>(f: () => T): T | ErrorMarker {
 
 /** The slice of a collective port that markers need. */
 interface Sender {
-  send(value: unknown, dest: number): Promise<void>;
+  send(value: unknown, dest: number, options?: SendOptions): Promise<void>;
 }
 
 /**
@@ -60,9 +61,9 @@ interface Sender {
  * marker of that error instead so the receiver does not wait forever. Resolves with what
  * was actually sent.
  */
-export async function post(port: Sender, value: unknown, dest: number): Promise<unknown> {
+export async function post(port: Sender, value: unknown, dest: number, options?: SendOptions): Promise<unknown> {
   try {
-    await port.send(value, dest);
+    await port.send(value, dest, options);
     return value;
   } catch (error) {
     const failed = marker(error);

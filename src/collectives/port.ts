@@ -8,16 +8,35 @@
  * (e.g. an `ibcast` followed by a `barrier`) never take each other's messages.
  *
  * Guarantees: messages from one sender to one receiver on one port never
- * overtake each other; `send` never waits for the receiver to post its receive
- * (receiving side buffers, like MPI's eager protocol). Values are anything the
- * codec carries; typed arrays travel out of band with their element type kept
- * (a received typed array is a fresh array the algorithm may keep or copy).
+ * overtake each other. `send` resolves when the value's memory is the sender's again:
+ * a small message (up to the engine's eager limit) is copied and resolves at once; a
+ * large one resolves only once the receiver has posted its receive and holds the bytes
+ * (rendezvous). So an algorithm must never make two ranks both wait in `send` for each
+ * other: in an exchange, post the receive before or together with the send
+ * (exchange.ts). Values are anything the codec carries; typed arrays travel out of
+ * band with their element type kept (a received typed array is a fresh array the
+ * algorithm may keep, overwrite or send on).
  */
+
+/** Options of {@link CollPort.send}. */
+export interface SendOptions {
+  /**
+   * The algorithm hands the value over: nothing ever writes into it again (it may still
+   * be read), and it is neither the caller's argument nor a result handed back to the
+   * caller — a temporary the algorithm computed, or a received array it only forwards.
+   * It travels without a copy and without waiting for the receiver, and the send
+   * resolves at once; the receiver buffers it even when large.
+   */
+  readonly owned?: boolean;
+}
+
+/** One collective call's point-to-point primitives (see above). */
 export interface CollPort {
   readonly rank: number;
   readonly size: number;
   /** Send `value` to `dest` on this collective's tag. */
-  send(value: unknown, dest: number): Promise<void>;
+  send(value: unknown, dest: number, options?: SendOptions): Promise<void>;
   /** Receive the next value from `source` on this collective's tag. */
   recv(source: number): Promise<unknown>;
 }
+

@@ -1,5 +1,6 @@
 import { SUM, checkOp, type Op } from '../ops/ops.js';
 import { fold } from './combine.js';
+import { exchange } from './exchange.js';
 import { capture, isMarker, post, unwrap } from './marker.js';
 import type { CollPort } from './port.js';
 
@@ -20,9 +21,14 @@ export async function scan(port: CollPort, value: unknown, op: Op, exclusive: bo
   let before: unknown;
   let any = false;
   for (let distance = 1; distance < size; distance <<= 1) {
-    if (rank + distance < size) inclusive = await post(port, inclusive, rank + distance);
-    if (rank - distance >= 0) {
-      const got = await port.recv(rank - distance);
+    const up = rank + distance < size;
+    const down = rank - distance >= 0;
+    if (up && !down) inclusive = await post(port, inclusive, rank + distance);
+    if (down) {
+      // Receive while sending up, so a chain of large (rendezvous) sends does not wait rank by rank.
+      let got: unknown;
+      if (up) ({ sent: inclusive, received: got } = await exchange(port, inclusive, rank + distance, rank - distance));
+      else got = await port.recv(rank - distance);
       inclusive = fold(op, got, inclusive, where);
       before = any ? fold(op, got, before, where) : got;
       any = true;

@@ -9,7 +9,7 @@
 import type { AgreeLink, AgreeState } from '../collectives/agree.js';
 import { decodeControl, encodeControl, type Control } from '../collectives/control.js';
 import { ErrorMarker, isMarker } from '../collectives/marker.js';
-import type { CollPort } from '../collectives/port.js';
+import type { CollPort, SendOptions } from '../collectives/port.js';
 import { MpiError } from '../errors.js';
 import type { Engine, Message } from './engine.js';
 
@@ -46,15 +46,15 @@ export function callPorts(site: CallSite): { port: CollPort; link: AgreeLink } {
   const { engine, context, seq, rank, size, name, call } = site;
   // The same bytes head every data message of the call: encode them once.
   const data = encodeControl({ kind: 'data', seq, call, error: null });
-  const send = (value: unknown, dest: number, control: Uint8Array): Promise<void> =>
-    engine.send(value, null, site.worldRank(dest), context, rank, seq, false, name, control);
+  const send = (value: unknown, dest: number, control: Uint8Array, options?: SendOptions): Promise<void> =>
+    engine.send(value, null, site.worldRank(dest), context, rank, seq, options?.owned === true ? 'owned' : 'standard', name, control);
   const receive = (source: number, doing: string): Promise<Message> => engine.receive(context, source, seq, `${name} (${doing} rank ${source})`);
 
   const port: CollPort = {
     rank,
     size,
-    send: (value, dest) => {
-      if (!isMarker(value)) return send(value, dest, data);
+    send: (value, dest, options) => {
+      if (!isMarker(value)) return send(value, dest, data, options);
       return send(null, dest, encodeControl({ kind: 'data', seq, call, error: { code: value.code, message: value.message } }));
     },
     recv: async (source) => {

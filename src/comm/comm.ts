@@ -5,11 +5,19 @@
  * Guarantees, for every communicator:
  * - Messages from one sender to one receiver on one communicator are received in the
  *   order they were sent (non-overtaking), whatever the tags and wildcards.
- * - A send never waits for the receiver to post its receive: messages are buffered on
- *   the receiving side (eager). `send` resolves once the message is queued for
- *   delivery; the value may then be changed freely. `ssend` resolves only once the
- *   receiver has matched the message.
- * - A message nobody has asked for yet waits, in order, until it is received.
+ * - When a sending call resolves, the value (and every typed array in it) is the
+ *   caller's again: changing it can no longer change what any receiver gets.
+ *   Small messages (payload up to the eager limit, 64 KiB by default, `TSMPI_EAGER_LIMIT`)
+ *   are copied and the send resolves at once, whether or not the receiver has posted its
+ *   receive. Larger ones use a rendezvous: only their envelope travels until the
+ *   receiver posts a matching receive, and the send resolves once the receiver holds
+ *   the bytes. So a large `send` waits for the matching receive (as MPI's MPI_Send may);
+ *   post receives before, or together with, large sends that face each other.
+ * - `ssend` resolves only once the receiver has matched the message, whatever its size.
+ * - A large send to a rank that finishes without receiving it rejects with
+ *   ERR_NOT_RECEIVED instead of waiting forever.
+ * - A message nobody has asked for yet waits, in order, until it is received; a large
+ *   one waits as its envelope only, on the receiving side.
  * - Collectives use a context of their own, so they never match a point-to-point
  *   receive, not even `recv(ANY_SOURCE, ANY_TAG)` posted while they run.
  * - Every collective call starts with an agreement round (src/collectives/agree.ts):
@@ -78,6 +86,7 @@ const NULL_MESSAGE: Message = {
   seq: 0,
   origin: PROC_NULL,
   frames: [],
+  lengths: [],
   byteLength: 0,
   control: null,
 };
@@ -85,6 +94,14 @@ const NULL_MESSAGE: Message = {
 function elementBytesOf(message: Message): number {
   const sizes = [1, 1, 1, 1, 2, 2, 4, 4, 4, 8, 8, 8];
   return message.encoding === 1 ? (sizes[message.typeCode] ?? 1) : 1;
+}
+
+/**
+ * True for a collective context: every communicator has an even p2p context id (0 for
+ * the world, an agreed even base for Dup/Split) and carries its collectives on the next.
+ */
+export function isCollectiveContext(context: number): boolean {
+  return context % 2 === 1;
 }
 
 /** `Split` color for a rank that joins no new communicator (it gets `null`). */
@@ -123,16 +140,23 @@ export class Comm {
   }
 
   /**
-   * Send `value` to `dest`. Resolves once the message is queued (the receiver need not
-   * have posted a receive); the value may be reused at once.
-   * @throws ERR_RANK, ERR_TAG, ERR_CODEC (function, symbol...), ERR_COMM_CLOSED
+   * Send `value` to `dest`. Once it resolves, `value` may be changed or reused freely.
+   * A small message (encoded payload up to the eager limit, 64 KiB by default) is copied
+   * and resolves at once; a larger one resolves once `dest` has received it (so it waits
+   * for the matching receive, as MPI_Send may).
+   * @throws ERR_RANK, ERR_TAG, ERR_CODEC (function, symbol...), ERR_COMM_CLOSED,
+   *   ERR_NOT_RECEIVED (large message, `dest` finished without receiving it)
    * @example await comm.send({ step: 1 }, 1, 7);
    */
   async send(value: unknown, dest: number, tag = 0): Promise<void> {
     return this.post('send', value, dest, tag, false);
   }
 
-  /** Synchronous send: resolves only once `dest` has matched the message (MPI_Ssend). */
+  /**
+   * Synchronous send: resolves only once `dest` has matched the message (MPI_Ssend),
+   * whatever its size; `value` may then be reused.
+   * @throws as {@link Comm.send}
+   */
   async ssend(value: unknown, dest: number, tag = 0): Promise<void> {
     return this.post('ssend', value, dest, tag, true);
   }
@@ -149,13 +173,16 @@ export class Comm {
     return this.valueOf(message) as T;
   }
 
-  /** Non-blocking send; the Request resolves as `send` would. */
+  /**
+   * Non-blocking send; the Request completes as `send` would resolve. Do not change
+   * `value` until `wait()` has resolved (it may still be read until then).
+   */
   isend(value: unknown, dest: number, tag = 0): Request<void> {
     const sent = this.post('isend', value, dest, tag, false);
     return new Request(() => sent);
   }
 
-  /** Non-blocking synchronous send. */
+  /** Non-blocking synchronous send; the Request completes as `ssend` would. Do not change `value` until then. */
   issend(value: unknown, dest: number, tag = 0): Request<void> {
     const sent = this.post('issend', value, dest, tag, true);
     return new Request(() => sent);
@@ -171,7 +198,11 @@ export class Comm {
     });
   }
 
-  /** Send to `dest` and receive from `source` at once (never deadlocks on a ring). */
+  /**
+   * Send to `dest` and receive from `source` at once, the receive posted first (never
+   * deadlocks on a ring, whatever the sizes). Resolves with the received value once both
+   * are done; `value` may then be reused.
+   */
   async sendrecv<T = unknown>(
     value: unknown,
     dest: number,
@@ -191,8 +222,9 @@ export class Comm {
    * Buffer form of sendrecv (mpi4py's `Sendrecv`): send the typed array `sendbuf` to `dest`
    * and receive into `recvbuf` from `source` at once, so a ring or a halo exchange never
    * deadlocks. Either side may be PROC_NULL (that half completes at once and `recvbuf`
-   * is left as it was). `sendbuf` and `recvbuf` must be different arrays.
-   * @throws ERR_BUFFER, ERR_TRUNCATE, ERR_RANK, ERR_TAG
+   * is left as it was). `sendbuf` and `recvbuf` must be different arrays. Resolves once
+   * both halves are done; `sendbuf` may then be overwritten.
+   * @throws ERR_BUFFER, ERR_TRUNCATE, ERR_RANK, ERR_TAG, ERR_NOT_RECEIVED
    * @example const [left, right] = cart.Shift(0, 1);
    * await cart.Sendrecv(u.subarray(n, n + 1), right, 0, ghost, left, 0); // pass the last cell right
    */
@@ -207,7 +239,7 @@ export class Comm {
   ): Promise<void> {
     checkBuffer('Sendrecv', 'sendbuf', sendbuf);
     checkBuffer('Sendrecv', 'recvbuf', recvbuf);
-    const received = this.match('Sendrecv', source, recvtag, (candidate) => fits('Sendrecv', candidate, recvbuf));
+    const received = this.match('Sendrecv', source, recvtag, (candidate) => fits('Sendrecv', candidate, recvbuf), bytesOf(recvbuf));
     const sent = this.post('Sendrecv', sendbuf, dest, sendtag, false);
     const [message] = await Promise.all([received, sent]);
     copyInto(recvbuf, message);
@@ -240,9 +272,11 @@ export class Comm {
   }
 
   /**
-   * Send the contents of a typed array (buffer form). Its bytes travel as one frame
-   * without being copied into msgpack; the element type is kept.
-   * @throws ERR_BUFFER if `buf` is not a typed array, ERR_RANK, ERR_TAG
+   * Send the contents of a typed array (buffer form); the element type is kept. Once it
+   * resolves, `buf` may be overwritten. Up to the eager limit (64 KiB by default) its bytes
+   * are copied and the send resolves at once; above, they travel straight from `buf`
+   * once `dest` posts the matching receive, and the send resolves when `dest` holds them.
+   * @throws ERR_BUFFER if `buf` is not a typed array, ERR_RANK, ERR_TAG, ERR_NOT_RECEIVED
    */
   async Send(buf: AnyTypedArray, dest: number, tag = 0): Promise<void> {
     checkBuffer('Send', 'buf', buf);
@@ -257,14 +291,15 @@ export class Comm {
    */
   async Recv(buf: AnyTypedArray, source: number = ANY_SOURCE, tag: number = ANY_TAG, status?: Status): Promise<void> {
     checkBuffer('Recv', 'buf', buf);
-    const message = await this.match('Recv', source, tag, (candidate) => fits('Recv', candidate, buf));
+    const message = await this.match('Recv', source, tag, (candidate) => fits('Recv', candidate, buf), bytesOf(buf));
     copyInto(buf, message);
     fill(status, message, buf.BYTES_PER_ELEMENT);
   }
 
   /**
-   * Non-blocking buffer send. Like every non-blocking call it never throws: a bad argument
-   * rejects the Request's `wait()`, as with `isend`.
+   * Non-blocking buffer send; do not write into `buf` until `wait()` has resolved (as
+   * `Send`). Like every non-blocking call it never throws: a bad argument rejects the
+   * Request's `wait()`, as with `isend`.
    */
   Isend(buf: AnyTypedArray, dest: number, tag = 0): Request<void> {
     const sent = rejecting(() => {
@@ -278,7 +313,7 @@ export class Comm {
   Irecv(buf: AnyTypedArray, source: number = ANY_SOURCE, tag: number = ANY_TAG): Request<void> {
     const matched = rejecting(() => {
       checkBuffer('Irecv', 'buf', buf);
-      return this.match('Irecv', source, tag, (candidate) => fits('Irecv', candidate, buf));
+      return this.match('Irecv', source, tag, (candidate) => fits('Irecv', candidate, buf), bytesOf(buf));
     });
     return new Request(async (status) => {
       const message = await matched;
@@ -299,11 +334,12 @@ export class Comm {
   // Collectives. Every rank of the communicator must call the same collectives in the
   // same order (as in MPI); a call that does not match on every rank rejects on every
   // rank with ERR_COLL_MISMATCH, and the next calls go on normally. A blocking call and
-  // its i-form (bcast, ibcast) are the same call. They run on the communicator's
-  // collective context, so they never match a point-to-point receive, and each call has a
-  // tag of its own, so non-blocking collectives may overlap. Algorithms: src/collectives/
-  // (agreement round, binomial trees, recursive doubling; ring, Rabenseifner and
-  // scatter-allgather for large typed arrays, chosen by select.ts); ops and their
+  // its i-form (bcast, ibcast) are the same call. When a collective resolves, every buffer
+  // and value passed to it is the caller's again (it may be overwritten). They run on the
+  // communicator's collective context, so they never match a point-to-point receive, and
+  // each call has a tag of its own, so non-blocking collectives may overlap. Algorithms:
+  // src/collectives/ (agreement round, binomial trees, recursive doubling; ring,
+  // Rabenseifner and scatter-allgather for large typed arrays, chosen by select.ts); ops and their
   // ordering guarantees: src/ops/ops.ts.
 
   /** Wait until every rank has entered the barrier (the agreement round: dissemination, ⌈log2 size⌉ rounds). @throws ERR_COLL_MISMATCH */
@@ -645,20 +681,21 @@ export class Comm {
       if (dest === PROC_NULL) return Promise.resolve();
       dest = checkRank(operation, 'dest', dest, this.size);
       const engine = this.runtime.engine;
-      return engine.send(value, null, this.worldRank(dest), this.context, this.rank, tag, sync, `${operation}(dest=${dest}, tag=${tag})`);
+      return engine.send(value, null, this.worldRank(dest), this.context, this.rank, tag, sync ? 'sync' : 'standard', `${operation}(dest=${dest}, tag=${tag})`);
     } catch (error) {
       return Promise.reject(error);
     }
   }
 
-  private match(operation: string, source: number, tag: number, accept?: (message: Message) => MpiError | null): Promise<Message> {
+  /** Post a receive; `into` is the caller's buffer, where a large typed payload may be assembled directly. */
+  private match(operation: string, source: number, tag: number, accept?: (message: Message) => MpiError | null, into?: Uint8Array): Promise<Message> {
     try {
       this.checkOpen(operation);
       tag = checkTag(operation, tag, true);
       if (source === PROC_NULL) return Promise.resolve(NULL_MESSAGE);
       source = checkRank(operation, 'source', source, this.size, true);
       const description = `${operation}(source=${label(source)}, tag=${label(tag)})`;
-      return this.runtime.engine.receive(this.context, source, tag, description, accept);
+      return this.runtime.engine.receive(this.context, source, tag, description, accept, into);
     } catch (error) {
       return Promise.reject(error);
     }
@@ -695,7 +732,8 @@ function fits(operation: string, message: Message, buf: AnyTypedArray): MpiError
 
 function copyInto(buf: AnyTypedArray, message: Message): void {
   const frame = message.frames[0];
-  if (frame !== undefined) bytesOf(buf).set(frame);
+  // A large message was assembled in `buf` itself already.
+  if (frame !== undefined && !(frame.buffer === buf.buffer && frame.byteOffset === buf.byteOffset)) bytesOf(buf).set(frame);
 }
 
 export { isTypedArray };

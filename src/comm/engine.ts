@@ -1,46 +1,55 @@
 /**
  * The message engine of one process: frames values into messages, hands them to the
- * transport, matches arrivals against posted receives, acknowledges synchronous sends,
- * counts traffic, and allocates context ids. Communicators are views onto it
+ * transport, matches arrivals against posted receives, runs the eager and rendezvous
+ * protocols, counts traffic, and allocates context ids. Communicators are views onto it
  * (a context id plus a group); it knows nothing of sockets.
  *
- * Wire header (frame 0 of every message, little-endian, 24 bytes):
- *   u8 kind (0 data, 1 synchronous data, 2 ack) | u8 encoding | u8 typeCode | u8 flags |
- *   u32 context | u32 source (sender's rank in the communicator) | i32 tag |
- *   u32 seq (synchronous send id) | u32 origin (sender's world rank)
- * followed by the codec's frames. Flags bit 0 set: the codec's first frame is appended to
- * frame 0 instead of travelling as a frame of its own. Small messages are sent this way
- * because each extra zeromq frame costs more CPU than copying a few hundred bytes.
- * Flags bit 1 set: a control block follows the 24 bytes (u32 length, then that many
- * bytes), before any inlined frame. The engine carries it without looking inside; the
- * collectives put their call's identity and error flag there (src/collectives/control.ts),
- * so that nothing internal ever travels inside a user's value.
+ * ## Protocols (as MPI libraries do)
+ *
+ * The transport may read a frame's memory after its `send` resolved (zeromq hands frames
+ * over 128 bytes to libzmq without copying), so the engine decides when a sender's
+ * buffer is free again:
+ *
+ * - **Eager** (payload ≤ the eager limit, {@link DEFAULT_EAGER_LIMIT} unless configured):
+ *   the payload is copied into the message's single frame before it is handed over, and
+ *   the send resolves at once. The receiver buffers it until a receive matches.
+ *   A synchronous send (`ssend`) resolves when the receiver's Ack says it matched.
+ * - **Rendezvous** (larger payloads): only the envelope travels first (RTS: context,
+ *   source, tag, encoding, frame sizes). It takes its place in the matching queues like
+ *   any message, so ordering, probe and ERR_TRUNCATE see it. When a receive matches it,
+ *   the receiver asks for the data (CTS); the sender hands its frames over without
+ *   copying (BULK); the receiver, holding every byte, says so (DONE), and only then does
+ *   the send resolve: the buffer is provably the sender's again, and no large payload
+ *   ever waits on a receiver that has not asked for it.
+ * - **Owned** (collective temporaries the algorithm never touches again): frames are
+ *   handed over without copy and without rendezvous; the send resolves at once.
+ *
+ * A rendezvous send to a rank that finishes without receiving it is refused (REFUSE)
+ * and rejects with ERR_NOT_RECEIVED; a matched receive whose sender finished before
+ * sending the data is cancelled (CANCEL) and rejects likewise.
+ *
+ * The receiver copies each BULK chunk into place as it arrives (into the caller's typed
+ * array for `Recv`), so the copy overlaps the transfer of the next chunk.
+ *
+ * The wire format of each kind of message is in wire.ts.
  */
-import { decode, encode, type Encoded } from '../codec/codec.js';
+import { decode, encode, Encoding, type Encoded } from '../codec/codec.js';
 import { MpiError } from '../errors.js';
 import type { Transport } from '../transport/transport.js';
-import { ANY_SOURCE, ANY_TAG, MatchingEngine, type Envelope, type PostedReceive, type ProbeWaiter } from './matching.js';
+import { ANY_SOURCE, ANY_TAG, MatchingEngine, type PostedReceive, type ProbeWaiter } from './matching.js';
+import { bulkMessages, controlMessage, eagerMessage, Kind, ownedMessage, parse, rtsMessage, type DataEnvelope, type Message } from './wire.js';
 
-const HEADER_BYTES = 24;
+/**
+ * Default eager limit in bytes of payload. Measured on this project's reference machine
+ * (bench/pingpong-rank.ts): up to 64 KiB a copy costs less than the two extra one-way
+ * trips of a rendezvous; from 128 KiB the rendezvous is as fast and bounds memory.
+ */
+export const DEFAULT_EAGER_LIMIT = 64 * 1024;
 
-const enum Kind {
-  Data = 0,
-  Sync = 1,
-  Ack = 2,
-}
+/** How a message is sent; see the protocols above. */
+export type SendMode = 'standard' | 'sync' | 'owned';
 
-/** A received message, before decoding. */
-export interface Message extends Envelope {
-  readonly kind: number;
-  readonly encoding: number;
-  readonly typeCode: number;
-  readonly seq: number;
-  readonly origin: number;
-  /** The control block, if the sender attached one (flags bit 1). */
-  readonly control: Uint8Array | null;
-  readonly frames: Uint8Array[];
-  readonly byteLength: number;
-}
+export type { Message };
 
 /** Traffic counters since init: every data message, user and collective, counted once. */
 export interface TrafficStats {
@@ -48,8 +57,24 @@ export interface TrafficStats {
   received: { messages: number; bytes: number };
 }
 
+/** A message that was never received, for the end-of-job report. */
+export interface Unreceived {
+  /** World rank of the sender. */
+  readonly origin: number;
+  readonly tag: number;
+  /** True for a collective's internal message (a collective some rank never completed). */
+  readonly collective: boolean;
+}
+
 /** Decides whether a matched message is accepted; returns the error to fail the receive with otherwise. */
 export type Acceptor = (message: Message) => MpiError | null;
+
+export interface EngineOptions {
+  /** Largest payload sent eagerly (copied, buffered by the receiver). */
+  readonly eagerLimit?: number;
+  /** One line of diagnostics (dropped malformed messages); default: stderr. */
+  readonly warn?: (line: string) => void;
+}
 
 interface Pending {
   readonly label: string;
@@ -57,93 +82,80 @@ interface Pending {
   readonly fail: (error: MpiError) => void;
 }
 
-/** Largest first payload frame that is copied into frame 0 rather than sent as a frame of its own. */
-const INLINE_MAX_BYTES = 2048;
-const FLAG_INLINE = 1;
-const FLAG_CONTROL = 2;
-const CONTROL_LENGTH_BYTES = 4;
-
-function header(
-  kind: Kind,
-  encoded: Encoded | null,
-  context: number,
-  source: number,
-  tag: number,
-  seq: number,
-  origin: number,
-  control: Uint8Array | null = null,
-): Uint8Array[] {
-  const first = encoded?.frames[0];
-  const inline = first !== undefined && first.byteLength <= INLINE_MAX_BYTES;
-  const start = HEADER_BYTES + (control === null ? 0 : CONTROL_LENGTH_BYTES + control.byteLength);
-  const bytes = Buffer.allocUnsafe(start + (inline ? first.byteLength : 0));
-  bytes.writeUInt8(kind, 0);
-  bytes.writeUInt8(encoded?.encoding ?? 0, 1);
-  bytes.writeUInt8(encoded?.typeCode ?? 0, 2);
-  bytes.writeUInt8((inline ? FLAG_INLINE : 0) | (control === null ? 0 : FLAG_CONTROL), 3);
-  bytes.writeUInt32LE(context, 4);
-  bytes.writeUInt32LE(source, 8);
-  bytes.writeInt32LE(tag, 12);
-  bytes.writeUInt32LE(seq, 16);
-  bytes.writeUInt32LE(origin, 20);
-  if (control !== null) {
-    bytes.writeUInt32LE(control.byteLength, HEADER_BYTES);
-    bytes.set(control, HEADER_BYTES + CONTROL_LENGTH_BYTES);
-  }
-  if (!inline) return encoded === null ? [bytes] : [bytes, ...encoded.frames];
-  bytes.set(first, start);
-  return [bytes, ...(encoded as Encoded).frames.slice(1)];
+/** A rendezvous send waiting for its CTS, then its DONE. */
+interface Outgoing {
+  readonly dest: number;
+  readonly frames: readonly Uint8Array[];
+  readonly label: string;
+  readonly resolve: () => void;
+  readonly reject: (error: MpiError) => void;
 }
 
-function parse(frames: Uint8Array[]): Message {
-  const head = frames[0];
-  if (head === undefined || head.byteLength < HEADER_BYTES) throw new MpiError('ERR_CODEC', 'receive: message without a valid header');
-  const view = Buffer.from(head.buffer, head.byteOffset, head.byteLength);
-  const flags = view.readUInt8(3);
-  let start = HEADER_BYTES;
-  let control: Uint8Array | null = null;
-  if ((flags & FLAG_CONTROL) !== 0) {
-    const length = head.byteLength >= start + CONTROL_LENGTH_BYTES ? view.readUInt32LE(start) : -1;
-    if (length < 0 || start + CONTROL_LENGTH_BYTES + length > head.byteLength) {
-      throw new MpiError('ERR_CODEC', 'receive: message with a truncated control block');
-    }
-    control = view.subarray(start + CONTROL_LENGTH_BYTES, start + CONTROL_LENGTH_BYTES + length);
-    start += CONTROL_LENGTH_BYTES + length;
+/** A matched rendezvous message whose data is arriving, chunk by chunk, into `into`. */
+interface Incoming {
+  readonly message: Message;
+  /** Where each payload frame is assembled (the caller's buffer, or fresh memory). */
+  readonly into: Uint8Array[];
+  /** Next frame to fill, and bytes of it filled. */
+  frame: number;
+  offset: number;
+  received: number;
+  readonly resolve: (message: Message) => void;
+  readonly reject: (error: MpiError) => void;
+}
+
+/**
+ * Where a rendezvous payload is assembled: straight into the caller's buffer for a typed
+ * array received with `Recv` (one copy, overlapping the transfer), else fresh memory.
+ */
+function destination(message: Message, into: Uint8Array | undefined): Uint8Array[] {
+  if (into !== undefined && message.encoding === Encoding.Typed && message.lengths.length === 1 && into.byteLength >= message.byteLength) {
+    return [into.subarray(0, message.byteLength)];
   }
-  const payload = frames.slice(1);
-  if ((flags & FLAG_INLINE) !== 0) payload.unshift(view.subarray(start));
-  let byteLength = 0;
-  for (const frame of payload) byteLength += frame.byteLength;
-  return {
-    kind: view.readUInt8(0),
-    encoding: view.readUInt8(1),
-    typeCode: view.readUInt8(2),
-    context: view.readUInt32LE(4),
-    source: view.readUInt32LE(8),
-    tag: view.readInt32LE(12),
-    seq: view.readUInt32LE(16),
-    origin: view.readUInt32LE(20),
-    control,
-    frames: payload,
-    byteLength,
-  };
+  // allocUnsafeSlow: memory of its own at offset 0, so any element type can view it in place.
+  return message.lengths.map((length) => Buffer.allocUnsafeSlow(length));
+}
+
+function key(origin: number, seq: number): number {
+  return origin * 2 ** 32 + seq;
 }
 
 export class Engine {
   readonly rank: number;
   readonly size: number;
+  /** Largest payload sent eagerly. */
+  readonly eagerLimit: number;
   private readonly matching = new MatchingEngine<Message>();
-  private readonly acks = new Map<number, { resolve: () => void; release: () => void }>();
+  private readonly acks = new Map<number, () => void>();
+  private readonly outgoing = new Map<number, Outgoing>();
+  private readonly incoming = new Map<number, Incoming>();
   private readonly pending = new Set<Pending>();
+  private readonly warn: (line: string) => void;
   private nextSeq = 1;
   private nextContextId = 2;
   private closed = false;
+  private finished = false;
   private readonly counters: TrafficStats = { sent: { messages: 0, bytes: 0 }, received: { messages: 0, bytes: 0 } };
+  /** Data messages (eager or RTS) sent to / arrived from each world rank: the end-of-job drain compares these. */
+  private readonly sentTo = new Map<number, number>();
+  private readonly arrivedFrom = new Map<number, number>();
+  private drained: { readonly expect: ReadonlyMap<number, number>; readonly resolve: () => void } | null = null;
+  /** Data sends handed to the transport and not yet settled; `quiet` wakes finish() when none are left. */
+  private inflight = 0;
+  private quiet: (() => void) | null = null;
 
-  constructor(private readonly transport: Transport) {
+  constructor(
+    private readonly transport: Transport,
+    options: EngineOptions = {},
+  ) {
     this.rank = transport.rank;
     this.size = transport.size;
-    transport.setHandler((frames) => this.arrive(frames));
+    this.eagerLimit = options.eagerLimit ?? DEFAULT_EAGER_LIMIT;
+    this.warn = options.warn ?? ((line) => process.stderr.write(`${line}\n`));
+    transport.setHandler(
+      (frames) => this.arrive(frames),
+      (error) => this.fault(error),
+    );
   }
 
   /** The lowest context id this process has not used; communicator creation agrees on a maximum of these. */
@@ -165,9 +177,11 @@ export class Engine {
   }
 
   /**
-   * Send `value` to world rank `destWorld`. With `sync`, resolves only once the receiver
-   * has matched the message (MPI_Ssend); otherwise once the message is queued for delivery.
-   * `control` travels in the header's control block (see the wire header above).
+   * Send `value` (or its encoding) to world rank `destWorld`. Resolves when the sender's
+   * memory is its own again: at once for an eager or owned message, once the receiver
+   * holds every byte for a rendezvous one; with mode 'sync', also not before the
+   * receiver has matched the message (MPI_Ssend). `control` travels in the header's
+   * control block (wire.ts).
    */
   async send(
     value: unknown,
@@ -176,18 +190,24 @@ export class Engine {
     context: number,
     source: number,
     tag: number,
-    sync: boolean,
+    mode: SendMode,
     label: string,
     control: Uint8Array | null = null,
   ): Promise<void> {
     this.ensureOpen(label);
     const body = encoded ?? encode(value, label);
-    const seq = sync ? this.nextSeq++ : 0;
-    const frames = header(sync ? Kind.Sync : Kind.Data, body, context, source, tag, seq, this.rank, control);
     this.counters.sent.messages++;
     this.counters.sent.bytes += body.byteLength;
+    if (mode === 'owned') {
+      await this.dataSend(destWorld, ownedMessage(body, { context, source, tag, seq: 0, origin: this.rank, control }));
+      return;
+    }
+    if (body.byteLength > this.eagerLimit) return this.rendezvous(body, destWorld, { context, source, tag, seq: this.nextSeq++, origin: this.rank, control }, label);
+    const sync = mode === 'sync';
+    const seq = sync ? this.nextSeq++ : 0;
+    const frames = eagerMessage(sync, body, { context, source, tag, seq, origin: this.rank, control });
     if (!sync) {
-      await this.transport.send(destWorld, frames);
+      await this.dataSend(destWorld, frames);
       return;
     }
     const acked = new Promise<void>((resolve, reject) => {
@@ -202,27 +222,28 @@ export class Engine {
         },
       };
       this.pending.add(entry);
-      this.acks.set(seq, {
-        resolve: () => {
-          this.pending.delete(entry);
-          resolve();
-        },
-        release,
+      this.acks.set(seq, () => {
+        this.pending.delete(entry);
+        release();
+        resolve();
       });
     });
-    await this.transport.send(destWorld, frames);
+    await this.dataSend(destWorld, frames);
     await acked;
   }
 
   /**
    * Receive the next message matching (context, source, tag). `accept` may refuse a
    * matched message (it then stays queued, in order) and fail this receive instead.
+   * Resolves once the whole message is here (for a rendezvous message, after its data).
    */
-  receive(context: number, source: number, tag: number, label: string, accept?: Acceptor): Promise<Message> {
+  receive(context: number, source: number, tag: number, label: string, accept?: Acceptor, into?: Uint8Array): Promise<Message> {
     this.ensureOpen(label);
     return new Promise<Message>((resolve, reject) => {
       let release: (() => void) | null = null;
       let entry: Pending | null = null;
+      /** Set once a rendezvous message matched: the key its data will arrive under. */
+      let awaiting: number | null = null;
       const done = (): void => {
         release?.();
         if (entry !== null) this.pending.delete(entry);
@@ -232,23 +253,49 @@ export class Engine {
         tag,
         take: (message) => {
           const refusal = accept?.(message) ?? null;
-          done();
           if (refusal !== null) {
+            done();
             reject(refusal);
             return false;
           }
-          this.taken(message);
-          resolve(message);
+          this.counters.received.messages++;
+          this.counters.received.bytes += message.byteLength;
+          if (message.kind !== Kind.Rts) {
+            done();
+            this.taken(message);
+            resolve(message);
+            return true;
+          }
+          // Rendezvous: ask for the data and keep reading until it is here.
+          awaiting = key(message.origin, message.seq);
+          this.incoming.set(awaiting, {
+            message,
+            into: destination(message, into),
+            frame: 0,
+            offset: 0,
+            received: 0,
+            resolve: (complete) => {
+              done();
+              resolve(complete);
+            },
+            reject: (error) => {
+              done();
+              reject(error);
+            },
+          });
+          this.control(message.origin, Kind.Cts, message.seq, label);
           return true;
         },
       };
-      if (this.matching.post(context, posted) !== 'posted') return;
+      const outcome = this.matching.post(context, posted);
+      if (outcome === 'declined' || (outcome === 'matched' && awaiting === null)) return;
       release = this.transport.hold();
       entry = {
         label,
         since: performance.now(),
         fail: (error) => {
-          this.matching.cancel(context, posted);
+          if (awaiting !== null) this.incoming.delete(awaiting);
+          else this.matching.cancel(context, posted);
           done();
           reject(error);
         },
@@ -317,13 +364,58 @@ export class Engine {
     return [...this.pending].map((entry) => `${entry.label} for ${((now - entry.since) / 1000).toFixed(1)} s`);
   }
 
-  /** Fail everything pending with `error` and refuse new operations. Repeatable. */
-  async close(error: MpiError): Promise<void> {
-    if (this.closed) return;
-    this.closed = true;
-    for (const entry of [...this.pending]) entry.fail(error);
-    this.pending.clear();
-    await this.transport.close();
+  /**
+   * The program is done with communication (finalize): fail everything pending with
+   * `error`, refuse new operations, refuse every rendezvous message not yet received
+   * (their senders reject with ERR_NOT_RECEIVED instead of waiting), and keep reading
+   * so that messages still on their way are counted by {@link drain}. Returns the data
+   * messages sent to each world rank, for the launcher's drain. Repeatable.
+   */
+  async finish(error: MpiError): Promise<ReadonlyMap<number, number>> {
+    if (!this.finished) {
+      this.finished = true;
+      this.closed = true;
+      for (const entry of [...this.pending]) entry.fail(error);
+      this.pending.clear();
+      for (const incoming of [...this.incoming.values()]) incoming.reject(error);
+      this.incoming.clear();
+      for (const [seq, outgoing] of [...this.outgoing]) {
+        this.outgoing.delete(seq);
+        outgoing.reject(error);
+        this.control(outgoing.dest, Kind.Cancel, seq, 'finalize');
+      }
+      for (const message of this.matching.unexpected()) if (message.kind === Kind.Rts) this.refuse(message);
+      this.transport.hold();
+    }
+    // Sends still being handed to the transport may yet fail: count only what was handed over.
+    while (this.inflight > 0) await new Promise<void>((resolve) => (this.quiet = resolve));
+    return new Map(this.sentTo);
+  }
+
+  /**
+   * Resolve once every data message the other ranks sent here has arrived (`expect`:
+   * world rank → messages it sent to this rank, as their own {@link finish} reported).
+   */
+  drain(expect: ReadonlyMap<number, number>): Promise<void> {
+    return new Promise((resolve) => {
+      this.drained = { expect, resolve };
+      this.checkDrained();
+    });
+  }
+
+  /** The data messages that arrived and were never received, oldest first. */
+  unreceived(collectiveContexts: (context: number) => boolean): Unreceived[] {
+    return [...this.matching.unexpected()].map((message) => ({ origin: message.origin, tag: message.tag, collective: collectiveContexts(message.context) }));
+  }
+
+  /**
+   * Fail everything pending with `error` and close the transport. With `delivered`,
+   * every message this rank sent is known to have arrived (the launcher's drain), so the
+   * transport discards what it still holds instead of lingering. Repeatable.
+   */
+  async close(error: MpiError, options: { readonly delivered?: boolean } = {}): Promise<void> {
+    await this.finish(error);
+    await this.transport.close(options);
   }
 
   get isClosed(): boolean {
@@ -334,26 +426,216 @@ export class Engine {
     if (this.closed) throw new MpiError('ERR_COMM_CLOSED', `${label}: tsmpi has been finalized`);
   }
 
+  private rendezvous(body: Encoded, dest: number, envelope: DataEnvelope, label: string): Promise<void> {
+    const seq = envelope.seq;
+    return new Promise<void>((resolve, reject) => {
+      const release = this.transport.hold();
+      const entry: Pending = {
+        label,
+        since: performance.now(),
+        fail: (error) => {
+          if (this.outgoing.delete(seq)) this.control(dest, Kind.Cancel, seq, label);
+          release();
+          reject(error);
+        },
+      };
+      this.pending.add(entry);
+      const settle = (): void => {
+        this.pending.delete(entry);
+        release();
+      };
+      this.outgoing.set(seq, {
+        dest,
+        frames: body.frames,
+        label,
+        resolve: () => {
+          settle();
+          resolve();
+        },
+        reject: (error) => {
+          settle();
+          reject(error);
+        },
+      });
+      this.dataSend(dest, rtsMessage(body, envelope)).catch((error: unknown) => {
+        this.outgoing.delete(seq);
+        settle();
+        reject(error);
+      });
+    });
+  }
+
+  /** Hand a data message (eager, owned or RTS) to the transport, counted for the end-of-job drain. */
+  private dataSend(dest: number, frames: Uint8Array[]): Promise<void> {
+    this.sentTo.set(dest, (this.sentTo.get(dest) ?? 0) + 1);
+    this.inflight++;
+    const settled = (): void => {
+      this.inflight--;
+      if (this.inflight === 0) this.quiet?.();
+    };
+    let sent: Promise<void>;
+    try {
+      sent = this.transport.send(dest, frames);
+    } catch (error) {
+      sent = Promise.reject(error);
+    }
+    return sent.then(settled, (error: unknown) => {
+      this.sentTo.set(dest, (this.sentTo.get(dest) ?? 1) - 1);
+      settled();
+      throw error;
+    });
+  }
+
   private arrive(frames: Uint8Array[]): void {
-    const message = parse(frames);
-    if (message.kind === Kind.Ack) {
-      const ack = this.acks.get(message.seq);
-      if (ack === undefined) return;
-      this.acks.delete(message.seq);
-      ack.release();
-      ack.resolve();
+    let message: Message;
+    try {
+      message = parse(frames);
+    } catch (error) {
+      this.drop(error instanceof Error ? error.message : String(error));
       return;
     }
-    this.counters.received.messages++;
-    this.counters.received.bytes += message.byteLength;
+    switch (message.kind as Kind) {
+      case Kind.Eager:
+      case Kind.EagerSync:
+      case Kind.Rts:
+        return this.data(message);
+      case Kind.Ack: {
+        const ack = this.acks.get(message.seq);
+        if (ack === undefined) return this.drop(`an ssend acknowledgement from rank ${message.origin} for unknown message ${message.seq}`);
+        this.acks.delete(message.seq);
+        ack();
+        return;
+      }
+      case Kind.Cts: {
+        const outgoing = this.outgoing.get(message.seq);
+        if (outgoing === undefined || outgoing.dest !== message.origin) {
+          // A send cancelled meanwhile (finalize): tell the receiver rather than leave it waiting.
+          if (outgoing === undefined) this.control(message.origin, Kind.Cancel, message.seq, 'rendezvous');
+          else this.drop(`a clear-to-send from rank ${message.origin} for a message to rank ${outgoing.dest}`);
+          return;
+        }
+        // The chunks are views of the sender's memory: no copy. The transport keeps their order.
+        for (const chunk of bulkMessages(outgoing.frames, message.seq, this.rank)) {
+          this.transport.send(outgoing.dest, chunk).catch((error: unknown) => {
+            if (this.outgoing.delete(message.seq)) outgoing.reject(this.transportError(outgoing.label, error));
+          });
+        }
+        return;
+      }
+      case Kind.Bulk: {
+        const incoming = this.incoming.get(key(message.origin, message.seq));
+        if (incoming === undefined) return this.drop(`data from rank ${message.origin} for unknown message ${message.seq}`);
+        if (!this.assemble(incoming, message.frames)) return;
+        this.incoming.delete(key(message.origin, message.seq));
+        // Every byte is here: the sender's buffer is free again.
+        this.control(message.origin, Kind.Done, message.seq, 'rendezvous');
+        incoming.message.frames = incoming.into;
+        incoming.resolve(incoming.message);
+        return;
+      }
+      case Kind.Done: {
+        const outgoing = this.outgoing.get(message.seq);
+        if (outgoing === undefined || outgoing.dest !== message.origin) return this.drop(`a completion from rank ${message.origin} for unknown message ${message.seq}`);
+        this.outgoing.delete(message.seq);
+        outgoing.resolve();
+        return;
+      }
+      case Kind.Refuse: {
+        const outgoing = this.outgoing.get(message.seq);
+        if (outgoing === undefined || outgoing.dest !== message.origin) return this.drop(`a refusal from rank ${message.origin} for unknown message ${message.seq}`);
+        this.outgoing.delete(message.seq);
+        outgoing.reject(new MpiError('ERR_NOT_RECEIVED', `${outgoing.label}: rank ${message.origin} finished without receiving this message; post the matching receive before it ends`));
+        return;
+      }
+      case Kind.Cancel: {
+        const incoming = this.incoming.get(key(message.origin, message.seq));
+        if (incoming === undefined) return; // nothing matched it yet: the RTS stays as an unreceived message
+        this.incoming.delete(key(message.origin, message.seq));
+        incoming.reject(new MpiError('ERR_NOT_RECEIVED', `receive: rank ${message.origin} finished before sending the data of the matched message (tag ${incoming.message.tag})`));
+        return;
+      }
+      default:
+        return this.drop(`unknown message kind ${message.kind} from rank ${message.origin}`);
+    }
+  }
+
+  /**
+   * Copy one BULK chunk into place. Returns true once the whole payload is there; drops
+   * (with a warning) a chunk that would overrun what the envelope announced.
+   */
+  private assemble(incoming: Incoming, chunk: readonly Uint8Array[]): boolean {
+    const total = incoming.message.byteLength;
+    for (const part of chunk) {
+      if (incoming.received + part.byteLength > total) {
+        this.drop(`data from rank ${incoming.message.origin} beyond the ${total} bytes announced`);
+        return false;
+      }
+      let at = 0;
+      while (at < part.byteLength) {
+        // Skip frames already full (or empty); the check above guarantees room further on.
+        while ((incoming.into[incoming.frame] as Uint8Array).byteLength === incoming.offset) {
+          incoming.frame++;
+          incoming.offset = 0;
+        }
+        const into = incoming.into[incoming.frame] as Uint8Array;
+        const take = Math.min(into.byteLength - incoming.offset, part.byteLength - at);
+        into.set(at === 0 && take === part.byteLength ? part : part.subarray(at, at + take), incoming.offset);
+        at += take;
+        incoming.offset += take;
+      }
+      incoming.received += part.byteLength;
+    }
+    return incoming.received === total;
+  }
+
+  private data(message: Message): void {
+    if (message.origin >= this.size) return this.drop(`a message claiming to come from rank ${message.origin} in a job of ${this.size}`);
+    this.arrivedFrom.set(message.origin, (this.arrivedFrom.get(message.origin) ?? 0) + 1);
+    if (this.finished && message.kind === Kind.Rts) this.refuse(message);
     this.matching.arrive(message);
+    this.checkDrained();
+  }
+
+  private checkDrained(): void {
+    const drained = this.drained;
+    if (drained === null) return;
+    for (const [origin, count] of drained.expect) if ((this.arrivedFrom.get(origin) ?? 0) < count) return;
+    this.drained = null;
+    drained.resolve();
+  }
+
+  /** A finished rank will never receive this rendezvous message: let its sender go. */
+  private refuse(message: Message): void {
+    this.control(message.origin, Kind.Refuse, message.seq, 'finalize');
   }
 
   /** A message has been received: acknowledge it if its sender waits for that (ssend). */
   private taken(message: Message): void {
-    if (message.kind !== Kind.Sync || this.closed) return;
-    const ack = header(Kind.Ack, null, message.context, 0, 0, message.seq, this.rank);
-    this.transport.send(message.origin, ack).catch(() => {});
+    if (message.kind === Kind.EagerSync) this.control(message.origin, Kind.Ack, message.seq, 'ssend acknowledgement');
+  }
+
+  /** Send a control message; a transport failure there fails everything pending (never silently lost). */
+  private control(dest: number, kind: Kind, seq: number, label: string): void {
+    this.transport.send(dest, controlMessage(kind, seq, this.rank)).catch((error: unknown) => this.fault(this.transportError(label, error)));
+  }
+
+  private transportError(label: string, error: unknown): MpiError {
+    if (error instanceof MpiError) return error;
+    return new MpiError('ERR_TRANSPORT', `${label}: the transport failed (${error instanceof Error ? error.message : String(error)})`, { cause: error });
+  }
+
+  /** The transport cannot go on: every pending operation rejects with the reason. */
+  private fault(error: unknown): void {
+    const failure = this.transportError('transport', error);
+    this.warn(`tsmpi: rank ${this.rank}: ${failure.message}`);
+    for (const entry of [...this.pending]) entry.fail(failure);
+    this.pending.clear();
+    for (const incoming of [...this.incoming.values()]) incoming.reject(failure);
+    this.incoming.clear();
+  }
+
+  private drop(reason: string): void {
+    this.warn(`tsmpi: rank ${this.rank}: dropped a malformed message: ${reason}`);
   }
 }
 

@@ -191,6 +191,11 @@ export class MatchingEngine<M extends Envelope> {
     }
   }
 
+  /** Every unexpected message, context by context, oldest first within a context. */
+  *unexpected(): IterableIterator<M> {
+    for (const queues of this.contexts.values()) yield* queues.unexpected;
+  }
+
   /** Number of unexpected messages held (all contexts). */
   get unexpectedCount(): number {
     let count = 0;

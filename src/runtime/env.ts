@@ -38,9 +38,22 @@
  * rank rejects an unknown name at init; tsmpirun passes these variables to every rank, on
  * every host ({@link collectiveEnv}).
  *
+ * Read by every rank, however started:
+ * | variable                  | meaning                                                                |
+ * |---------------------------|------------------------------------------------------------------------|
+ * | TSMPI_EAGER_LIMIT         | largest payload in bytes sent eagerly (copied, buffered by the receiver); larger ones use a rendezvous (default 65536) |
+ *
  * The lifeline is a stream socket inherited from the launcher (or the host agent),
  * carrying one JSON object per line, {@link ToLauncher} one way and {@link ToRank} the
  * other. Its end-of-file tells a rank that the launcher is gone.
+ *
+ * Ending a job (so that exit never waits on a socket's linger): a rank whose program is
+ * done (finalize) sends `finished` with the number of data messages it sent to each
+ * rank. Once every rank has finished (or exited), the launcher sends each rank `drain`
+ * with the number of messages every other rank sent it; the rank reads until all of them
+ * have arrived, then answers `drained` listing those it never received. Once every rank
+ * has drained, the launcher sends `exit`: every message has reached its receiver, so
+ * each rank closes its sockets without lingering and exits.
  */
 
 export const ENV = {
@@ -63,6 +76,7 @@ export const ENV = {
   secretFile: 'TSMPI_SECRET_FILE',
   foreign: 'TSMPI_FOREIGN',
   watchPeers: 'TSMPI_WATCH_PEERS',
+  eagerLimit: 'TSMPI_EAGER_LIMIT',
 } as const;
 
 /** Prefix of the variables that force a collective's algorithm. */
@@ -92,12 +106,35 @@ export type ToLauncher =
   | { readonly kind: 'hello'; readonly rank: number; readonly address: RankAddress }
   | { readonly kind: 'abort'; readonly rank: number; readonly code: number; readonly reason: string }
   | { readonly kind: 'error'; readonly rank: number; readonly message: string }
-  | { readonly kind: 'report'; readonly rank: number; readonly waiting: readonly string[] };
+  | { readonly kind: 'report'; readonly rank: number; readonly waiting: readonly string[] }
+  /** The rank's program is done; `sent` lists [world rank, data messages sent to it]. */
+  | { readonly kind: 'finished'; readonly rank: number; readonly sent: readonly (readonly [number, number])[] }
+  /** Every message sent to the rank has arrived; `unreceived` are those its program never received. */
+  | { readonly kind: 'drained'; readonly rank: number; readonly unreceived: readonly UnreceivedFrom[] };
+
+/** Messages from one sender that a rank never received (in the `drained` message). */
+export interface UnreceivedFrom {
+  /** World rank of the sender. */
+  readonly origin: number;
+  /** Tags of its point-to-point messages, in arrival order (at most {@link UNRECEIVED_TAGS_SHOWN}). */
+  readonly tags: readonly number[];
+  /** Number of its point-to-point messages (may exceed `tags.length`). */
+  readonly count: number;
+  /** Number of messages of collectives this rank never completed. */
+  readonly collective: number;
+}
+
+/** How many tags a `drained` message lists per sender. */
+export const UNRECEIVED_TAGS_SHOWN = 10;
 
 /** Lifeline messages from the launcher to a rank. */
 export type ToRank =
   | { readonly kind: 'table'; readonly peers: readonly RankAddress[] }
-  | { readonly kind: 'report' };
+  | { readonly kind: 'report' }
+  /** Every rank has finished: read until `expect` ([world rank, messages it sent here]) have arrived. */
+  | { readonly kind: 'drain'; readonly expect: readonly (readonly [number, number])[] }
+  /** Every rank has drained: close without lingering and exit. */
+  | { readonly kind: 'exit' };
 
 /**
  * The exit status of a job (and of the aborting process) for `Abort(code)`: the code's

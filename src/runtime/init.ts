@@ -6,14 +6,14 @@
 import { fstatSync, rmSync } from 'node:fs';
 import { hostname } from 'node:os';
 import { isMainThread } from 'node:worker_threads';
-import { Comm, type CommRuntime } from '../comm/comm.js';
-import { Engine } from '../comm/engine.js';
+import { Comm, isCollectiveContext, type CommRuntime } from '../comm/comm.js';
+import { Engine, type Unreceived } from '../comm/engine.js';
 import { parseOverrides } from '../collectives/select.js';
 import { MpiError } from '../errors.js';
 import { LoopbackHub } from '../transport/loopback.js';
 import type { Transport } from '../transport/transport.js';
 import type { PeerAddress, ZmqTransport } from '../transport/zmq.js';
-import { abortExitCode, COLL_ENV_PREFIX, ENV, LIFELINE_FD, collectiveEnv } from './env.js';
+import { abortExitCode, COLL_ENV_PREFIX, collectiveEnv, ENV, LIFELINE_FD, UNRECEIVED_TAGS_SHOWN, type UnreceivedFrom } from './env.js';
 import { detectForeign, watchForeign, wireUpForeign } from './foreign.js';
 import { Lifeline } from './lifeline.js';
 
@@ -64,9 +64,46 @@ export async function finalize(): Promise<void> {
   finalizing ??= (async () => {
     const runtime = await starting;
     if (runtime === null) return;
-    await runtime.engine.close(new MpiError('ERR_COMM_CLOSED', 'tsmpi was finalized while this operation was pending'));
+    const error = new MpiError('ERR_COMM_CLOSED', 'tsmpi was finalized while this operation was pending');
+    if (runtime.lifeline === null) await runtime.engine.close(error);
+    else await endWithLauncher(runtime.engine, runtime.lifeline, error);
   })();
   return finalizing;
+}
+
+/**
+ * The end of a job under tsmpirun (the protocol is in env.ts): report what was sent,
+ * wait until everything sent here has arrived, report what was never received, and
+ * close without lingering once every rank is done.
+ */
+async function endWithLauncher(engine: Engine, lifeline: Lifeline, error: MpiError): Promise<void> {
+  const rank = engine.rank;
+  lifeline.ref();
+  try {
+    const sent = await engine.finish(error);
+    const drain = lifeline.next('drain');
+    lifeline.send({ kind: 'finished', rank, sent: [...sent] });
+    const { expect } = await drain;
+    await engine.drain(new Map(expect));
+    const exit = lifeline.next('exit');
+    lifeline.send({ kind: 'drained', rank, unreceived: summarize(engine.unreceived(isCollectiveContext)) });
+    await exit;
+  } finally {
+    lifeline.unref();
+  }
+  await engine.close(error, { delivered: true });
+}
+
+/** Unreceived messages grouped by sender, for the launcher's one-line warnings. */
+function summarize(messages: readonly Unreceived[]): UnreceivedFrom[] {
+  const bySender = new Map<number, { tags: number[]; count: number; collective: number }>();
+  for (const message of messages) {
+    let entry = bySender.get(message.origin);
+    if (entry === undefined) bySender.set(message.origin, (entry = { tags: [], count: 0, collective: 0 }));
+    if (message.collective) entry.collective++;
+    else if (entry.count++ < UNRECEIVED_TAGS_SHOWN) entry.tags.push(message.tag);
+  }
+  return [...bySender].sort(([a], [b]) => a - b).map(([origin, entry]) => ({ origin, ...entry }));
 }
 
 /** Wall-clock time in seconds, high resolution (MPI_Wtime). Only differences are meaningful. */
@@ -91,6 +128,7 @@ async function start(): Promise<Runtime> {
   // Checked before wire-up: a misspelt override ends every rank at once with the valid names.
   const collectives = parseOverrides(collectiveEnv(process.env), COLL_ENV_PREFIX);
   const rank = intFromEnv(ENV.rank);
+  const eagerLimit = intFromEnv(ENV.eagerLimit);
   const size = intFromEnv(ENV.size);
   const host = Get_processor_name();
   let transport: Transport;
@@ -107,7 +145,7 @@ async function start(): Promise<Runtime> {
     lifeline = new Lifeline(lifelineFd(rank));
     transport = await wireUp(rank, size, host, lifeline);
   }
-  const engine = new Engine(transport);
+  const engine = new Engine(transport, eagerLimit === undefined ? {} : { eagerLimit });
   const runtime: Runtime = {
     engine,
     host,

@@ -1,10 +1,23 @@
 /**
  * In-process transport: every rank of the job lives in this process. Used for a
  * singleton run (`node prog.js` without the launcher) and for fast SPMD tests of the
- * comm layer. Delivery is asynchronous (a microtask later) so that a send never runs
- * receive-side code inside the sender's call.
+ * comm layer.
+ *
+ * It models the zeromq transport's memory rules so that tests over it cannot pass where
+ * zeromq fails: `send` resolves at once while the frames' memory still belongs to the
+ * transport, and the bytes are read (copied into the receiver's fresh memory, as a socket
+ * does) only when the message is delivered, a macrotask later. A sender that changes its
+ * buffer after `send` resolved therefore changes what arrives here too, unless the layer
+ * above copied it or waited for the receiver (src/comm/engine.ts).
  */
-import type { FrameHandler, Transport } from './transport.js';
+import type { FailureHandler, FrameHandler, Transport } from './transport.js';
+
+/** A received frame as zeromq gives it: a fresh Buffer of its own, at offset 0. */
+function received(frame: Uint8Array): Buffer {
+  const copy = Buffer.allocUnsafeSlow(frame.byteLength);
+  copy.set(frame);
+  return copy;
+}
 
 /** The shared medium of one in-process job. */
 export class LoopbackHub {
@@ -34,7 +47,7 @@ export class LoopbackTransport implements Transport {
     return this.hub.size;
   }
 
-  setHandler(handler: FrameHandler): void {
+  setHandler(handler: FrameHandler, _onFailure: FailureHandler): void {
     this.handler = handler;
     for (const frames of this.early.splice(0)) handler(frames);
   }
@@ -42,9 +55,10 @@ export class LoopbackTransport implements Transport {
   send(dest: number, frames: readonly Uint8Array[]): Promise<void> {
     if (this.closed) return Promise.reject(new Error('loopback: transport is closed'));
     const target = this.hub.transport(dest);
-    // Copy: the sender may reuse its buffer as soon as send resolves, as with a socket.
-    const copies = frames.map((frame) => new Uint8Array(frame));
-    queueMicrotask(() => target.deliver(copies));
+    const handed = [...frames];
+    // The bytes are read at delivery, not now: like libzmq, which reads the memory of a
+    // frame over 128 bytes after send() resolved. Immediates run in order: FIFO per pair.
+    setImmediate(() => target.deliver(handed.map(received)));
     return Promise.resolve();
   }
 

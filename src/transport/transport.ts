@@ -8,16 +8,24 @@
 /** Called once per incoming message with its frames (header first). Synchronous. */
 export type FrameHandler = (frames: Uint8Array[]) => void;
 
+/** Called once when the transport can no longer receive (a real failure, not a close). */
+export type FailureHandler = (error: Error) => void;
+
 export interface Transport {
   /** This process's rank in the world. */
   readonly rank: number;
   readonly size: number;
-  /** Install the single consumer of incoming messages. */
-  setHandler(handler: FrameHandler): void;
+  /** Install the single consumer of incoming messages and of a receive failure. */
+  setHandler(handler: FrameHandler, onFailure: FailureHandler): void;
   /**
    * Queue `frames` for `dest` (which may be this rank). Resolves once the frames are
    * handed to the transport's queue (not when delivered); never waits for the receiver
    * to read. Messages to one `dest` are delivered in the order they were sent.
+   *
+   * The frames' memory is NOT copied: the transport may read it at any time until the
+   * message has reached `dest`, after this promise resolved, and says nothing when it is
+   * done. The caller must not change it meanwhile; the engine's protocol decides when a
+   * user's buffer is free (src/comm/engine.ts).
    */
   send(dest: number, frames: readonly Uint8Array[]): Promise<void>;
   /**
@@ -28,6 +36,10 @@ export interface Transport {
   hold(): () => void;
   /** Deliver every message that has already arrived, without waiting for more. */
   poll(): Promise<void>;
-  /** Close; queued outgoing messages are still delivered (up to the linger time). Repeatable. */
-  close(): Promise<void>;
+  /**
+   * Close; queued outgoing messages are still delivered (up to the linger time), unless
+   * `delivered` says every message has already reached its receiver (then nothing is
+   * waited for). Repeatable.
+   */
+  close(options?: { readonly delivered?: boolean }): Promise<void>;
 }

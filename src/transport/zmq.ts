@@ -26,7 +26,7 @@
  */
 import * as zmq from 'zeromq';
 import { MpiError } from '../errors.js';
-import type { FrameHandler, Transport } from './transport.js';
+import type { FailureHandler, FrameHandler, Transport } from './transport.js';
 
 /** Where a rank can be reached. */
 export interface PeerAddress {
@@ -66,10 +66,10 @@ export class ZmqTransport implements Transport {
   private readonly outboxes = new Map<number, Outbox>();
   private peers: readonly PeerAddress[] = [];
   private handler: FrameHandler = () => {};
+  private onFailure: FailureHandler = () => {};
   private interest = 0;
   private reading = false;
   private closed = false;
-  private failure: Error | null = null;
 
   private constructor(private readonly options: ZmqTransportOptions) {
     this.rank = options.rank;
@@ -108,8 +108,9 @@ export class ZmqTransport implements Transport {
     this.peers = peers;
   }
 
-  setHandler(handler: FrameHandler): void {
+  setHandler(handler: FrameHandler, onFailure: FailureHandler): void {
     this.handler = handler;
+    this.onFailure = onFailure;
   }
 
   send(dest: number, frames: readonly Uint8Array[]): Promise<void> {
@@ -148,10 +149,12 @@ export class ZmqTransport implements Transport {
     if (this.interest > 0) void this.readLoop();
   }
 
-  async close(): Promise<void> {
+  async close(options: { readonly delivered?: boolean } = {}): Promise<void> {
     if (this.closed) return;
     this.closed = true;
-    const lingerMs = this.options.lingerMs ?? DEFAULT_LINGER_MS;
+    // Lingering only matters for messages still on their way; once the launcher's drain has
+    // confirmed every one arrived, a peer that has gone would only make close wait in vain.
+    const lingerMs = options.delivered === true ? 0 : (this.options.lingerMs ?? DEFAULT_LINGER_MS);
     for (const outbox of this.outboxes.values()) {
       await outbox.tail;
       outbox.socket.linger = lingerMs;
@@ -160,18 +163,14 @@ export class ZmqTransport implements Transport {
     this.inbox.close();
   }
 
-  /** The error that stopped the reader loop, if any. */
-  get error(): Error | null {
-    return this.failure;
-  }
-
   private async readLoop(): Promise<void> {
     this.reading = true;
     try {
       while (this.interest > 0 && !this.closed) this.dispatch(await this.inbox.receive());
     } catch (error) {
       // A pending receive rejects with EAGAIN when the socket closes: that is the normal end.
-      if (!this.closed) this.failure = error instanceof Error ? error : new Error(String(error));
+      // Anything else is a real failure: every pending operation must hear of it.
+      if (!this.closed) this.onFailure(error instanceof Error ? error : new Error(String(error)));
     } finally {
       this.reading = false;
     }

@@ -12,27 +12,29 @@ function pair(): [Engine, Engine] {
 describe('engine control block', () => {
   const payloads: [string, unknown][] = [
     ['a small value (inlined in frame 0)', { a: 1, s: 'x' }],
-    ['a large typed array (a frame of its own)', new Float64Array(4096).fill(2.5)],
+    ['a typed array (copied into frame 0)', new Float64Array(4096).fill(2.5)],
+    ['a typed array above the eager limit (its envelope travels first)', new Float64Array(1 << 17).fill(3.5)],
     ['null', null],
   ];
   for (const [name, value] of payloads) {
     it(`travels beside ${name} and leaves the value unchanged`, async () => {
       const [a, b] = pair();
       const control = new Uint8Array([7, 0, 255, 1, 2, 3]);
-      await a.send(value, null, 1, 5, 0, 9, false, 'test', control);
-      await a.send(value, null, 1, 5, 0, 9, false, 'test');
+      // Not awaited before the receives: a large send resolves only once it is received.
+      const sent = Promise.all([a.send(value, null, 1, 5, 0, 9, 'standard', 'test', control), a.send(value, null, 1, 5, 0, 9, 'standard', 'test')]);
       const first = await b.receive(5, 0, 9, 'test');
       assert.deepEqual(first.control === null ? null : [...first.control], [...control]);
       assert.deepEqual(b.value(first), value);
       const second = await b.receive(5, 0, 9, 'test');
       assert.equal(second.control, null);
       assert.deepEqual(b.value(second), value);
+      await sent;
     });
   }
 
   it('an empty control block is present but empty', async () => {
     const [a, b] = pair();
-    await a.send('v', null, 1, 5, 0, 1, false, 'test', new Uint8Array(0));
+    await a.send('v', null, 1, 5, 0, 1, 'standard', 'test', new Uint8Array(0));
     const got = await b.receive(5, 0, 1, 'test');
     assert.equal(got.control?.byteLength, 0);
     assert.equal(b.value(got), 'v');

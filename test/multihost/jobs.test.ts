@@ -10,10 +10,9 @@ import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, describe, it } from 'node:test';
-import { Engine } from '../../src/comm/engine.js';
 import { deriveJobKeys } from '../../src/runtime/job-keys.js';
 import * as zmq from 'zeromq';
-import type { Transport } from '../../src/transport/transport.js';
+import { forgedMessage } from '../helpers/forge.js';
 import { fakeHostsForTests } from '../helpers/hosts.js';
 import { alive, built, pidsMatching, ROOT, runJob, sharedOrSkip, type JobRun, type RunOptions } from '../helpers/job.js';
 
@@ -57,23 +56,6 @@ function waitingJob(args: readonly string[], np: number): { ready: Promise<numbe
 }
 
 /** The frames of a well-formed tsmpi message from "rank 1", tag 5, on the world communicator. */
-async function forgedMessage(): Promise<Uint8Array[]> {
-  let frames: Uint8Array[] = [];
-  const capture: Transport = {
-    rank: 7,
-    size: 8,
-    setHandler: () => {},
-    send: async (_dest, sent) => {
-      frames = [...sent];
-    },
-    hold: () => () => {},
-    poll: async () => {},
-    close: async () => {},
-  };
-  await new Engine(capture).send('injected', null, 0, 0, 1, 5, false, 'send');
-  return frames;
-}
-
 /** An outside socket connects to `endpoint` and sends `frames`; resolves with how its handshake ended. */
 function intrude(endpoint: string, frames: Uint8Array[], curve?: { publicKey: string; secretKey: string }): Promise<string> {
   const socket = new zmq.Dealer({ linger: 0, routingId: 'outsider', ...(curve === undefined ? {} : { curveServerKey: curve.publicKey, curvePublicKey: curve.publicKey, curveSecretKey: curve.secretKey }) });
@@ -163,7 +145,7 @@ describe('jobs across three hosts', { skip }, () => {
     assert.ok(endpoints.length > 0, listening);
     // Outsiders: no CURVE at all, and CURVE with keys of another job. Each one's handshake
     // must be refused, so its message can never reach the rank (none arrives either).
-    const forged = await forgedMessage();
+    const forged = await forgedMessage('injected', 7, 8, 0, 5);
     const outsiders = [undefined, deriveJobKeys(Buffer.from('not the job secret'), 'other').curve];
     const outcomes = await Promise.all(outsiders.flatMap((curve) => endpoints.map((endpoint) => intrude(endpoint, forged, curve))));
     assert.deepEqual(outcomes.filter((outcome) => !outcome.startsWith('handshake:error')), [], `outcomes: ${outcomes.join(', ')}`);

@@ -15,7 +15,7 @@ describe('CURVE keys derived for a foreign-launched job', () => {
     inbox.transport.setHandler((frames) => {
       received.push(Buffer.from(frames[0] ?? new Uint8Array()).toString());
       arrived();
-    });
+    }, (error) => assert.fail(error));
     const release = inbox.transport.hold();
     const peers = [inbox.address, { host: 'b' }];
     const outsiders = [deriveJobKeys(Buffer.from('another secret'), 'slurm::1.0'), deriveJobKeys(Buffer.from('the job secret'), 'slurm::2.0')];

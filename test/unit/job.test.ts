@@ -1,7 +1,7 @@
 // The supervisor with a fake spawner and fake clock: no processes.
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { Job, type Timers } from '../../launcher/job.js';
+import { describeUnreceived, Job, type Timers } from '../../launcher/job.js';
 import { OutputForwarder } from '../../launcher/output.js';
 import { plan } from '../../launcher/plan.js';
 import type { HostHandle, HostLaunch, SpawnSink, Spawner } from '../../launcher/spawners/spawner.js';
@@ -163,6 +163,50 @@ describe('job supervisor', () => {
     spawner.sink.exited(0, null, 'SIGTERM');
     spawner.sink.exited(1, null, 'SIGTERM');
     assert.equal((await result).exitCode, 124);
+  });
+
+  it('ends a finished job: drain with the counts every rank sent, then exit; warns of unreceived messages', async () => {
+    const { spawner, log, result } = setup(3);
+    for (const rank of [0, 1, 2]) spawner.sink.control(rank, { kind: 'hello', rank, address: { host: 'hostA', ipc: `ipc://${rank}` } });
+    spawner.sent.length = 0;
+    spawner.sink.control(0, { kind: 'finished', rank: 0, sent: [[1, 4], [2, 1]] });
+    spawner.sink.control(1, { kind: 'finished', rank: 1, sent: [[0, 2]] });
+    assert.deepEqual(spawner.sent, [], 'nothing before every rank has finished');
+    spawner.sink.exited(2, 0, null); // a rank may also just end
+    assert.deepEqual(spawner.sent, [
+      [0, { kind: 'drain', expect: [[1, 2]] }],
+      [1, { kind: 'drain', expect: [[0, 4]] }],
+    ]);
+    spawner.sent.length = 0;
+    spawner.sink.control(1, { kind: 'drained', rank: 1, unreceived: [{ origin: 0, tags: [77, 78, 79], count: 3, collective: 0 }] });
+    assert.deepEqual(spawner.sent, [], 'exit only once every rank has drained');
+    spawner.sink.control(0, { kind: 'drained', rank: 0, unreceived: [] });
+    assert.deepEqual(spawner.sent, [
+      [0, { kind: 'exit' }],
+      [1, { kind: 'exit' }],
+    ]);
+    assert.deepEqual(log, ['tsmpirun: rank 1 ended with 3 unreceived messages from rank 0, tags 77 78 79']);
+    spawner.sink.exited(0, 0, null);
+    spawner.sink.exited(1, 0, null);
+    assert.deepEqual(await result, { exitCode: 0 });
+  });
+
+  it('names unreceived messages: many tags, one tag, a collective never completed', () => {
+    assert.equal(describeUnreceived({ origin: 2, tags: [1], count: 1, collective: 0 }), 'ended with 1 unreceived message from rank 2, tag 1');
+    assert.equal(describeUnreceived({ origin: 0, tags: [5, 5], count: 12, collective: 2 }), 'ended with 12 unreceived messages from rank 0, tags 5 5 ..., and 2 messages from rank 0 of a collective it never completed');
+  });
+
+  it('--timeout tells a finished rank waiting to exit from one that did not answer', async () => {
+    const { spawner, timers, log } = setup(3, { timeoutSeconds: 5 });
+    for (const rank of [0, 1, 2]) spawner.sink.control(rank, { kind: 'hello', rank, address: { host: 'hostA', ipc: `ipc://${rank}` } });
+    spawner.sink.control(0, { kind: 'finished', rank: 0, sent: [] });
+    timers.fire(5000);
+    spawner.sink.control(0, { kind: 'report', rank: 0, waiting: [] });
+    spawner.sink.control(1, { kind: 'report', rank: 1, waiting: ['recv(source=2, tag=0) for 5.0 s'] });
+    timers.fire(2000);
+    assert.ok(log.includes('rank 0 (pid 1000 on hostA): finished, waiting to exit (for the other ranks to finish)'), log.join('\n'));
+    assert.ok(log.includes('rank 1 (pid 1001 on hostA): waiting in recv(source=2, tag=0) for 5.0 s'), log.join('\n'));
+    assert.ok(log.includes('rank 2 (pid 1002 on hostA): did not answer (busy computing, or not yet in init)'), log.join('\n'));
   });
 
   it('interrupt (Ctrl-C) stops everyone with 128 + signal', async () => {

@@ -1,0 +1,234 @@
+/**
+ * The engine's wire format (the one place it is documented): what each message of the
+ * protocols in engine.ts looks like as transport frames. Pure: no I/O.
+ *
+ * Frame 0 of every message starts with a 24-byte header, little-endian:
+ *   u8 kind | u8 encoding | u8 typeCode | u8 flags |
+ *   u32 context | u32 source (sender's rank in the communicator) | i32 tag |
+ *   u32 seq (the sender's id of a synchronous or rendezvous message) | u32 origin (sender's world rank)
+ * Kinds: 0 EAGER, 1 EAGER_SYNC, 2 ACK, 3 RTS, 4 CTS, 5 BULK, 6 DONE, 7 REFUSE, 8 CANCEL.
+ *
+ * EAGER, EAGER_SYNC and RTS may continue (flags bit 1, CONTROL) with a control block the
+ * engine carries without looking inside (the collectives put their call's identity and
+ * error flag there, src/collectives/control.ts, so nothing internal travels inside a
+ * user's value):
+ *   u32 length | that many bytes | zero padding to a multiple of 8
+ * then with the payload's frame table:
+ *   u32 frameCount | f64 byteLength × frameCount | zero padding to a multiple of 8
+ * EAGER and EAGER_SYNC then carry the payload frames inside frame 0 itself, each padded
+ * to a multiple of 8 bytes (a received Float64Array is viewed in place, not copied),
+ * unless flags bit 0 (OWNED) is set: the payload frames then follow as frames of their own.
+ * RTS is the header and table alone (the envelope of a rendezvous message).
+ * BULK is the header followed by the next part of a rendezvous payload (the payload's
+ * bytes in order, cut into chunks of at most {@link CHUNK_BYTES}, several frames per
+ * chunk where the payload has several); seq and origin name the message.
+ * ACK, CTS, DONE, REFUSE and CANCEL are the header alone; seq names the message
+ * (the ssend's or rendezvous sender's id), origin is who sends the control message.
+ */
+import type { Encoded } from '../codec/codec.js';
+import { MpiError } from '../errors.js';
+import type { Envelope } from './matching.js';
+
+export const HEADER_BYTES = 24;
+
+export const enum Kind {
+  Eager = 0,
+  EagerSync = 1,
+  Ack = 2,
+  Rts = 3,
+  Cts = 4,
+  Bulk = 5,
+  Done = 6,
+  Refuse = 7,
+  Cancel = 8,
+}
+
+const FLAG_OWNED = 1;
+const FLAG_CONTROL = 2;
+
+/**
+ * Largest BULK chunk. Smaller chunks let the receiver copy one part into place while
+ * the next is still in flight, and libzmq allocates them faster than one huge message;
+ * measured with bench/pingpong-rank.ts.
+ */
+export const CHUNK_BYTES = 1 << 20;
+
+/** A received message (or a rendezvous envelope whose data has not arrived yet). */
+export interface Message extends Envelope {
+  readonly kind: number;
+  readonly encoding: number;
+  readonly typeCode: number;
+  readonly seq: number;
+  readonly origin: number;
+  /** Payload frames; empty until a rendezvous message's data has arrived. */
+  frames: Uint8Array[];
+  /** The control block, if the sender attached one. */
+  readonly control: Uint8Array | null;
+  /** Byte length of each payload frame (from the frame table). */
+  readonly lengths: readonly number[];
+  /** Payload bytes (known from the envelope, before a rendezvous message's data arrives). */
+  readonly byteLength: number;
+}
+
+function align8(bytes: number): number {
+  return (bytes + 7) & ~7;
+}
+
+function tableBytes(frames: number): number {
+  return align8(4 + 8 * frames);
+}
+
+function writeHeader(bytes: Buffer, kind: Kind, encoded: Encoded | null, flags: number, context: number, source: number, tag: number, seq: number, origin: number): void {
+  bytes.writeUInt8(kind, 0);
+  bytes.writeUInt8(encoded?.encoding ?? 0, 1);
+  bytes.writeUInt8(encoded?.typeCode ?? 0, 2);
+  bytes.writeUInt8(flags, 3);
+  bytes.writeUInt32LE(context, 4);
+  bytes.writeUInt32LE(source, 8);
+  bytes.writeInt32LE(tag, 12);
+  bytes.writeUInt32LE(seq, 16);
+  bytes.writeUInt32LE(origin, 20);
+}
+
+/** What a data message's header carries besides the payload. */
+export interface DataEnvelope {
+  readonly context: number;
+  readonly source: number;
+  readonly tag: number;
+  readonly seq: number;
+  readonly origin: number;
+  readonly control: Uint8Array | null;
+}
+
+/** Header, control block and frame table of a data message, plus `extra` bytes after them. Returns the buffer and where `extra` starts. */
+function dataHead(kind: Kind, body: Encoded, flags: number, extra: number, envelope: DataEnvelope): [Buffer, number] {
+  const { context, source, tag, seq, origin, control } = envelope;
+  const table = HEADER_BYTES + (control === null ? 0 : align8(4 + control.byteLength));
+  const start = table + tableBytes(body.frames.length);
+  const bytes = Buffer.allocUnsafe(start + extra);
+  writeHeader(bytes, kind, body, flags | (control === null ? 0 : FLAG_CONTROL), context, source, tag, seq, origin);
+  if (control !== null) {
+    bytes.writeUInt32LE(control.byteLength, HEADER_BYTES);
+    bytes.set(control, HEADER_BYTES + 4);
+    bytes.fill(0, HEADER_BYTES + 4 + control.byteLength, table);
+  }
+  bytes.writeUInt32LE(body.frames.length, table);
+  let at = table + 4;
+  for (const frame of body.frames) {
+    bytes.writeDoubleLE(frame.byteLength, at);
+    at += 8;
+  }
+  bytes.fill(0, at, start);
+  return [bytes, start];
+}
+
+/** An EAGER or EAGER_SYNC message: one frame holding a copy of the payload (the sender's memory is free at once). */
+export function eagerMessage(sync: boolean, body: Encoded, envelope: DataEnvelope): Uint8Array[] {
+  let extra = 0;
+  for (const frame of body.frames) extra = align8(extra + frame.byteLength);
+  const [bytes, start] = dataHead(sync ? Kind.EagerSync : Kind.Eager, body, 0, extra, envelope);
+  let at = start;
+  for (const frame of body.frames) {
+    bytes.set(frame, at);
+    const end = at + frame.byteLength;
+    at = align8(end);
+    bytes.fill(0, end, at);
+  }
+  return [bytes];
+}
+
+/** An OWNED eager message: the payload frames handed over as they are, without a copy. */
+export function ownedMessage(body: Encoded, envelope: DataEnvelope): Uint8Array[] {
+  const [head] = dataHead(Kind.Eager, body, FLAG_OWNED, 0, envelope);
+  return [head, ...body.frames];
+}
+
+/** The RTS envelope of a rendezvous message. */
+export function rtsMessage(body: Encoded, envelope: DataEnvelope): Uint8Array[] {
+  return [dataHead(Kind.Rts, body, 0, 0, envelope)[0]];
+}
+
+/** A control message (ACK, CTS, DONE, REFUSE, CANCEL): the header alone. */
+export function controlMessage(kind: Kind, seq: number, origin: number): Uint8Array[] {
+  const bytes = Buffer.alloc(HEADER_BYTES);
+  writeHeader(bytes, kind, null, 0, 0, 0, 0, seq, origin);
+  return [bytes];
+}
+
+/** The BULK messages carrying `frames` (views of the sender's memory, not copies), in order. */
+export function bulkMessages(frames: readonly Uint8Array[], seq: number, origin: number): Uint8Array[][] {
+  const messages: Uint8Array[][] = [];
+  let current: Uint8Array[] = controlMessage(Kind.Bulk, seq, origin);
+  let room = CHUNK_BYTES;
+  for (const frame of frames) {
+    let at = 0;
+    while (at < frame.byteLength) {
+      const take = Math.min(room, frame.byteLength - at);
+      current.push(frame.subarray(at, at + take));
+      at += take;
+      room -= take;
+      if (room === 0) {
+        messages.push(current);
+        current = controlMessage(Kind.Bulk, seq, origin);
+        room = CHUNK_BYTES;
+      }
+    }
+  }
+  if (current.length > 1) messages.push(current);
+  return messages;
+}
+
+/** Parse a message's header and frame table. Throws ERR_CODEC for a malformed message. */
+export function parse(frames: Uint8Array[]): Message {
+  const head = frames[0];
+  if (head === undefined || head.byteLength < HEADER_BYTES) throw new MpiError('ERR_CODEC', `a ${head?.byteLength ?? 0}-byte frame is too short for a tsmpi header`);
+  const view = Buffer.from(head.buffer, head.byteOffset, head.byteLength);
+  const kind = view.readUInt8(0);
+  if (kind > Kind.Cancel) throw new MpiError('ERR_CODEC', `unknown message kind ${kind}`);
+  const base = {
+    kind,
+    encoding: view.readUInt8(1),
+    typeCode: view.readUInt8(2),
+    context: view.readUInt32LE(4),
+    source: view.readUInt32LE(8),
+    tag: view.readInt32LE(12),
+    seq: view.readUInt32LE(16),
+    origin: view.readUInt32LE(20),
+  };
+  if (kind !== Kind.Eager && kind !== Kind.EagerSync && kind !== Kind.Rts) return { ...base, control: null, frames: frames.slice(1), lengths: [], byteLength: 0 };
+  const flags = view.readUInt8(3);
+  let table = HEADER_BYTES;
+  let control: Uint8Array | null = null;
+  if ((flags & FLAG_CONTROL) !== 0) {
+    const length = head.byteLength >= HEADER_BYTES + 4 ? view.readUInt32LE(HEADER_BYTES) : -1;
+    table = HEADER_BYTES + align8(4 + length);
+    if (length < 0 || table > head.byteLength) throw new MpiError('ERR_CODEC', 'a truncated control block');
+    control = view.subarray(HEADER_BYTES + 4, HEADER_BYTES + 4 + length);
+  }
+  if (head.byteLength < table + 4) throw new MpiError('ERR_CODEC', 'a data message without its frame table');
+  const count = view.readUInt32LE(table);
+  const start = table + tableBytes(count);
+  if (head.byteLength < start) throw new MpiError('ERR_CODEC', `a frame table of ${count} entries does not fit a ${head.byteLength}-byte frame`);
+  const lengths: number[] = [];
+  let byteLength = 0;
+  for (let index = 0; index < count; index++) {
+    const length = view.readDoubleLE(table + 4 + 8 * index);
+    if (!Number.isSafeInteger(length) || length < 0) throw new MpiError('ERR_CODEC', `frame ${index} has an invalid length ${length}`);
+    lengths.push(length);
+    byteLength += length;
+  }
+  if (kind === Kind.Rts) return { ...base, control, frames: [], lengths, byteLength };
+  if ((flags & FLAG_OWNED) !== 0) {
+    const payload = frames.slice(1);
+    if (payload.length !== count || payload.some((frame, index) => frame.byteLength !== lengths[index])) throw new MpiError('ERR_CODEC', 'payload frames do not match the frame table');
+    return { ...base, control, frames: payload, lengths, byteLength };
+  }
+  const payload: Uint8Array[] = [];
+  let at = start;
+  for (const length of lengths) {
+    if (at + length > head.byteLength) throw new MpiError('ERR_CODEC', `the payload (${byteLength} bytes) does not fit a ${head.byteLength}-byte frame`);
+    payload.push(view.subarray(at, at + length));
+    at = align8(at + length);
+  }
+  return { ...base, control, frames: payload, lengths, byteLength };
+}

@@ -1,0 +1,24 @@
+/**
+ * The frames the engine would send for a point-to-point message, captured instead of
+ * sent: what a test injects on a socket to play a rank it is not.
+ */
+import { Engine } from '../../src/comm/engine.js';
+import type { Transport } from '../../src/transport/transport.js';
+
+/** Frames of `send(value, dest, tag)` on the world communicator from world rank `origin` of a job of `size`. */
+export async function forgedMessage(value: unknown, origin: number, size: number, dest: number, tag: number): Promise<Uint8Array[]> {
+  let frames: Uint8Array[] = [];
+  const capture: Transport = {
+    rank: origin,
+    size,
+    setHandler: () => {},
+    send: async (_dest, sent) => {
+      frames = [...sent];
+    },
+    hold: () => () => {},
+    poll: async () => {},
+    close: async () => {},
+  };
+  await new Engine(capture).send(value, null, dest, 0, origin, tag, 'standard', 'send');
+  return frames;
+}
