@@ -48,8 +48,8 @@ const FLAG_CONTROL = 2;
 
 /**
  * Largest BULK chunk. Smaller chunks let the receiver copy one part into place while
- * the next is still in flight, and libzmq allocates them faster than one huge message;
- * measured with bench/pingpong-rank.ts.
+ * the next is still in flight, and libzmq streams 1 MiB messages faster than 16 MiB ones
+ * (each received message is a fresh allocation: ~5.7 against ~3.5 GB/s on this machine).
  */
 export const CHUNK_BYTES = 1 << 20;
 

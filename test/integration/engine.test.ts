@@ -28,4 +28,12 @@ describe('engine through tsmpirun', () => {
     assert.match(warnings[2] ?? '', /data from rank 1 for unknown message 4243$/);
     assert.match(warnings[3] ?? '', /unknown message kind 99$/);
   });
+
+  it('--timeout tells a rank that finished and waits to exit from one that did not answer', async () => {
+    const run = await runJob(['--timeout', '20', '-np', '2', 'node', built('test/fixtures/busy-one.js')], { timeoutMs: 90_000 });
+    assert.equal(run.exitCode, 124, run.stderr);
+    assert.deepEqual(run.lines, ['rank 0 done']);
+    assert.match(run.stderr, /rank 0 \(pid \d+ on [^)]+\): finished, waiting to exit \(for the other ranks to finish\)/);
+    assert.match(run.stderr, /rank 1 \(pid \d+ on [^)]+\): did not answer \(busy computing, or not yet in init\)/);
+  });
 });
