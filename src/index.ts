@@ -24,3 +24,14 @@ export { MpiError, type ErrorCode } from './errors.js';
 export { Cluster, EngineError, type ClusterOptions, type MapOptions } from './cluster/cluster.js';
 export { Pool, type PoolOptions, type PoolMapOptions } from './cluster/pool.js';
 export type { EngineFailure } from './cluster/protocol.js';
+
+declare global {
+  interface SymbolConstructor {
+    /**
+     * `Cluster` and `Pool` can be closed with `await using`. Node has the symbol (from 20.4),
+     * and @types/node or TypeScript's `esnext` lib declare it; declared here as well, so
+     * these declarations compile in a project with `target: ES2022` and no @types/node.
+     */
+    readonly asyncDispose: unique symbol;
+  }
+}
