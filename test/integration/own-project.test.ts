@@ -19,6 +19,23 @@ const TSC = join(ROOT, 'node_modules/typescript/bin/tsc');
 const [major = 0, minor = 0] = process.versions.node.split('.').map(Number);
 const STRIPS_TYPES = major > 23 || (major === 23 && minor >= 6) || (major === 22 && minor >= 18);
 
+/**
+ * The runtime dependencies and theirs, as installed in this checkout: each is linked into the
+ * project, because a linked package's own requires resolve from the project's node_modules.
+ */
+function dependencyClosure(names: readonly string[]): Set<string> {
+  const seen = new Set<string>();
+  const visit = (name: string): void => {
+    const path = join(ROOT, 'node_modules', name, 'package.json');
+    if (seen.has(name) || !existsSync(path)) return; // an optional dependency not installed here
+    seen.add(name);
+    const meta = JSON.parse(readFileSync(path, 'utf8')) as { dependencies?: Record<string, string>; optionalDependencies?: Record<string, string> };
+    for (const next of Object.keys({ ...meta.dependencies, ...meta.optionalDependencies })) visit(next);
+  };
+  names.forEach(visit);
+  return seen;
+}
+
 let dir = '';
 let project = '';
 
@@ -40,7 +57,7 @@ describe("README's Your own program, in a fresh project outside the repository",
     project = join(dir, 'my-project');
     mkdirSync(project);
     writeFileSync(join(project, 'package.json'), `${JSON.stringify({ name: 'my-project', version: '1.0.0', private: true, type: 'module' }, null, 2)}\n`);
-    const deps = Object.keys(manifest.dependencies).map((name) => join(ROOT, 'node_modules', name));
+    const deps = [...dependencyClosure(Object.keys(manifest.dependencies))].map((name) => join(ROOT, 'node_modules', name));
     const install = await runCommand('npm', ['install', '--offline', '--ignore-scripts', '--no-audit', '--no-fund', tarball, ...deps], { cwd: project, timeoutMs: 180_000 });
     assert.equal(install.exitCode, 0, install.stderr);
     for (const [file, text] of README_FILES) writeFileSync(join(project, file), text);
