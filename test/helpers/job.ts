@@ -113,6 +113,16 @@ export function runCommand(command: string, args: readonly string[], options: Ru
 }
 
 /** True while a process exists and is not a zombie (`kill -0` is true for zombies). */
+/**
+ * Wait for a condition that no event announces (processes leaving /proc): true once it
+ * holds, false if it still does not after `ms` (the caller's assertion then fails).
+ */
+export async function until(condition: () => boolean, ms: number): Promise<boolean> {
+  const end = Date.now() + ms;
+  while (Date.now() < end && !condition()) await new Promise((resolve) => setTimeout(resolve, 50));
+  return condition();
+}
+
 export function alive(pid: number): boolean {
   try {
     const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');

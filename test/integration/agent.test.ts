@@ -8,7 +8,7 @@ import { chmodSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
-import { built, LAUNCHER, peakMiB, pidsMatching, runCommand, runJob, shellWord, type JobRun, type RunOptions } from '../helpers/job.js';
+import { built, LAUNCHER, peakMiB, pidsMatching, runCommand, runJob, shellWord, until, type JobRun, type RunOptions } from '../helpers/job.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'tsmpi-agent-test-'));
 const FAKE_SSH = join(dir, 'fake-ssh');
@@ -20,12 +20,6 @@ const FAIL = built('test/fixtures/fail.js');
 
 function viaAgent(args: readonly string[], options: RunOptions = {}): Promise<JobRun> {
   return runJob(['--launch-agent', FAKE_SSH, ...args], { timeoutMs: 180_000, ...options });
-}
-
-async function until(condition: () => boolean, ms: number): Promise<boolean> {
-  const end = Date.now() + ms;
-  while (Date.now() < end && !condition()) await new Promise((resolve) => setTimeout(resolve, 100));
-  return condition();
 }
 
 describe('ranks started through a launch agent', () => {

@@ -7,24 +7,8 @@ import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { Cluster, EngineError, MpiError } from '../../src/index.js';
 import { formatAcfCsv } from '../../examples/lib/acf.js';
-import { alive, built, pidsMatching, runCommand, runJob } from '../helpers/job.js';
-
-async function until(condition: () => boolean, ms: number): Promise<boolean> {
-  const end = Date.now() + ms;
-  while (Date.now() < end && !condition()) await new Promise((resolve) => setTimeout(resolve, 50));
-  return condition();
-}
-
-async function rejectsWith(promise: Promise<unknown>, code: string): Promise<MpiError> {
-  try {
-    await promise;
-  } catch (error) {
-    assert.ok(error instanceof MpiError, `expected an MpiError, got ${String(error)}`);
-    assert.equal(error.code, code, error.message);
-    return error;
-  }
-  assert.fail(`expected a rejection with ${code}`);
-}
+import { alive, built, pidsMatching, runCommand, runJob, until } from '../helpers/job.js';
+import { rejectsWith } from '../helpers/rejects.js';
 
 describe('Cluster', () => {
   const lines: string[] = [];

@@ -2,18 +2,8 @@
 import assert from 'node:assert/strict';
 import { availableParallelism } from 'node:os';
 import { after, before, describe, it } from 'node:test';
-import { MpiError, Pool } from '../../src/index.js';
-
-async function rejectsWith(promise: Promise<unknown>, code: string): Promise<MpiError> {
-  try {
-    await promise;
-  } catch (error) {
-    assert.ok(error instanceof MpiError, `expected an MpiError, got ${String(error)}`);
-    assert.equal(error.code, code, error.message);
-    return error;
-  }
-  assert.fail(`expected a rejection with ${code}`);
-}
+import { Pool } from '../../src/index.js';
+import { rejectsWith } from '../helpers/rejects.js';
 
 describe('Pool', () => {
   let pool: Pool;

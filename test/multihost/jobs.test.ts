@@ -14,7 +14,7 @@ import { deriveJobKeys } from '../../src/runtime/job-keys.js';
 import * as zmq from 'zeromq';
 import { forgedMessage } from '../helpers/forge.js';
 import { fakeHostsForTests } from '../helpers/hosts.js';
-import { alive, built, pidsMatching, ROOT, runJob, sharedOrSkip, type JobRun, type RunOptions } from '../helpers/job.js';
+import { alive, built, pidsMatching, ROOT, runJob, sharedOrSkip, until, type JobRun, type RunOptions } from '../helpers/job.js';
 
 const { skip, hosts, down } = await fakeHostsForTests();
 const FAIL = built('test/fixtures/fail.js');
@@ -28,15 +28,6 @@ function remoteJob(args: readonly string[], options: RunOptions = {}): Promise<J
 /** Ranks and agents of ours still running anywhere (all hosts share this pid namespace). */
 function leftovers(): number[] {
   return [...pidsMatching(FAIL), ...pidsMatching('dist/launcher/agent.js'), ...pidsMatching('test/fixtures/curve-probe.js')];
-}
-
-async function until(condition: () => boolean, ms: number): Promise<boolean> {
-  const end = Date.now() + ms;
-  while (Date.now() < end) {
-    if (condition()) return true;
-    await new Promise((resolve) => setTimeout(resolve, 100));
-  }
-  return condition();
 }
 
 /** Start a job of ranks that wait forever; resolves once all `np` printed their pid. */
