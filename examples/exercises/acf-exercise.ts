@@ -14,7 +14,8 @@ import { init, type Comm } from 'tsmpi';
 import { DEFAULT_NWORDS, DEFAULT_TIMESTEPS, divide, formatAcfCsv, occurrences, splitRange, wordAcf as wordAcfOfPositions } from '../lib/acf.js';
 import { attempt, UsageError, writeOutput } from '../lib/cli.js';
 import { agreeOrExit } from '../lib/parallel.js';
-import { readBookWords, readDat } from '../lib/words.js';
+import { generateZipfText } from '../lib/generated-text.js';
+import { countWords, readBookWords, readDat, tokenize } from '../lib/words.js';
 
 /**
  * Collects the ACFs of every rank's words on rank 0 and returns their sum there (undefined on the
@@ -43,12 +44,21 @@ export function wordAcf(word: string, text: readonly string[], timesteps: number
  * The lesson's `mpi_acf`: every rank reads the book and the top words, takes its share of the words
  * (the first `nwords % size` ranks get one more), and the chosen function collects the ACFs.
  * Returns the average ACF on rank 0, undefined elsewhere.
+ * @param book path of the book; without it, the built-in generated text (acf.js's default input)
+ * @param wcBook path of its word counts (`wordcount.js` output); without it, counted from the text
  */
-export async function mpiAcfWith(comm: Comm, collect: AveWordAcf, book: string, wcBook: string, nwords = DEFAULT_NWORDS, timesteps = DEFAULT_TIMESTEPS): Promise<Float64Array | undefined> {
+export async function mpiAcfWith(
+  comm: Comm,
+  collect: AveWordAcf,
+  book?: string,
+  wcBook?: string,
+  nwords = DEFAULT_NWORDS,
+  timesteps = DEFAULT_TIMESTEPS,
+): Promise<Float64Array | undefined> {
   const rank = comm.Get_rank();
   const nRanks = comm.Get_size();
-  const text = readBookWords(book);
-  const topWords = readDat(wcBook)
+  const text = book === undefined ? tokenize(generateZipfText()) : readBookWords(book);
+  const topWords = (wcBook === undefined ? countWords(text) : readDat(wcBook))
     .slice(0, nwords)
     .map(({ word }) => word);
   const [first, last] = splitRange(nwords, nRanks, rank);

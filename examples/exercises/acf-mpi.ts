@@ -6,7 +6,8 @@
 //   node dist/examples/exercises/check-acf.js dist/examples/exercises/acf-mpi.js
 //
 // Imported instead of run (as the lesson's ipyparallel exercise imports mpi_acf on every engine),
-// it exports mpiAcf(book, wcBook): `await cluster.run('dist/examples/exercises/acf-mpi.js', 'mpiAcf', book, dat)`.
+// it exports mpiAcf(book, wcBook): `await cluster.run('dist/examples/exercises/acf-mpi.js', 'mpiAcf', book, dat)`
+// (the notebook examples/notebooks/acf.ipynb does this; without arguments, the built-in generated text).
 import { init, type Comm } from 'tsmpi';
 import { addRows } from '../lib/acf.js';
 import { isMain, main, mpiAcfWith, wordAcf } from './acf-exercise.js';
@@ -52,9 +53,12 @@ async function aveWordAcfGather(comm: Comm, myWords: readonly string[], text: re
 
 /**
  * The lesson's `mpi_acf(book, wc_book, nwords, timesteps)` with the gather variant, for a rank
- * that imports this module: the average ACF on rank 0, undefined on the other ranks.
+ * that imports this module: the average ACF on rank 0, undefined on the other ranks. Every
+ * rank of the communicator calls it (on a Cluster: `cluster.run(thisModule, 'mpiAcf', book, dat)`).
+ * @param book path of the book; without it, the built-in generated text
+ * @param wcBook path of its word counts; without it, counted from the text
  */
-export async function mpiAcf(book: string, wcBook: string, nwords = 16, timesteps = 100): Promise<Float64Array | undefined> {
+export async function mpiAcf(book?: string, wcBook?: string, nwords = 16, timesteps = 100): Promise<Float64Array | undefined> {
   return mpiAcfWith(await init(), aveWordAcfGather, book, wcBook, nwords, timesteps);
 }
 

@@ -347,7 +347,7 @@ export class Cluster {
    * (ipyparallel's `sync_imports` + `apply`). A relative path is resolved from the
    * client's working directory; a bare name is imported as a package.
    * @throws as {@link apply}; ERR_ENGINE when the module cannot be imported or the export is not a function
-   * @example const acf = await cluster.run('./dist/examples/lib/mpi-acf.js', 'mpiAcf', 'book.txt');
+   * @example const acf = await cluster.run('./dist/examples/exercises/acf-mpi.js', 'mpiAcf', 'book.txt');
    */
   run(modulePath: string, exportName: string, ...args: unknown[]): Promise<unknown[]> {
     const operation = 'run';

@@ -1,7 +1,7 @@
 // Cluster (ipyparallel's client) through real engines: tsmpirun jobs on the zeromq transport.
 import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
@@ -81,8 +81,8 @@ describe('Cluster', () => {
   });
 
   it('the lesson’s MPI ACF run on the engines gives the bytes acf.js writes', async () => {
-    const [acf, ...others] = await cluster.run(built('examples/lib/mpi-acf.js'), 'mpiAcf');
-    assert.deepEqual(others, [null, null, null]);
+    const [acf, ...others] = await cluster.run(built('examples/exercises/acf-mpi.js'), 'mpiAcf');
+    assert.deepEqual(others, [undefined, undefined, undefined]);
     assert.ok(acf instanceof Float64Array);
     const reference = await runJob(['-np', '4', 'node', built('examples/acf.js')]);
     assert.equal(reference.exitCode, 0, reference.stderr);
@@ -251,6 +251,42 @@ describe('Cluster start and lifetime', () => {
       ['[stderr:0] warning from 0', '[stderr:1] warning from 1', '[stderr:2] warning from 2'],
     );
     assert.equal(run.lines.at(-1), 'closed');
+  });
+
+  it('`await using` closes a Cluster and a Pool at the end of the block, also when it throws', async () => {
+    const run = await runCommand(process.execPath, [built('test/fixtures/cluster-using.js')], { timeoutMs: 120_000 });
+    assert.equal(run.exitCode, 0, run.stderr);
+    const [cluster, pool] = run.lines.map((line) => JSON.parse(line) as { block: string; pids: number[]; running: number[]; error?: string });
+    assert.equal(cluster?.block, 'cluster');
+    assert.equal(cluster?.pids.length, 2);
+    assert.deepEqual(cluster?.running, [], 'engines still running after the block');
+    assert.equal(pool?.block, 'pool');
+    assert.equal(pool?.pids.length, 2, 'the pool map ran on both processes');
+    assert.deepEqual(pool?.running, [], 'pool processes still running after the block');
+    assert.equal(pool?.error, 'thrown inside the block');
+  });
+
+  it('starts engines on the slots of a hostfile, reached at the given address (the TCP control channel)', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'tsmpi-cluster-hostfile-'));
+    try {
+      const hostfile = join(dir, 'hosts.txt');
+      writeFileSync(hostfile, '# this host twice\nlocalhost slots=2\n127.0.0.1 slots=1\n');
+      const remote = await Cluster.start({ hostfile, address: '127.0.0.1', output: () => {} });
+      try {
+        assert.equal(remote.size, 3);
+        const sums = await remote.apply(async (data: Float64Array) => {
+          const { init, SUM } = await import('tsmpi');
+          const comm = await init();
+          return { rank: comm.rank, sum: await comm.allreduce(data[0]! * (comm.rank + 1), SUM) };
+        }, new Float64Array([1.5]));
+        assert.deepEqual(sums, [0, 1, 2].map((rank) => ({ rank, sum: 9 })));
+        assert.deepEqual(await remote.map((x: number) => x + 1, [1, 2, 3, 4, 5]), [2, 3, 4, 5, 6]);
+      } finally {
+        await remote.close();
+      }
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 
   it('nothing outlives a client killed with SIGKILL', async () => {
