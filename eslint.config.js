@@ -47,7 +47,11 @@ export default tseslint.config(
     },
   },
   // Layering (STYLE.md "The shape of the house").
-  { files: ['src/**/*.ts'], ignores: ['src/codec/**', 'src/transport/**'], rules: restrict(zeromqOnlyInTransport, msgpackrOnlyInCodec, noLauncherInSrc) },
+  {
+    files: ['src/**/*.ts'],
+    ignores: ['src/codec/**', 'src/transport/**'],
+    rules: restrict(zeromqOnlyInTransport, msgpackrOnlyInCodec, noLauncherInSrc),
+  },
   { files: ['src/codec/**/*.ts'], rules: restrict(zeromqOnlyInTransport, noLauncherInSrc) },
   { files: ['src/transport/**/*.ts'], rules: restrict(msgpackrOnlyInCodec, noLauncherInSrc) },
   {

@@ -40,9 +40,20 @@ export async function main(): Promise<void> {
       }
       await cluster.close();
     }
-    rows.push([String(n), median(starts).toFixed(0), Math.min(...starts).toFixed(0), median(hellos).toFixed(0), median(applies).toFixed(2), Math.min(...applies).toFixed(2)]);
+    rows.push([
+      String(n),
+      median(starts).toFixed(0),
+      Math.min(...starts).toFixed(0),
+      median(hellos).toFixed(0),
+      median(applies).toFixed(2),
+      Math.min(...applies).toFixed(2),
+    ]);
   }
-  table('Cluster: start until every engine is ready (5 rounds), apply of an empty function (5 × 50 calls)', ['engines', 'start ms (median)', 'start ms (best)', 'tsmpirun hello.js ms', 'apply ms (median)', 'apply ms (best)'], rows);
+  table(
+    'Cluster: start until every engine is ready (5 rounds), apply of an empty function (5 × 50 calls)',
+    ['engines', 'start ms (median)', 'start ms (best)', 'tsmpirun hello.js ms', 'apply ms (median)', 'apply ms (best)'],
+    rows,
+  );
 
   const pool = await Pool.create({ processes: 4, ...quiet });
   const items = [...Array(1000).keys()];

@@ -107,7 +107,8 @@ if comm.rank == 0:
     print(json.dumps({op: {k: statistics.median(v) for k, v in by.items()} for op, by in samples.items()}))
 `;
 
-const us = (value: number | undefined): string => (value === undefined || Number.isNaN(value) ? '-' : value >= 1000 ? value.toFixed(0) : value.toFixed(1));
+const us = (value: number | undefined): string =>
+  value === undefined || Number.isNaN(value) ? '-' : value >= 1000 ? value.toFixed(0) : value.toFixed(1);
 
 /** One measured column: an algorithm forced by its override, or mpi4py. */
 interface Variant {
@@ -142,9 +143,19 @@ export async function main(): Promise<void> {
   const script = join(dir, 'coll_algorithms.py');
   writeFileSync(script, PYTHON);
   const tsmpi = (env: Record<string, string>) => (np: number) =>
-    lastJson<Figures>(run(process.execPath, [LAUNCHER, '-np', String(np), 'node', fileURLToPath(import.meta.url)], { BENCH_SIZES: list, BENCH_ROUNDS: '1', ...env }));
+    lastJson<Figures>(
+      run(process.execPath, [LAUNCHER, '-np', String(np), 'node', fileURLToPath(import.meta.url)], {
+        BENCH_SIZES: list,
+        BENCH_ROUNDS: '1',
+        ...env,
+      }),
+    );
   const variants: Variant[] = [
-    ...ALGORITHMS.allreduce.map((name): Variant => ({ op: 'Allreduce', name, job: tsmpi({ TSMPI_COLL_ALLREDUCE: name, BENCH_OPS: 'Allreduce' }) })),
+    ...ALGORITHMS.allreduce.map((name): Variant => ({
+      op: 'Allreduce',
+      name,
+      job: tsmpi({ TSMPI_COLL_ALLREDUCE: name, BENCH_OPS: 'Allreduce' }),
+    })),
     ...ALGORITHMS.bcast.map((name): Variant => ({ op: 'Bcast', name, job: tsmpi({ TSMPI_COLL_BCAST: name, BENCH_OPS: 'Bcast' }) })),
   ];
   try {
@@ -156,14 +167,29 @@ export async function main(): Promise<void> {
           runs.set(key, [...(runs.get(key) ?? []), variant.job(np)]);
         }
         if (!('missing' in mpi)) {
-          const figures = lastJson<Figures>(run(mpi.mpirun[0] as string, [...mpi.mpirun.slice(1), '-np', String(np), mpi.python, script], { BENCH_SIZES: list, BENCH_ROUNDS: '1' }));
+          const figures = lastJson<Figures>(
+            run(mpi.mpirun[0] as string, [...mpi.mpirun.slice(1), '-np', String(np), mpi.python, script], {
+              BENCH_SIZES: list,
+              BENCH_ROUNDS: '1',
+            }),
+          );
           runs.set('mpi4py', [...(runs.get('mpi4py') ?? []), figures]);
         }
       }
       const theirs = runs.has('mpi4py') ? medianOf(runs.get('mpi4py') ?? []) : null;
-      for (const [op, kind] of [['Allreduce', 'time'], ['Bcast', 'time'], ['Allreduce', 'CPU'], ['Bcast', 'CPU']] as const) {
-        const mine = variants.filter((variant) => variant.op === op).map((variant) => ({ name: variant.name, figures: medianOf(runs.get(`${op}/${variant.name}`) ?? []) }));
-        const what = kind === 'time' ? 'µs per operation, slowest rank' : 'CPU µs per operation, all ranks summed (steadier than time on a loaded machine)';
+      for (const [op, kind] of [
+        ['Allreduce', 'time'],
+        ['Bcast', 'time'],
+        ['Allreduce', 'CPU'],
+        ['Bcast', 'CPU'],
+      ] as const) {
+        const mine = variants
+          .filter((variant) => variant.op === op)
+          .map((variant) => ({ name: variant.name, figures: medianOf(runs.get(`${op}/${variant.name}`) ?? []) }));
+        const what =
+          kind === 'time'
+            ? 'µs per operation, slowest rank'
+            : 'CPU µs per operation, all ranks summed (steadier than time on a loaded machine)';
         const key = (bytes: number): [string, string] => [kind === 'time' ? op : `${op} CPU`, String(bytes)];
         table(
           `${op} at np ${np} (float64${op === 'Allreduce' ? ', SUM' : ''}; ${what}; median of ${rounds} interleaved jobs; * = chosen by select.ts)`,

@@ -84,7 +84,8 @@ async function rankProgram(): Promise<void> {
     'allreduce 1 float64': () => time(500, () => comm.allreduce(rank + 0.5, SUM)),
     'Allreduce 128 Ki float64': () => time(20, () => comm.Allreduce(vector, result, SUM)),
     'gather small object': () => time(300, () => comm.gather(small, 0)),
-    'scatter small object': () => time(300, () => comm.scatter(rank === 0 ? Array.from({ length: size }, (_, r) => ({ rank: r, name: `r${r}` })) : null, 0)),
+    'scatter small object': () =>
+      time(300, () => comm.scatter(rank === 0 ? Array.from({ length: size }, (_, r) => ({ rank: r, name: `r${r}` })) : null, 0)),
     'allgather small object': () => time(300, () => comm.allgather(small)),
   };
   const samples: Record<string, number[]> = {};
@@ -111,7 +112,10 @@ export async function main(): Promise<void> {
   const script = join(ROOT, 'bench/mpi4py/collectives.py');
   for (const np of sizes) {
     const ours = lastJson<Figures>(run(process.execPath, [LAUNCHER, '-np', String(np), 'node', fileURLToPath(import.meta.url)]));
-    const theirs = 'missing' in mpi ? null : lastJson<Figures>(run(mpi.mpirun[0] as string, [...mpi.mpirun.slice(1), '-np', String(np), mpi.python, script]));
+    const theirs =
+      'missing' in mpi
+        ? null
+        : lastJson<Figures>(run(mpi.mpirun[0] as string, [...mpi.mpirun.slice(1), '-np', String(np), mpi.python, script]));
     const log = Math.ceil(Math.log2(np));
     const L = ours['L'] ?? NaN;
     const T = ours['T'] ?? NaN;
@@ -139,7 +143,9 @@ export async function main(): Promise<void> {
   }
   const cores = availableParallelism();
   if (sizes.some((np) => np > cores)) {
-    console.log(`\nThis machine has ${cores} cores: np above ${cores} oversubscribes it, ranks take turns and times grow beyond the round count.`);
+    console.log(
+      `\nThis machine has ${cores} cores: np above ${cores} oversubscribes it, ranks take turns and times grow beyond the round count.`,
+    );
   }
 }
 

@@ -14,11 +14,18 @@ const POINTS = [1_000, 10_000, 100_000, 1_000_000];
 const NPS = [1, 2, 4];
 
 function perStep(np: number, points: number, steps: number): number {
-  const result = spawnSync(process.execPath, [LAUNCHER, '-np', String(np), 'node', join(ROOT, 'dist/examples/heat.js'), String(points), String(steps), '--tol', '0'], { cwd: ROOT, encoding: 'utf8' });
+  const result = spawnSync(
+    process.execPath,
+    [LAUNCHER, '-np', String(np), 'node', join(ROOT, 'dist/examples/heat.js'), String(points), String(steps), '--tol', '0'],
+    { cwd: ROOT, encoding: 'utf8' },
+  );
   const figure = /\(([\d.]+) µs per step\)/.exec(result.stdout)?.[1];
   if (figure === undefined) throw new Error(`heat.js ${points} at np ${np} failed (${result.status ?? result.signal}):\n${result.stderr}`);
   // Reported, not hidden: a rank may crash after rank 0 has printed (see the report of this run).
-  if (result.status !== 0) process.stderr.write(`heat.js ${points} at np ${np}: timing printed, but the job exited ${result.status ?? result.signal}: ${result.stderr.trim().split('\n').at(-1) ?? ''}\n`);
+  if (result.status !== 0)
+    process.stderr.write(
+      `heat.js ${points} at np ${np}: timing printed, but the job exited ${result.status ?? result.signal}: ${result.stderr.trim().split('\n').at(-1) ?? ''}\n`,
+    );
   return Number(figure);
 }
 

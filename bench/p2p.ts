@@ -22,7 +22,10 @@ export async function main(): Promise<void> {
   const mpi = mpi4py();
   let python: Result | null = null;
   if ('missing' in mpi) console.log(`(mpi4py columns omitted: ${mpi.missing})`);
-  else python = lastJson<Result>(run(mpi.mpirun[0] as string, [...mpi.mpirun.slice(1), '-np', '2', mpi.python, join(ROOT, 'bench/mpi4py/pingpong.py')]));
+  else
+    python = lastJson<Result>(
+      run(mpi.mpirun[0] as string, [...mpi.mpirun.slice(1), '-np', '2', mpi.python, join(ROOT, 'bench/mpi4py/pingpong.py')]),
+    );
 
   const sizes = Object.keys(tsmpi.latency.raw ?? {});
   const us = (value: number | undefined): string => (value === undefined ? '-' : value.toFixed(1));
@@ -51,7 +54,12 @@ export async function main(): Promise<void> {
       const raw = stream.raw?.[bytes];
       const typed = stream.typed?.[bytes];
       const ratio = tsmpi.streamRatio?.[bytes];
-      return [formatBytes(Number(bytes)), raw?.toFixed(0) ?? '-', typed?.toFixed(0) ?? '-', ratio === undefined ? '-' : `${(ratio * 100).toFixed(0)}%`];
+      return [
+        formatBytes(Number(bytes)),
+        raw?.toFixed(0) ?? '-',
+        typed?.toFixed(0) ?? '-',
+        ratio === undefined ? '-' : `${(ratio * 100).toFixed(0)}%`,
+      ];
     }),
   );
 }

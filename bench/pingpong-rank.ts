@@ -117,13 +117,21 @@ async function stream(name: 'raw' | 'typed', bytes: number, count: number): Prom
 }
 const streamSamples: Record<string, Record<number, number[]>> = { raw: {}, typed: {} };
 for (let round = 0; round < (process.env.BENCH_STREAM === 'off' ? 0 : rounds); round++) {
-  for (const [bytes, count] of [[1024 * 1024, 100], [16 * 1024 * 1024, 10]] as const) {
+  for (const [bytes, count] of [
+    [1024 * 1024, 100],
+    [16 * 1024 * 1024, 10],
+  ] as const) {
     for (const name of ['raw', 'typed'] as const) ((streamSamples[name] ??= {})[bytes] ??= []).push(await stream(name, bytes, count));
   }
 }
 
 function medians(table: Record<string, Record<number, number[]>>): Record<string, Record<number, number>> {
-  return Object.fromEntries(Object.entries(table).map(([name, bySize]) => [name, Object.fromEntries(Object.entries(bySize).map(([bytes, values]) => [bytes, median(values)]))]));
+  return Object.fromEntries(
+    Object.entries(table).map(([name, bySize]) => [
+      name,
+      Object.fromEntries(Object.entries(bySize).map(([bytes, values]) => [bytes, median(values)])),
+    ]),
+  );
 }
 
 /**
@@ -151,7 +159,10 @@ function pairedStream(): Record<number, number> {
   return out;
 }
 
-if (comm.rank === 0) console.log(JSON.stringify({ latency: medians(samples), overhead: pairedOverhead(), stream: medians(streamSamples), streamRatio: pairedStream() }));
+if (comm.rank === 0)
+  console.log(
+    JSON.stringify({ latency: medians(samples), overhead: pairedOverhead(), stream: medians(streamSamples), streamRatio: pairedStream() }),
+  );
 outbox.close();
 inbox.close();
 rmSync(dir, { recursive: true, force: true });

@@ -70,14 +70,20 @@ function openMpiVersion(): string {
 export async function main(argv: readonly string[]): Promise<void> {
   const { values } = parseArgs({
     args: [...argv],
-    options: { quick: { type: 'boolean', default: false }, markdown: { type: 'boolean', default: false }, only: { type: 'string', multiple: true }, rounds: { type: 'string' } },
+    options: {
+      quick: { type: 'boolean', default: false },
+      markdown: { type: 'boolean', default: false },
+      only: { type: 'string', multiple: true },
+      rounds: { type: 'string' },
+    },
   });
   const quick = values.quick || process.env.BENCH_QUICK === '1';
   const rounds = Number(values.rounds ?? (quick ? 1 : 3));
   if (!Number.isInteger(rounds) || rounds < 1) throw new Error(`--rounds must be a positive integer (got '${values.rounds}')`);
   const only = values.only ?? [];
   const unknown = only.filter((name) => !CASES.some((entry) => entry.name === name));
-  if (unknown.length > 0) throw new Error(`no case named ${unknown.join(', ')}; the cases are ${CASES.map((entry) => entry.name).join(', ')}`);
+  if (unknown.length > 0)
+    throw new Error(`no case named ${unknown.join(', ')}; the cases are ${CASES.map((entry) => entry.name).join(', ')}`);
 
   const probe = mpi4py('tcp');
   const missing = 'missing' in probe ? probe.missing : null;
@@ -96,14 +102,21 @@ export async function main(argv: readonly string[]): Promise<void> {
     rows.push(...(await entry.rows(context)));
   }
 
-  const header = ['case', 'np', ...COLUMNS.map((column) => COLUMN_TITLES[column]), ...RATIO_COLUMNS.map((column) => `÷ ${COLUMN_TITLES[column]}`), 'target', 'met'];
+  const header = [
+    'case',
+    'np',
+    ...COLUMNS.map((column) => COLUMN_TITLES[column]),
+    ...RATIO_COLUMNS.map((column) => `÷ ${COLUMN_TITLES[column]}`),
+    'target',
+    'met',
+  ];
   const title =
     `tsmpi against raw zeromq.js and mpi4py (Open MPI ${missing === null ? openMpiVersion() : 'absent'}); ${availableParallelism()} cores, Node ${process.version}, ` +
     `${new Date().toISOString().slice(0, 10)}; medians of interleaved rounds${quick ? ' (quick mode: rough figures)' : ''}`;
   const notes = [
     'Times per operation (ping-pong: half round trip; collectives: the slowest rank; launch: the whole command, start to exit).',
     'zeromq.js: raw DEALER/ROUTER sockets over ipc; MPI TCP, MPI sm: mpi4py under Open MPI over TCP on loopback, over shared memory.',
-    '÷ X: tsmpi\'s time divided by X\'s, below 1 when tsmpi is faster (÷ zeromq.js is paired within each round).',
+    "÷ X: tsmpi's time divided by X's, below 1 when tsmpi is faster (÷ zeromq.js is paired within each round).",
     ...(missing === null ? [] : [`mpi4py columns skipped: ${missing}.`]),
     ...(availableParallelism() < 8 ? [`np above ${availableParallelism()} oversubscribes this machine's cores: ranks take turns.`] : []),
   ];

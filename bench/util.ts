@@ -9,14 +9,23 @@ export const LAUNCHER = join(ROOT, 'dist/launcher/main.js');
 
 /** Run a command to completion; returns stdout, or throws with its stderr. */
 export function run(command: string, args: readonly string[], env: Record<string, string> = {}): string {
-  const result = spawnSync(command, [...args], { cwd: ROOT, encoding: 'utf8', env: { ...process.env, ...env }, maxBuffer: 64 * 1024 * 1024 });
+  const result = spawnSync(command, [...args], {
+    cwd: ROOT,
+    encoding: 'utf8',
+    env: { ...process.env, ...env },
+    maxBuffer: 64 * 1024 * 1024,
+  });
   if (result.status !== 0) throw new Error(`${command} ${args.join(' ')} failed (${result.status ?? result.signal}):\n${result.stderr}`);
   return result.stdout;
 }
 
 /** The last JSON line a job printed. */
 export function lastJson<T>(stdout: string): T {
-  const line = stdout.trim().split('\n').reverse().find((text) => text.startsWith('{'));
+  const line = stdout
+    .trim()
+    .split('\n')
+    .reverse()
+    .find((text) => text.startsWith('{'));
   if (line === undefined) throw new Error(`no JSON result in:\n${stdout}`);
   return JSON.parse(line) as T;
 }
@@ -35,7 +44,8 @@ export function mpi4py(transport: MpiTransport = 'tcp'): { mpirun: string[]; pyt
   if (!existsSync('/usr/bin/mpirun')) return { missing: 'Open MPI is not installed (apt-get install openmpi-bin python3-mpi4py)' };
   const probe = spawnSync(python, ['-c', 'import mpi4py'], { encoding: 'utf8' });
   if (probe.status !== 0) return { missing: 'mpi4py is not installed for /usr/bin/python3 (apt-get install python3-mpi4py)' };
-  const btl = transport === 'tcp' ? ['--mca', 'btl', 'tcp,self', '--mca', 'btl_tcp_if_include', 'lo'] : ['--mca', 'btl', `${sharedMemoryBtl()},self`];
+  const btl =
+    transport === 'tcp' ? ['--mca', 'btl', 'tcp,self', '--mca', 'btl_tcp_if_include', 'lo'] : ['--mca', 'btl', `${sharedMemoryBtl()},self`];
   return { mpirun: ['/usr/bin/mpirun', '--allow-run-as-root', '--oversubscribe', ...btl, '--mca', 'pml', 'ob1'], python };
 }
 
@@ -56,7 +66,8 @@ export function median(values: readonly number[]): number {
 /** Print an aligned text table. */
 export function table(title: string, header: readonly string[], rows: readonly (readonly string[])[]): void {
   const widths = header.map((cell, column) => Math.max(cell.length, ...rows.map((row) => (row[column] ?? '').length)));
-  const line = (cells: readonly string[]): string => cells.map((cell, column) => (column === 0 ? cell.padEnd(widths[column] ?? 0) : cell.padStart(widths[column] ?? 0))).join('  ');
+  const line = (cells: readonly string[]): string =>
+    cells.map((cell, column) => (column === 0 ? cell.padEnd(widths[column] ?? 0) : cell.padStart(widths[column] ?? 0))).join('  ');
   console.log(`\n${title}\n`);
   console.log(line(header));
   console.log(widths.map((width) => '-'.repeat(width)).join('  '));

@@ -36,7 +36,14 @@ const TAG_RESULT = 2;
 type Work = { readonly kind: 'book'; readonly index: number } | { readonly kind: 'stop' };
 type Result =
   | { readonly kind: 'ready' }
-  | { readonly kind: 'done'; readonly index: number; readonly dat: string; readonly csv: string; readonly top: number[]; readonly seconds: number }
+  | {
+      readonly kind: 'done';
+      readonly index: number;
+      readonly dat: string;
+      readonly csv: string;
+      readonly top: number[];
+      readonly seconds: number;
+    }
   | { readonly kind: 'failed'; readonly index: number; readonly message: string };
 
 interface Options {

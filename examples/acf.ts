@@ -79,7 +79,8 @@ function prepare(argv: string[], writer: boolean): Job {
   const { values, positionals } = parseCommandLine(argv);
   const [book, dat, outPositional, ...extra] = positionals;
   if (extra.length > 0) throw new UsageError(`too many arguments; ${USAGE}`);
-  if (outPositional !== undefined && values.out !== undefined) throw new UsageError('give the output file either as the third argument or with --out, not both');
+  if (outPositional !== undefined && values.out !== undefined)
+    throw new UsageError('give the output file either as the third argument or with --out, not both');
   if (values.comm !== undefined && values.comm !== 'gather' && values.comm !== 'p2p') {
     throw new UsageError(`--comm must be 'gather' or 'p2p' (got '${values.comm}')`);
   }

@@ -47,7 +47,7 @@ export function inNetwork(address: string, cidr: { bytes: number[]; bits: number
   const bytes = ipBytes(address);
   if (bytes === null || bytes.length !== cidr.bytes.length) return false;
   for (let bit = 0; bit < cidr.bits; bit++) {
-    const mask = 0x80 >> bit % 8;
+    const mask = 0x80 >> (bit % 8);
     if (((bytes[bit >> 3] ?? 0) & mask) !== ((cidr.bytes[bit >> 3] ?? 0) & mask)) return false;
   }
   return true;
@@ -58,7 +58,10 @@ export function inNetwork(address: string, cidr: { bytes: number[]; bits: number
  * that lists what the host has.
  */
 export function selectAddress(spec: string, interfaces: NodeJS.Dict<NetworkInterfaceInfo[]>, host: string): string {
-  const parts = spec.split(',').map((part) => part.trim()).filter((part) => part !== '');
+  const parts = spec
+    .split(',')
+    .map((part) => part.trim())
+    .filter((part) => part !== '');
   if (parts.length === 0) throw new AddressError(`--if-include '${spec}' names no network or interface`);
   for (const part of parts) {
     const looksLikeAddress = /^[\d.]+(\/\d+)?$/.test(part) || part.includes(':') || part.includes('/');

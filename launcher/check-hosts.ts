@@ -85,7 +85,11 @@ function probe(host: string, options: CheckOptions): Promise<ProbeResult> {
       try {
         resolve(JSON.parse(line) as ProbeResult);
       } catch {
-        const said = stderr.trim().split('\n').filter((text) => text !== '').pop();
+        const said = stderr
+          .trim()
+          .split('\n')
+          .filter((text) => text !== '')
+          .pop();
         reject(new Error(said ?? `the probe exited with code ${code} and printed nothing`));
       }
     });
@@ -94,7 +98,14 @@ function probe(host: string, options: CheckOptions): Promise<ProbeResult> {
 
 /** Run the preflight; resolves with the exit code. */
 export async function checkHosts(options: CheckOptions): Promise<number> {
-  const results = await Promise.all(options.hosts.map((host) => probe(host, options).then((result) => ({ host, result }), (error: Error) => ({ host, error }))));
+  const results = await Promise.all(
+    options.hosts.map((host) =>
+      probe(host, options).then(
+        (result) => ({ host, result }),
+        (error: Error) => ({ host, error }),
+      ),
+    ),
+  );
   const rows: string[][] = [['host', 'reachable', 'hostname', 'node', 'tsmpi', 'program']];
   let ok = true;
   for (const entry of results) {
@@ -105,13 +116,23 @@ export async function checkHosts(options: CheckOptions): Promise<number> {
     }
     const { result } = entry;
     const missing = result.files.filter((file) => !file.present);
-    const program = !result.cwd ? `working directory ${options.cwd} missing` : missing.length > 0 ? `missing ${missing.map((file) => file.path).join(', ')}` : result.files.length === 0 ? '-' : 'present';
-    const tsmpi = result.tsmpi === null ? 'missing' : result.tsmpi === options.version ? result.tsmpi : `${result.tsmpi} (here ${options.version})`;
+    const program = !result.cwd
+      ? `working directory ${options.cwd} missing`
+      : missing.length > 0
+        ? `missing ${missing.map((file) => file.path).join(', ')}`
+        : result.files.length === 0
+          ? '-'
+          : 'present';
+    const tsmpi =
+      result.tsmpi === null ? 'missing' : result.tsmpi === options.version ? result.tsmpi : `${result.tsmpi} (here ${options.version})`;
     if (!result.cwd || missing.length > 0 || result.tsmpi === null) ok = false;
     rows.push([entry.host, 'yes', result.hostname, result.node, tsmpi, program]);
   }
   const widths = rows[0]?.map((_, column) => Math.max(...rows.map((row) => (row[column] ?? '').length))) ?? [];
-  for (const row of rows) options.out(row.map((cell, column) => (column === row.length - 1 ? cell : cell.padEnd(widths[column] ?? 0))).join('  '));
-  options.out(ok ? `tsmpirun: all ${results.length} host${results.length === 1 ? '' : 's'} ready` : 'tsmpirun: some hosts are not ready (see above)');
+  for (const row of rows)
+    options.out(row.map((cell, column) => (column === row.length - 1 ? cell : cell.padEnd(widths[column] ?? 0))).join('  '));
+  options.out(
+    ok ? `tsmpirun: all ${results.length} host${results.length === 1 ? '' : 's'} ready` : 'tsmpirun: some hosts are not ready (see above)',
+  );
   return ok ? 0 : 1;
 }

@@ -107,20 +107,40 @@ export function buildProgram(): Command {
     .usage('[options] <program> [args...]')
     .version(packageVersion(), '-V, --version')
     .addOption(new Option('-n, --np <N>', 'number of ranks to start').argParser(positiveInt('-np')))
-    .option('-x <VAR[=value]>', 'export VAR (from this environment, or set to value) to every rank (repeatable)', (value: string, previous: string[]) => [...previous, value], [] as string[])
+    .option(
+      '-x <VAR[=value]>',
+      'export VAR (from this environment, or set to value) to every rank (repeatable)',
+      (value: string, previous: string[]) => [...previous, value],
+      [] as string[],
+    )
     .option('--wdir <dir>', 'working directory of every rank (default: the current directory)')
     .option('--tag-output', 'prefix every output line with [rank]', false)
-    .addOption(new Option('--timeout <seconds>', 'stop the job after this long and report where each rank was waiting').argParser(positiveNumber))
+    .addOption(
+      new Option('--timeout <seconds>', 'stop the job after this long and report where each rank was waiting').argParser(positiveNumber),
+    )
     .option('--oversubscribe', 'allow more ranks than slots', false)
     .option('--hostfile <file>', 'run on the hosts listed in file (Open MPI `h slots=N` or MPICH `h:N` lines)')
     .addOption(new Option('--machinefile <file>', 'alias of --hostfile').hideHelp())
-    .option('-H, --host <hosts>', 'run on these hosts, e.g. h1:2,h2:2 (repeatable)', (value: string, previous: string[]) => [...previous, value], [] as string[])
-    .addOption(new Option('--map-by <policy>', 'place ranks by filling each host\'s slots in turn (slot) or one per host round-robin (node)').choices(['slot', 'node']).default('slot'))
+    .option(
+      '-H, --host <hosts>',
+      'run on these hosts, e.g. h1:2,h2:2 (repeatable)',
+      (value: string, previous: string[]) => [...previous, value],
+      [] as string[],
+    )
+    .addOption(
+      new Option('--map-by <policy>', "place ranks by filling each host's slots in turn (slot) or one per host round-robin (node)")
+        .choices(['slot', 'node'])
+        .default('slot'),
+    )
     .option('--display-map', 'print which rank runs on which host before starting', false)
     .option('--launch-agent <command>', 'command that runs a program on another host', 'ssh')
     .option('--node <path>', 'node executable on the remote hosts (default: the same path as here)')
     .option('--if-include <cidr|interface>', 'address ranks announce to other hosts: the one in this network or on this interface')
-    .addOption(new Option('--connect-timeout <seconds>', 'give up on a host that does not answer ssh within this time').argParser(positiveInt('--connect-timeout')).default(10))
+    .addOption(
+      new Option('--connect-timeout <seconds>', 'give up on a host that does not answer ssh within this time')
+        .argParser(positiveInt('--connect-timeout'))
+        .default(10),
+    )
     .option('--check-hosts', 'reach every host, print what it has (node, tsmpi, the program) and launch nothing', false)
     .argument('[program]', 'the program to run, e.g. node')
     .argument('[args...]', 'its arguments, passed untouched')
@@ -170,7 +190,8 @@ export function parse(argv: readonly string[]): ParsedCommand {
     connectTimeout: number;
     checkHosts: boolean;
   }>();
-  if (command === undefined && !opts.checkHosts) throw new LaunchError("missing the program to run, e.g. 'tsmpirun -np 4 node prog.js' (run tsmpirun --help for usage)");
+  if (command === undefined && !opts.checkHosts)
+    throw new LaunchError("missing the program to run, e.g. 'tsmpirun -np 4 node prog.js' (run tsmpirun --help for usage)");
   if (opts.hostfile !== undefined && opts.machinefile !== undefined) throw new LaunchError('give --hostfile or --machinefile, not both');
   const hostfile = opts.hostfile ?? opts.machinefile;
   if (opts.launchAgent.trim() === '') throw new LaunchError('--launch-agent must name a command');
@@ -243,12 +264,24 @@ export async function run(argv: readonly string[]): Promise<number> {
   if (options.checkHosts) {
     const { checkHosts } = await import('./check-hosts.js');
     const names = hosts?.map((entry) => entry.host) ?? [hostname()];
-    return checkHosts({ hosts: [...new Set(names)], ssh, cwd, program, args, version: packageVersion(), out: (line) => process.stdout.write(`${line}\n`) });
+    return checkHosts({
+      hosts: [...new Set(names)],
+      ssh,
+      cwd,
+      program,
+      args,
+      version: packageVersion(),
+      out: (line) => process.stdout.write(`${line}\n`),
+    });
   }
   // Inside salloc/sbatch (and no hosts given): the allocation is the host list, and srun starts the ranks.
   const allocation = process.env.TSMPI_SRUN === 'off' || hosts !== null ? null : slurmAllocation(process.env);
   // Ranks write to pipes; tell them when the user will see their stderr on a terminal (progress lines).
-  const exported = { ...(isatty(2) ? { [ENV.stderrTty]: '1' } : {}), ...collectiveEnv(process.env), ...exportedEnv(options.export, process.env) };
+  const exported = {
+    ...(isatty(2) ? { [ENV.stderrTty]: '1' } : {}),
+    ...collectiveEnv(process.env),
+    ...exportedEnv(options.export, process.env),
+  };
   if (allocation === null && hosts === null) {
     const problem = programProblem(program, cwd, process.env.PATH);
     if (problem !== null) throw new LaunchError(problem.message, problem.exitCode);
@@ -270,9 +303,22 @@ export async function run(argv: readonly string[]): Promise<number> {
       np = options.np ?? availableParallelism();
       fitsHere({ np, localRanks: np, sshSessions: 0 }, cwd);
       const cores = availableParallelism();
-      if (np > cores) process.stderr.write(`tsmpirun: note: ${np} ranks on ${cores} cores (oversubscribed); ranks will take turns on the cores\n`);
-      if (options.displayMap) process.stderr.write(`${formatMap([{ host: here, slots: cores, source: 'this host' }], { np, placement: [{ host: here, ranks: range(np) }] }, { mapBy: 'slot' })}\n`);
-      launches = plan({ size: np, placement: [{ host: here, ranks: range(np) }], command: program, args, cwd, jobId, exported, hostEnv: () => ({ [ENV.jobDir]: jobDir }) });
+      if (np > cores)
+        process.stderr.write(`tsmpirun: note: ${np} ranks on ${cores} cores (oversubscribed); ranks will take turns on the cores\n`);
+      if (options.displayMap)
+        process.stderr.write(
+          `${formatMap([{ host: here, slots: cores, source: 'this host' }], { np, placement: [{ host: here, ranks: range(np) }] }, { mapBy: 'slot' })}\n`,
+        );
+      launches = plan({
+        size: np,
+        placement: [{ host: here, ranks: range(np) }],
+        command: program,
+        args,
+        cwd,
+        jobId,
+        exported,
+        hostEnv: () => ({ [ENV.jobDir]: jobDir }),
+      });
       const local = new LocalSpawner();
       spawnerFor = () => local;
     } else {
@@ -291,7 +337,10 @@ export async function run(argv: readonly string[]): Promise<number> {
       if (options.displayMap) process.stderr.write(`${formatMap(hosts, placed, { mapBy: options.mapBy })}\n`);
       // Across hosts: TCP between hosts and a job-private CURVE key pair, from fresh randomness.
       const curve = remote.length > 0 ? deriveJobKeys(randomBytes(32), jobId).curve : null;
-      const localAddress = remote.length > 0 && placed.placement.some((entry) => isLocal(entry.host)) ? await launcherAddress(options.ifInclude, remote[0]?.host ?? '', here) : null;
+      const localAddress =
+        remote.length > 0 && placed.placement.some((entry) => isLocal(entry.host))
+          ? await launcherAddress(options.ifInclude, remote[0]?.host ?? '', here)
+          : null;
       const keys = curve === null ? {} : { [ENV.curvePublic]: curve.publicKey, [ENV.curveSecret]: curve.secretKey };
       launches = plan({
         size: np,
@@ -301,7 +350,8 @@ export async function run(argv: readonly string[]): Promise<number> {
         cwd,
         jobId,
         exported,
-        hostEnv: (name) => (isLocal(name) ? { [ENV.jobDir]: jobDir, ...(localAddress === null ? {} : { [ENV.tcpAddress]: localAddress }), ...keys } : keys),
+        hostEnv: (name) =>
+          isLocal(name) ? { [ENV.jobDir]: jobDir, ...(localAddress === null ? {} : { [ENV.tcpAddress]: localAddress }), ...keys } : keys,
       });
       const { remoteProgram, SshSpawner } = await import('./spawners/ssh.js');
       const command = remoteProgram(program, ssh.node, process.env.PATH);

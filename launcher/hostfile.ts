@@ -159,7 +159,8 @@ function parseLine(text: string, at: At): Entry {
     }
   }
   slots ??= 1;
-  if (maxSlots !== undefined && maxSlots < slots) fail(at, maxWord, `'${maxWord}' is less than the host's ${slots} slot${slots === 1 ? '' : 's'}`);
+  if (maxSlots !== undefined && maxSlots < slots)
+    fail(at, maxWord, `'${maxWord}' is less than the host's ${slots} slot${slots === 1 ? '' : 's'}`);
   return { host: parsed.host, slots, ...(maxSlots === undefined ? {} : { maxSlots }) };
 }
 
@@ -178,12 +179,21 @@ class HostTable {
     seen.slots += entry.slots;
     if (entry.maxSlots !== undefined) seen.maxSlots = Math.max(seen.maxSlots ?? 0, entry.maxSlots);
     if (seen.maxSlots !== undefined && seen.maxSlots < seen.slots) {
-      fail(at, token, `'${token}' is listed again and now has ${seen.slots} slots, more than its max_slots=${seen.maxSlots} (first listed at ${seen.source})`);
+      fail(
+        at,
+        token,
+        `'${token}' is listed again and now has ${seen.slots} slots, more than its max_slots=${seen.maxSlots} (first listed at ${seen.source})`,
+      );
     }
   }
 
   list(): HostSlots[] {
-    return [...this.#hosts.values()].map(({ host, slots, maxSlots, source }) => ({ host, slots, ...(maxSlots === undefined ? {} : { maxSlots }), source }));
+    return [...this.#hosts.values()].map(({ host, slots, maxSlots, source }) => ({
+      host,
+      slots,
+      ...(maxSlots === undefined ? {} : { maxSlots }),
+      source,
+    }));
   }
 }
 

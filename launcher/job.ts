@@ -69,9 +69,12 @@ export function describeUnreceived(from: UnreceivedFrom): string {
   const parts: string[] = [];
   if (from.count > 0) {
     const more = from.count > from.tags.length ? ' ...' : '';
-    parts.push(`${from.count} unreceived message${from.count === 1 ? '' : 's'} from rank ${from.origin}, tag${from.tags.length === 1 ? '' : 's'} ${from.tags.join(' ')}${more}`);
+    parts.push(
+      `${from.count} unreceived message${from.count === 1 ? '' : 's'} from rank ${from.origin}, tag${from.tags.length === 1 ? '' : 's'} ${from.tags.join(' ')}${more}`,
+    );
   }
-  if (from.collective > 0) parts.push(`${from.collective} message${from.collective === 1 ? '' : 's'} from rank ${from.origin} of a collective it never completed`);
+  if (from.collective > 0)
+    parts.push(`${from.collective} message${from.collective === 1 ? '' : 's'} from rank ${from.origin} of a collective it never completed`);
   return `ended with ${parts.join(', and ')}`;
 }
 
@@ -111,7 +114,16 @@ export class Job {
     const done = new Promise<JobResult>((resolve) => (this.finish = resolve));
     for (const host of this.options.hosts) {
       for (const { rank } of host.ranks) {
-        this.ranks.set(rank, { host: host.host, pid: undefined, address: undefined, exited: false, cause: undefined, abortCode: undefined, finished: undefined, drained: false });
+        this.ranks.set(rank, {
+          host: host.host,
+          pid: undefined,
+          address: undefined,
+          exited: false,
+          cause: undefined,
+          abortCode: undefined,
+          finished: undefined,
+          drained: false,
+        });
         this.live++;
       }
     }
@@ -177,7 +189,9 @@ export class Job {
           const others = this.runningRanks().filter((other) => other !== rank).length;
           this.terminate({
             exitCode: abortExitCode(message.code),
-            failure: `tsmpirun: rank ${rank} (pid ${state.pid ?? '?'} on ${state.host}) called Abort(${message.code})` + (others > 0 ? `; stopping the other ${others} rank${others === 1 ? '' : 's'}` : ''),
+            failure:
+              `tsmpirun: rank ${rank} (pid ${state.pid ?? '?'} on ${state.host}) called Abort(${message.code})` +
+              (others > 0 ? `; stopping the other ${others} rank${others === 1 ? '' : 's'}` : ''),
           });
         }
         return;
@@ -224,7 +238,12 @@ export class Job {
     const failed = signal !== null || (code !== null && code !== 0);
     if (failed && this.state !== 'terminating') {
       const where = `rank ${rank} (pid ${state.pid ?? '?'} on ${state.host})`;
-      const how = signal !== null ? `was killed by signal ${signal}` : state.abortCode !== undefined ? `called Abort(${state.abortCode})` : `exited with code ${code}`;
+      const how =
+        signal !== null
+          ? `was killed by signal ${signal}`
+          : state.abortCode !== undefined
+            ? `called Abort(${state.abortCode})`
+            : `exited with code ${code}`;
       const cause = state.cause !== undefined && state.abortCode === undefined ? `: ${state.cause}` : '';
       const others = this.live;
       const exitCode = signal !== null ? 128 + signalNumber(signal) : (code ?? 1);

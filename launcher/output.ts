@@ -126,7 +126,7 @@ export class OutputForwarder {
       while (progressed) {
         progressed = false;
         const blocked = new Set<number>();
-        for (let i = 0; i < queue.length; ) {
+        for (let i = 0; i < queue.length;) {
           const item = queue[i] as (typeof queue)[number];
           const owner = this.owner[stream];
           if (blocked.has(item.rank) || (owner !== null && owner !== item.rank)) {

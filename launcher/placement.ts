@@ -99,7 +99,11 @@ function dealRoundRobin(counts: number[], n: number, limit: (i: number) => numbe
  * @example place([{ host: 'h1', slots: 2, source: '-H' }, { host: 'h2', slots: 2, source: '-H' }], 3, { mapBy: 'node', oversubscribe: false })
  *   // → { np: 3, placement: [{ host: 'h1', ranks: [0, 2] }, { host: 'h2', ranks: [1] }] }
  */
-export function place(hosts: readonly HostSlots[], np: number | undefined, options: { readonly mapBy: MapBy; readonly oversubscribe: boolean }): PlacedJob {
+export function place(
+  hosts: readonly HostSlots[],
+  np: number | undefined,
+  options: { readonly mapBy: MapBy; readonly oversubscribe: boolean },
+): PlacedJob {
   if (hosts.length === 0) throw new PlacementError('no hosts to place ranks on');
   const size = np ?? hosts.reduce((sum, host) => sum + host.slots, 0);
   if (!Number.isSafeInteger(size) || size < 1) throw new PlacementError(`the number of ranks must be a positive integer (got ${size})`);
@@ -119,14 +123,16 @@ export function place(hosts: readonly HostSlots[], np: number | undefined, optio
       });
     }
   }
-  const placement = hosts.flatMap((host, i) => ((ranks[i] as number[]).length === 0 ? [] : [{ host: host.host, ranks: ranks[i] as number[] }]));
+  const placement = hosts.flatMap((host, i) =>
+    (ranks[i] as number[]).length === 0 ? [] : [{ host: host.host, ranks: ranks[i] as number[] }],
+  );
   return { np: size, placement };
 }
 
 /** `0 1 2 3 7` → `0-3 7`: runs of three or more consecutive ranks are shortened. */
 function rankList(ranks: readonly number[]): string {
   const parts: string[] = [];
-  for (let i = 0; i < ranks.length; ) {
+  for (let i = 0; i < ranks.length;) {
     let j = i;
     while (j + 1 < ranks.length && (ranks[j + 1] as number) === (ranks[j] as number) + 1) j++;
     if (j - i >= 2) parts.push(`${ranks[i]}-${ranks[j]}`);
@@ -162,7 +168,8 @@ export function formatMap(hosts: readonly HostSlots[], job: PlacedJob, options: 
     host: row.host,
     slots: `slots ${row.slots}${row.maxSlots === undefined ? '' : ` (max ${row.maxSlots})`}`,
     ranks: row.ranks.length === 0 ? 'no ranks' : `rank${row.ranks.length === 1 ? '' : 's'} ${rankList(row.ranks)}`,
-    note: row.ranks.length > row.slots ? `  (oversubscribed: ${row.ranks.length} ranks on ${row.slots} slot${row.slots === 1 ? '' : 's'})` : '',
+    note:
+      row.ranks.length > row.slots ? `  (oversubscribed: ${row.ranks.length} ranks on ${row.slots} slot${row.slots === 1 ? '' : 's'})` : '',
   }));
   const hostWidth = Math.max(...cells.map((cell) => cell.host.length));
   const slotsWidth = Math.max(...cells.map((cell) => cell.slots.length));

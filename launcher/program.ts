@@ -15,7 +15,8 @@ export function programProblem(program: string, cwd: string, path: string | unde
   const hint = script ? `; a JavaScript program is run by node: tsmpirun [options] node ${program}` : '';
   if (!program.includes('/') && resolved === program) {
     // Not on PATH. A script of that name in the working directory is the usual reason.
-    if (script && isFile(resolve(cwd, program))) return { message: `cannot run '${program}': it is not a command on PATH${hint}`, exitCode: 127 };
+    if (script && isFile(resolve(cwd, program)))
+      return { message: `cannot run '${program}': it is not a command on PATH${hint}`, exitCode: 127 };
     return { message: `cannot run '${program}': no such command on PATH`, exitCode: 127 };
   }
   if (!isFile(file)) return { message: `cannot run '${program}': no such file`, exitCode: 127 };

@@ -85,7 +85,9 @@ export function slurmAllocation(env: Readonly<Record<string, string | undefined>
   const hosts = expandNodelist(nodelist);
   const slots = expandTasksPerNode(tasks);
   if (hosts.length !== slots.length) {
-    throw new LaunchError(`SLURM_JOB_NODELIST=${nodelist} names ${hosts.length} nodes but SLURM_TASKS_PER_NODE=${tasks} gives ${slots.length}`);
+    throw new LaunchError(
+      `SLURM_JOB_NODELIST=${nodelist} names ${hosts.length} nodes but SLURM_TASKS_PER_NODE=${tasks} gives ${slots.length}`,
+    );
   }
   return { jobId, nodes: hosts.map((host, i) => ({ host, slots: slots[i] ?? 0 })) };
 }
@@ -100,7 +102,14 @@ export function allocatedSlots(allocation: SlurmAllocation): number {
  * allocation's nodes, its tasks per node first). `TSMPI_SRUN=off` in tsmpirun's
  * environment turns this off (ranks then start on this host as usual).
  */
-export function srunLaunch(allocation: SlurmAllocation, np: number, command: string, args: readonly string[], cwd: string, exported: Readonly<Record<string, string>>): HostLaunch {
+export function srunLaunch(
+  allocation: SlurmAllocation,
+  np: number,
+  command: string,
+  args: readonly string[],
+  cwd: string,
+  exported: Readonly<Record<string, string>>,
+): HostLaunch {
   const names = allocation.nodes.map((node) => node.host);
   const shown = names.length <= 3 ? names.join(',') : `${names[0]},…,${names.at(-1)}`;
   return {

@@ -31,15 +31,26 @@ const requireDependencies = {
     const names = [...external, ...builtinModules.flatMap((name) => (name.startsWith('node:') ? [name] : [name, `node:${name}`]))];
     const filter = new RegExp(`^(${names.map((name) => name.replace(/[.*+?^${}()|[\]\\/]/g, '\\$&')).join('|')})$`);
     context.onResolve({ filter }, (args) => ({ path: args.path, namespace: 'require-dependency' }));
-    context.onLoad({ filter: /.*/, namespace: 'require-dependency' }, (args) => ({ contents: `module.exports = __tsmpiRequire(${JSON.stringify(args.path)});`, loader: 'js' }));
+    context.onLoad({ filter: /.*/, namespace: 'require-dependency' }, (args) => ({
+      contents: `module.exports = __tsmpiRequire(${JSON.stringify(args.path)});`,
+      loader: 'js',
+    }));
   },
 };
-const esmBanner = "import { createRequire as __tsmpiCreateRequire } from 'node:module';\nconst __tsmpiRequire = __tsmpiCreateRequire(import.meta.url);";
+const esmBanner =
+  "import { createRequire as __tsmpiCreateRequire } from 'node:module';\nconst __tsmpiRequire = __tsmpiCreateRequire(import.meta.url);";
 
 const common = { bundle: true, platform: 'node', target: 'node20', sourcemap: true, logLevel: 'warning', absWorkingDir: root };
 
 await Promise.all([
-  build({ ...common, entryPoints: ['src/index.ts'], format: 'esm', outfile: 'dist/bundle/index.js', plugins: [requireDependencies], banner: { js: esmBanner } }),
+  build({
+    ...common,
+    entryPoints: ['src/index.ts'],
+    format: 'esm',
+    outfile: 'dist/bundle/index.js',
+    plugins: [requireDependencies],
+    banner: { js: esmBanner },
+  }),
   // CommonJS has no import.meta: the bundle's own file URL stands in for it (src/cluster/location.ts uses it).
   build({
     ...common,
@@ -50,7 +61,21 @@ await Promise.all([
     define: { 'import.meta.url': '__tsmpiImportMetaUrl' },
     banner: { js: "var __tsmpiImportMetaUrl = require('node:url').pathToFileURL(__filename).href;" },
   }),
-  build({ ...common, entryPoints: ['launcher/main.ts'], format: 'esm', outfile: 'dist/launcher/main.js', plugins: [requireDependencies], banner: { js: esmBanner } }),
-  build({ ...common, entryPoints: ['launcher/agent.ts'], format: 'esm', outfile: 'dist/launcher/agent.js', plugins: [requireDependencies], banner: { js: esmBanner } }),
+  build({
+    ...common,
+    entryPoints: ['launcher/main.ts'],
+    format: 'esm',
+    outfile: 'dist/launcher/main.js',
+    plugins: [requireDependencies],
+    banner: { js: esmBanner },
+  }),
+  build({
+    ...common,
+    entryPoints: ['launcher/agent.ts'],
+    format: 'esm',
+    outfile: 'dist/launcher/agent.js',
+    plugins: [requireDependencies],
+    banner: { js: esmBanner },
+  }),
 ]);
 chmodSync(`${root}dist/launcher/main.js`, 0o755);

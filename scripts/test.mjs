@@ -33,10 +33,25 @@ if (files.length === 0) {
 const skipLog = join(mkdtempSync(join(tmpdir(), 'tsmpi-test-')), 'skips.jsonl');
 const reporters = options.some((arg) => arg.startsWith('--test-reporter'))
   ? []
-  : ['--test-reporter', process.stdout.isTTY ? 'spec' : 'tap', '--test-reporter-destination', 'stdout', '--test-reporter', join(root, 'scripts/skip-reporter.mjs'), '--test-reporter-destination', skipLog];
-const result = spawnSync(process.execPath, ['--test', '--test-concurrency=1', ...reporters, ...options, ...files], { cwd: root, stdio: 'inherit' });
+  : [
+      '--test-reporter',
+      process.stdout.isTTY ? 'spec' : 'tap',
+      '--test-reporter-destination',
+      'stdout',
+      '--test-reporter',
+      join(root, 'scripts/skip-reporter.mjs'),
+      '--test-reporter-destination',
+      skipLog,
+    ];
+const result = spawnSync(process.execPath, ['--test', '--test-concurrency=1', ...reporters, ...options, ...files], {
+  cwd: root,
+  stdio: 'inherit',
+});
 if (existsSync(skipLog)) {
-  const skips = readFileSync(skipLog, 'utf8').split('\n').filter(Boolean).map((line) => JSON.parse(line));
+  const skips = readFileSync(skipLog, 'utf8')
+    .split('\n')
+    .filter(Boolean)
+    .map((line) => JSON.parse(line));
   const groups = new Map();
   for (const { file, name, reason, suite } of skips) {
     const key = `${relative(root, file ?? '')}: ${reason || 'no reason given'}`;
@@ -48,7 +63,10 @@ if (existsSync(skipLog)) {
   const count = skips.filter((skip) => !skip.suite).length;
   console.log(`\nskipped: ${count} test${count === 1 ? '' : 's'}${groups.size === 0 ? '' : ', by file and reason:'}`);
   for (const [key, { tests, suites }] of groups) {
-    const what = [tests > 0 ? `${tests} test${tests === 1 ? '' : 's'}` : '', ...suites.map((name) => `the whole suite '${name}' (its tests are not counted above)`)].filter(Boolean);
+    const what = [
+      tests > 0 ? `${tests} test${tests === 1 ? '' : 's'}` : '',
+      ...suites.map((name) => `the whole suite '${name}' (its tests are not counted above)`),
+    ].filter(Boolean);
     console.log(`  ${key}: ${what.join(', ')}`);
   }
   rmSync(dirname(skipLog), { recursive: true, force: true });

@@ -59,7 +59,10 @@ export interface BenchCase {
 }
 
 /** Run `variants` once each per round, `rounds` times, in order within each round; samples per variant. */
-export async function interleave<T>(rounds: number, variants: Readonly<Record<string, (() => T | Promise<T>) | null>>): Promise<Record<string, T[]>> {
+export async function interleave<T>(
+  rounds: number,
+  variants: Readonly<Record<string, (() => T | Promise<T>) | null>>,
+): Promise<Record<string, T[]>> {
   const samples: Record<string, T[]> = {};
   for (let round = 0; round < rounds; round++) {
     for (const [name, variant] of Object.entries(variants)) {

@@ -25,13 +25,27 @@ export const collectives: BenchCase = {
     const rows: Row[] = [];
     const byNp = new Map<number, Record<string, Record<string, number>>>();
     for (const np of NPS) {
-      progress(`collectives at np ${np}: ${rounds} rounds of tsmpi, mpi4py over TCP, mpi4py over shared memory${np > availableParallelism() ? ` (${np} ranks on ${availableParallelism()} cores)` : ''}`);
+      progress(
+        `collectives at np ${np}: ${rounds} rounds of tsmpi, mpi4py over TCP, mpi4py over shared memory${np > availableParallelism() ? ` (${np} ranks on ${availableParallelism()} cores)` : ''}`,
+      );
       const python = (transport: 'tcp' | 'sm') => {
         const open = mpi(transport);
-        return open === null ? null : () => lastJson<Record<string, number>>(run(open.mpirun[0] as string, [...open.mpirun.slice(1), '-np', String(np), open.python, join(ROOT, 'bench/mpi4py/allreduce-bcast.py')], env));
+        return open === null
+          ? null
+          : () =>
+              lastJson<Record<string, number>>(
+                run(
+                  open.mpirun[0] as string,
+                  [...open.mpirun.slice(1), '-np', String(np), open.python, join(ROOT, 'bench/mpi4py/allreduce-bcast.py')],
+                  env,
+                ),
+              );
       };
       const samples = await interleave(rounds, {
-        tsmpi: () => lastJson<Record<string, number>>(run(process.execPath, [LAUNCHER, '-np', String(np), 'node', join(ROOT, 'dist/bench/cases/collectives-rank.js')], env)),
+        tsmpi: () =>
+          lastJson<Record<string, number>>(
+            run(process.execPath, [LAUNCHER, '-np', String(np), 'node', join(ROOT, 'dist/bench/cases/collectives-rank.js')], env),
+          ),
         ompiTcp: python('tcp'),
         ompiSm: python('sm'),
       });

@@ -32,7 +32,9 @@ export const launch: BenchCase = {
       return open === null ? null : () => wall([...open.mpirun, '-np', String(np), open.python, python]);
     };
     const pythonAlone = mpi('tcp');
-    progress(`launch: ${rounds} rounds of node hello.js, tsmpirun -np 1 and 4, python3 hello.py, mpirun -np 1 and 4 over TCP and shared memory`);
+    progress(
+      `launch: ${rounds} rounds of node hello.js, tsmpirun -np 1 and 4, python3 hello.py, mpirun -np 1 and 4 over TCP and shared memory`,
+    );
     const samples = await interleave(rounds, {
       nodeAlone: () => wall(['node', hello]),
       tsmpi1: tsmpirun(1),
@@ -51,15 +53,25 @@ export const launch: BenchCase = {
     const overhead = (job: string, alone: string): number | undefined => {
       const jobs = samples[job];
       const alones = samples[alone];
-      return jobs === undefined || alones === undefined ? undefined : median(jobs.map((seconds, round) => seconds - (alones[round] ?? Number.NaN)));
+      return jobs === undefined || alones === undefined
+        ? undefined
+        : median(jobs.map((seconds, round) => seconds - (alones[round] ?? Number.NaN)));
     };
     const rows: Row[] = [
-      { name: 'hello, the program alone (node / python3)', np: 1, seconds: { tsmpi: m('nodeAlone'), ompiTcp: m('pythonAlone'), ompiSm: m('pythonAlone') } },
+      {
+        name: 'hello, the program alone (node / python3)',
+        np: 1,
+        seconds: { tsmpi: m('nodeAlone'), ompiTcp: m('pythonAlone'), ompiSm: m('pythonAlone') },
+      },
       { name: 'launch: whole hello job', np: 1, seconds: { tsmpi: m('tsmpi1'), ompiTcp: m('ompiTcp1'), ompiSm: m('ompiSm1') } },
       {
         name: 'launch: job − program alone (launcher overhead)',
         np: 1,
-        seconds: { tsmpi: overhead('tsmpi1', 'nodeAlone'), ompiTcp: overhead('ompiTcp1', 'pythonAlone'), ompiSm: overhead('ompiSm1', 'pythonAlone') },
+        seconds: {
+          tsmpi: overhead('tsmpi1', 'nodeAlone'),
+          ompiTcp: overhead('ompiTcp1', 'pythonAlone'),
+          ompiSm: overhead('ompiSm1', 'pythonAlone'),
+        },
         target: { text: 'tsmpi ≤ 80 ms', met: (seconds) => atMost(seconds.tsmpi, 0.08) },
       },
       {

@@ -30,14 +30,24 @@ export const pingpong: BenchCase = {
       const open = mpi(transport);
       if (open === null) return null;
       return () => {
-        const job = lastJson<PythonJob>(run(open.mpirun[0] as string, [...open.mpirun.slice(1), '-np', '2', open.python, join(ROOT, 'bench/mpi4py/pingpong.py')], { ...env, BENCH_VARIANTS: 'buffer' }));
+        const job = lastJson<PythonJob>(
+          run(open.mpirun[0] as string, [...open.mpirun.slice(1), '-np', '2', open.python, join(ROOT, 'bench/mpi4py/pingpong.py')], {
+            ...env,
+            BENCH_VARIANTS: 'buffer',
+          }),
+        );
         return Object.fromEntries(SIZES.map((bytes) => [String(bytes), (job.latency.buffer[bytes] ?? Number.NaN) / 1e6]));
       };
     };
     progress(`ping-pong: ${rounds} rounds of tsmpi + zeromq.js raw (one job), mpi4py over TCP, mpi4py over shared memory`);
     const samples = await interleave(rounds, {
       tsmpi: () => {
-        const job = lastJson<TsmpiJob>(run(process.execPath, [LAUNCHER, '-np', '2', 'node', join(ROOT, 'dist/bench/pingpong-rank.js')], { ...env, BENCH_VARIANTS: 'raw,typed' }));
+        const job = lastJson<TsmpiJob>(
+          run(process.execPath, [LAUNCHER, '-np', '2', 'node', join(ROOT, 'dist/bench/pingpong-rank.js')], {
+            ...env,
+            BENCH_VARIANTS: 'raw,typed',
+          }),
+        );
         return Object.fromEntries(
           SIZES.flatMap((bytes) => [
             [`tsmpi ${bytes}`, (job.latency.typed[bytes] ?? Number.NaN) / 1e6],
@@ -60,7 +70,10 @@ export const pingpong: BenchCase = {
       target:
         bytes === 8
           ? { text: '≤ 1.3× zeromq.js', met: (_, ratio) => atMost(ratio('zeromq'), 1.3) }
-          : { text: 'bandwidth ≥ 0.5× MPI TCP, ≥ 0.9× zeromq.js', met: (_, ratio) => all(atMost(ratio('ompiTcp'), 1 / 0.5), atMost(ratio('zeromq'), 1 / 0.9)) },
+          : {
+              text: 'bandwidth ≥ 0.5× MPI TCP, ≥ 0.9× zeromq.js',
+              met: (_, ratio) => all(atMost(ratio('ompiTcp'), 1 / 0.5), atMost(ratio('zeromq'), 1 / 0.9)),
+            },
     }));
   },
 };

@@ -11,7 +11,15 @@ import { realpathSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { init, type Comm } from 'tsmpi';
-import { DEFAULT_NWORDS, DEFAULT_TIMESTEPS, divide, formatAcfCsv, occurrences, splitRange, wordAcf as wordAcfOfPositions } from '../lib/acf.js';
+import {
+  DEFAULT_NWORDS,
+  DEFAULT_TIMESTEPS,
+  divide,
+  formatAcfCsv,
+  occurrences,
+  splitRange,
+  wordAcf as wordAcfOfPositions,
+} from '../lib/acf.js';
 import { attempt, UsageError, writeOutput } from '../lib/cli.js';
 import { agreeOrExit } from '../lib/parallel.js';
 import { generateZipfText } from '../lib/generated-text.js';
@@ -23,7 +31,12 @@ import { countWords, readBookWords, readDat, tokenize } from '../lib/words.js';
  * @param myWords this rank's share of the top words
  * @param text the whole book, one entry per word
  */
-export type AveWordAcf = (comm: Comm, myWords: readonly string[], text: readonly string[], timesteps?: number) => Promise<Float64Array | undefined>;
+export type AveWordAcf = (
+  comm: Comm,
+  myWords: readonly string[],
+  text: readonly string[],
+  timesteps?: number,
+) => Promise<Float64Array | undefined>;
 
 /** The two functions of the exercise. */
 export interface Collectors {
@@ -58,9 +71,7 @@ export async function mpiAcfWith(
   const rank = comm.Get_rank();
   const nRanks = comm.Get_size();
   const text = book === undefined ? tokenize(generateZipfText()) : readBookWords(book);
-  const topWords = (wcBook === undefined ? countWords(text) : readDat(wcBook))
-    .slice(0, nwords)
-    .map(({ word }) => word);
+  const topWords = (wcBook === undefined ? countWords(text) : readDat(wcBook)).slice(0, nwords).map(({ word }) => word);
   const [first, last] = splitRange(nwords, nRanks, rank);
   const myWords = topWords.slice(first, last);
   process.stderr.write(`My rank number is ${rank} and first, last = ${first}, ${last}\n`);
@@ -82,7 +93,8 @@ export async function main(program: string, collectors: Collectors): Promise<voi
       throw new UsageError(`${error instanceof Error ? error.message : String(error)}; ${usage}`);
     }
     const [book, wcBook, out, ...extra] = parsed.positionals;
-    if (book === undefined || wcBook === undefined || out === undefined || extra.length > 0) throw new UsageError(`expected 3 arguments; ${usage}`);
+    if (book === undefined || wcBook === undefined || out === undefined || extra.length > 0)
+      throw new UsageError(`expected 3 arguments; ${usage}`);
     const mode = parsed.values.comm ?? 'gather';
     if (mode !== 'p2p' && mode !== 'gather') throw new UsageError(`--comm must be 'p2p' or 'gather' (got '${mode}')`);
     return { book, wcBook, out, collect: mode === 'p2p' ? collectors.aveWordAcfP2p : collectors.aveWordAcfGather };

@@ -19,7 +19,12 @@ function ____<T = number>(hint: string, ..._inputs: unknown[]): T {
 }
 
 /** Point-to-point: every other rank sends its ACFs to rank 0, which receives them in rank order. */
-async function aveWordAcfP2p(comm: Comm, myWords: readonly string[], text: readonly string[], timesteps = 100): Promise<Float64Array | undefined> {
+async function aveWordAcfP2p(
+  comm: Comm,
+  myWords: readonly string[],
+  text: readonly string[],
+  timesteps = 100,
+): Promise<Float64Array | undefined> {
   const rank = comm.Get_rank();
   const nRanks = comm.Get_size();
   // each rank computes its own set of ACFs, one row per word
@@ -29,7 +34,11 @@ async function aveWordAcfP2p(comm: Comm, myWords: readonly string[], text: reado
     // own results first, then every other rank's, in rank order
     const results: Float64Array[][] = [myAcfs];
     for (let sender = 1; sender < ____('in aveWordAcfP2p, up to which rank does rank 0 receive?'); sender++) {
-      results.push(await ____<Promise<Float64Array[]>>('in aveWordAcfP2p, receive the ACFs of rank `sender`, tag 12 (mpi4py: comm.recv(source=sender, tag=12))'));
+      results.push(
+        await ____<Promise<Float64Array[]>>(
+          'in aveWordAcfP2p, receive the ACFs of rank `sender`, tag 12 (mpi4py: comm.recv(source=sender, tag=12))',
+        ),
+      );
     }
     // the total, rank by rank and word by word (the serial order, so the same bits)
     const acfTot = new Float64Array(timesteps);
@@ -37,19 +46,27 @@ async function aveWordAcfP2p(comm: Comm, myWords: readonly string[], text: reado
     return acfTot;
   }
   // send data
-  await ____<Promise<void>>('in aveWordAcfP2p, send myAcfs to the collecting rank with tag 12 (mpi4py: comm.send(my_acfs, dest=0, tag=12))', myAcfs);
+  await ____<Promise<void>>(
+    'in aveWordAcfP2p, send myAcfs to the collecting rank with tag 12 (mpi4py: comm.send(my_acfs, dest=0, tag=12))',
+    myAcfs,
+  );
   return undefined;
 }
 
 /** Collective: one call brings every rank's ACFs to rank 0, in rank order. */
-async function aveWordAcfGather(comm: Comm, myWords: readonly string[], text: readonly string[], timesteps = 100): Promise<Float64Array | undefined> {
+async function aveWordAcfGather(
+  comm: Comm,
+  myWords: readonly string[],
+  text: readonly string[],
+  timesteps = 100,
+): Promise<Float64Array | undefined> {
   const rank = comm.Get_rank();
   const nRanks = comm.Get_size();
   const myAcfs = myWords.map((word) => wordAcf(word, text, timesteps));
 
   // collect results on rank 0: a list with one entry per rank there, undefined on the other ranks
   const results = await ____<Promise<Float64Array[][] | undefined>>(
-    'in aveWordAcfGather, one collective call that gives rank 0 the list of every rank\'s myAcfs (mpi4py: comm.gather(my_acfs, root=0))',
+    "in aveWordAcfGather, one collective call that gives rank 0 the list of every rank's myAcfs (mpi4py: comm.gather(my_acfs, root=0))",
     myAcfs,
   );
   if (rank === 0 && results !== undefined) {

@@ -13,7 +13,12 @@ import { addRows } from '../lib/acf.js';
 import { isMain, main, mpiAcfWith, wordAcf } from './acf-exercise.js';
 
 /** Point-to-point: every other rank sends its ACFs to rank 0, which receives them in rank order. */
-async function aveWordAcfP2p(comm: Comm, myWords: readonly string[], text: readonly string[], timesteps = 100): Promise<Float64Array | undefined> {
+async function aveWordAcfP2p(
+  comm: Comm,
+  myWords: readonly string[],
+  text: readonly string[],
+  timesteps = 100,
+): Promise<Float64Array | undefined> {
   const rank = comm.Get_rank();
   const nRanks = comm.Get_size();
   // each rank computes its own set of ACFs, one row per word
@@ -36,7 +41,12 @@ async function aveWordAcfP2p(comm: Comm, myWords: readonly string[], text: reado
 }
 
 /** Collective: one gather brings every rank's ACFs to rank 0, in rank order. */
-async function aveWordAcfGather(comm: Comm, myWords: readonly string[], text: readonly string[], timesteps = 100): Promise<Float64Array | undefined> {
+async function aveWordAcfGather(
+  comm: Comm,
+  myWords: readonly string[],
+  text: readonly string[],
+  timesteps = 100,
+): Promise<Float64Array | undefined> {
   const rank = comm.Get_rank();
   const nRanks = comm.Get_size();
   const myAcfs = myWords.map((word) => wordAcf(word, text, timesteps));

@@ -73,10 +73,32 @@ async function check(options: Options, scratch: string): Promise<number> {
 }
 
 /** Runs the program once; null when its file equals the serial result, else what went wrong. */
-async function runOne(options: Options, np: number, mode: string, book: string, dat: string, out: string, expected: string): Promise<string | null> {
-  const args = [LAUNCHER, '--timeout', String(options.timeoutSeconds), '-np', String(np), process.execPath, options.program, book, dat, out, '--comm', mode];
+async function runOne(
+  options: Options,
+  np: number,
+  mode: string,
+  book: string,
+  dat: string,
+  out: string,
+  expected: string,
+): Promise<string | null> {
+  const args = [
+    LAUNCHER,
+    '--timeout',
+    String(options.timeoutSeconds),
+    '-np',
+    String(np),
+    process.execPath,
+    options.program,
+    book,
+    dat,
+    out,
+    '--comm',
+    mode,
+  ];
   const { code, stderr } = await run(process.execPath, args);
-  if (code === 124) return `no result within ${options.timeoutSeconds} s. Is every recv matched by a send, and does every rank call the collective?\n${indent(stderr)}`;
+  if (code === 124)
+    return `no result within ${options.timeoutSeconds} s. Is every recv matched by a send, and does every rank call the collective?\n${indent(stderr)}`;
   if (code !== 0) return `the program stopped (exit code ${code}):\n${indent(stderr)}`;
   if (!existsSync(out)) return 'the program ran but wrote no ACF file (rank 0 writes it from what the collecting function returns)';
   return compare(readFileSync(out, 'utf8'), expected);
@@ -93,7 +115,7 @@ function compare(actual: string, expected: string): string | null {
       return got[index] === undefined
         ? `the ACF file ends at row ${index}; it should have ${want.length - 1} rows`
         : `the ACF file differs from the serial result at ${lag}: expected ${want[index]}, got ${got[index]}` +
-            (index === 0 ? ' (are all the ranks\' ACFs added up, rank 0\'s own included?)' : '');
+            (index === 0 ? " (are all the ranks' ACFs added up, rank 0's own included?)" : '');
     }
   }
   return `the ACF file has ${got.length - want.length} rows too many`;
@@ -101,7 +123,9 @@ function compare(actual: string, expected: string): string | null {
 
 /** The lines that explain a failure: the program's messages without stack frames, at most 6. */
 function indent(stderr: string): string {
-  const lines = stderr.split('\n').filter((line) => line.trim() !== '' && !/^\s*(\[rank \d+\]\s*)?at /.test(line) && !line.startsWith('My rank number is'));
+  const lines = stderr
+    .split('\n')
+    .filter((line) => line.trim() !== '' && !/^\s*(\[rank \d+\]\s*)?at /.test(line) && !line.startsWith('My rank number is'));
   return lines
     .slice(0, 6)
     .map((line) => `    ${line}`)

@@ -36,7 +36,10 @@ const start = performance.now();
 const pool = await Pool.create({ processes: Number(processesText ?? 4) });
 let rows: Float64Array[];
 try {
-  rows = await pool.starmap(wordAcfTask, words.map((word) => [acfModule, word, text, timesteps] as [string, string, string[], number]));
+  rows = await pool.starmap(
+    wordAcfTask,
+    words.map((word) => [acfModule, word, text, timesteps] as [string, string, string[], number]),
+  );
 } finally {
   await pool.close();
 }

@@ -14,7 +14,10 @@ console.log(`Number of CPU cores: ${nprocs}`);
 
 const pool = await Pool.create({ processes: nprocs });
 try {
-  const result = await pool.starmap(powerN, [...Array(20).keys()].map((x) => [x, 2] as [number, number]));
+  const result = await pool.starmap(
+    powerN,
+    [...Array(20).keys()].map((x) => [x, 2] as [number, number]),
+  );
   console.log(JSON.stringify(result));
 } finally {
   await pool.close();

@@ -15,7 +15,13 @@ export function exitCodeOf(error: InputError): number {
 }
 
 /** Parse a whole number option (`--nwords 16`), from `minimum` to `maximum`. */
-export function integerOption(name: string, text: string | undefined, fallback: number, minimum: number, maximum = Number.MAX_SAFE_INTEGER): number {
+export function integerOption(
+  name: string,
+  text: string | undefined,
+  fallback: number,
+  minimum: number,
+  maximum = Number.MAX_SAFE_INTEGER,
+): number {
   if (text === undefined) return fallback;
   if (!/^\d+$/.test(text) || Number(text) < minimum || !Number.isSafeInteger(Number(text))) {
     throw new UsageError(`${name} must be a whole number of at least ${minimum} (got '${text}')`);

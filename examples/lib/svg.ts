@@ -94,14 +94,18 @@ export function lineChart(options: ChartOptions): string {
     parts.push(`<text x="${margin.left - 8}" y="${y}" text-anchor="end" dominant-baseline="middle">${tickText(tick)}</text>`);
   }
   parts.push(`<rect x="${margin.left}" y="${margin.top}" width="${plotWidth}" height="${plotHeight}" fill="none" stroke="black"/>`);
-  parts.push(`<text x="${margin.left + plotWidth / 2}" y="${height - 15}" text-anchor="middle" font-size="14">${escapeXml(options.xLabel)}</text>`);
+  parts.push(
+    `<text x="${margin.left + plotWidth / 2}" y="${height - 15}" text-anchor="middle" font-size="14">${escapeXml(options.xLabel)}</text>`,
+  );
   parts.push(
     `<text x="20" y="${margin.top + plotHeight / 2}" text-anchor="middle" font-size="14" transform="rotate(-90 20 ${margin.top + plotHeight / 2})">${escapeXml(options.yLabel)}</text>`,
   );
   options.series.forEach((series, index) => {
     const color = PALETTE[index % PALETTE.length] ?? 'black';
     const points = series.points.filter(usable).map(([x, y]) => `${round(px(x))},${round(py(y))}`);
-    parts.push(`<polyline fill="none" stroke="${color}" stroke-width="1.5" points="${points.join(' ')}"><title>${escapeXml(series.name)}</title></polyline>`);
+    parts.push(
+      `<polyline fill="none" stroke="${color}" stroke-width="1.5" points="${points.join(' ')}"><title>${escapeXml(series.name)}</title></polyline>`,
+    );
     if (options.series.length > 1) {
       const y = margin.top + 10 + index * 16;
       const x = margin.left + plotWidth + 12;

@@ -94,7 +94,8 @@ function firstInvalidUtf8(bytes: Uint8Array): number {
   let index = 0;
   while (index < bytes.length) {
     const lead = bytes[index] ?? 0;
-    const length = lead < 0x80 ? 1 : lead >= 0xc2 && lead <= 0xdf ? 2 : lead >= 0xe0 && lead <= 0xef ? 3 : lead >= 0xf0 && lead <= 0xf4 ? 4 : 0;
+    const length =
+      lead < 0x80 ? 1 : lead >= 0xc2 && lead <= 0xdf ? 2 : lead >= 0xe0 && lead <= 0xef ? 3 : lead >= 0xf0 && lead <= 0xf4 ? 4 : 0;
     if (length === 0 || index + length > bytes.length) return index;
     for (let next = 1; next < length; next++) if (((bytes[index + next] ?? 0) & 0xc0) !== 0x80) return index;
     const text = new TextDecoder('utf-8', { fatal: false }).decode(bytes.subarray(index, index + length));
@@ -115,7 +116,8 @@ export const MAX_INPUT_BYTES = 256 * 1024 * 1024;
  * are not regular (a pipe, a device) are read up to {@link MAX_INPUT_BYTES} and refused beyond.
  */
 export function readInput(path: string, what: string): Buffer {
-  const tooLarge = (): InputError => new InputError(`cannot read ${what} '${path}': it is larger than ${MAX_INPUT_BYTES / 1024 / 1024} MiB`);
+  const tooLarge = (): InputError =>
+    new InputError(`cannot read ${what} '${path}': it is larger than ${MAX_INPUT_BYTES / 1024 / 1024} MiB`);
   let fd: number;
   try {
     fd = openSync(path, 'r');
@@ -228,7 +230,13 @@ export function parseDat(text: string, name: string): WordCount[] {
     // The word may start with U+FEFF, which is not whitespace for Python: split on spaces and tabs only.
     const fields = line.replace(/^[ \t\r]+|[ \t\r]+$/g, '').split(/[ \t]+/);
     const [word, countText, percentText] = fields;
-    if (fields.length !== 3 || word === undefined || word === '' || !/^\d+$/.test(countText ?? '') || !Number.isFinite(Number(percentText))) {
+    if (
+      fields.length !== 3 ||
+      word === undefined ||
+      word === '' ||
+      !/^\d+$/.test(countText ?? '') ||
+      !Number.isFinite(Number(percentText))
+    ) {
       throw new InputError(`'${name}' line ${index + 1} is not 'word count percent' (got ${JSON.stringify(line.slice(0, 60))})`);
     }
     out.push({ word, count: Number(countText) });

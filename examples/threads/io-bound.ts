@@ -12,7 +12,7 @@ import { attempt, failAndExit, UsageError } from '../lib/cli.js';
 import { onWorkerThreads, report } from './run.js';
 import { ioBound } from './tasks.js';
 
-const USAGE = 'usage: io-bound.js [SECONDS...]   (default: 0.1 0.3 0.1 0.7, the lesson\'s sleep(1), sleep(3), sleep(1), sleep(7) in tenths)';
+const USAGE = "usage: io-bound.js [SECONDS...]   (default: 0.1 0.3 0.1 0.7, the lesson's sleep(1), sleep(3), sleep(1), sleep(7) in tenths)";
 
 const setup = attempt(() => parseCommandLine(process.argv.slice(2)));
 if (setup.error !== null) failAndExit('io-bound', setup.error);
@@ -21,7 +21,9 @@ if (waits === null) {
   process.stdout.write(`${USAGE}\n`);
 } else {
   const total = waits.reduce((sum, seconds) => sum + seconds, 0);
-  console.log(`io-bound: ${waits.length} tasks that wait ${waits.join(', ')} s (${total.toFixed(2)} s in all; longest ${Math.max(...waits)} s)`);
+  console.log(
+    `io-bound: ${waits.length} tasks that wait ${waits.join(', ')} s (${total.toFixed(2)} s in all; longest ${Math.max(...waits)} s)`,
+  );
 
   // Counts how many tasks are waiting at the same moment.
   let waiting = 0;

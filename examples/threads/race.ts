@@ -47,7 +47,10 @@ if (options === null) {
 function parseCommandLine(argv: string[]): { n: number; threads: number } | null {
   let parsed;
   try {
-    parsed = parseArgs({ args: argv, options: { n: { type: 'string' }, threads: { type: 'string' }, help: { type: 'boolean', short: 'h' } } });
+    parsed = parseArgs({
+      args: argv,
+      options: { n: { type: 'string' }, threads: { type: 'string' }, help: { type: 'boolean', short: 'h' } },
+    });
   } catch (error) {
     throw new UsageError(`${error instanceof Error ? error.message : String(error)}; ${USAGE}`);
   }

@@ -22,7 +22,11 @@ export async function onWorkerThreads(task: 'cpuBound' | 'ioBound', inputs: read
  * Times `run` and prints `name: seconds[, speed-up][; at most N <doing> at once]; results [...]`.
  * `atOnce` reads the count of tasks found running together (undefined: not counted). Returns the seconds.
  */
-export async function report(name: string, run: () => Promise<number[]>, options: { baseline?: number; atOnce?: () => string }): Promise<number> {
+export async function report(
+  name: string,
+  run: () => Promise<number[]>,
+  options: { baseline?: number; atOnce?: () => string },
+): Promise<number> {
   const start = performance.now();
   const results = await run();
   const seconds = (performance.now() - start) / 1000;

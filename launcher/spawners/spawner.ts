@@ -58,4 +58,3 @@ export interface HostHandle {
 export interface Spawner {
   launch(spec: HostLaunch, sink: SpawnSink): HostHandle;
 }
-

@@ -23,7 +23,16 @@ export interface SrunOptions {
 
 /** srun's argument list for a step of `spec` (pure). */
 export function srunArgs(spec: HostLaunch, options: SrunOptions = {}): string[] {
-  return ['--label', '--kill-on-bad-exit=1', '--input=0', `--ntasks=${spec.ranks.length}`, `--chdir=${spec.cwd}`, ...(options.extraArgs ?? []), spec.command, ...spec.args];
+  return [
+    '--label',
+    '--kill-on-bad-exit=1',
+    '--input=0',
+    `--ntasks=${spec.ranks.length}`,
+    `--chdir=${spec.cwd}`,
+    ...(options.extraArgs ?? []),
+    spec.command,
+    ...spec.args,
+  ];
 }
 
 const LABELLED_PREFIX = /^\s*(\d+): ?/;
@@ -69,7 +78,8 @@ export class SrunSpawner implements Spawner {
     // srun's --label output, split into lines as bytes: a rank's bytes are passed on untouched.
     const deliver = (stream: 'stdout' | 'stderr', line: Buffer, done: () => void): void => {
       const labelled = LABELLED_PREFIX.exec(line.subarray(0, 24).toString('latin1'));
-      if (labelled !== null && ranks.includes(Number(labelled[1]))) return sink.output(Number(labelled[1]), stream, line.subarray(labelled[0].length), done);
+      if (labelled !== null && ranks.includes(Number(labelled[1])))
+        return sink.output(Number(labelled[1]), stream, line.subarray(labelled[0].length), done);
       if (stream === 'stderr') firstFailure ??= parseTaskExit(line.toString('utf8'));
       // srun's own messages: shown as rank 0's stderr, so they keep their place in the output.
       sink.output(ranks[0] ?? 0, stream, line, done);
@@ -93,7 +103,8 @@ export class SrunSpawner implements Spawner {
       exited = true;
       for (const stream of ['stdout', 'stderr'] as const) if (tails[stream].length > 0) deliver(stream, tails[stream], () => {});
       const failure = firstFailure ?? (code === 0 && signal === null ? null : { rank: ranks[0] ?? 0, code: code ?? 1 });
-      if (failure !== null) sink.exited(failure.rank, signal !== null && firstFailure === null ? null : failure.code, firstFailure === null ? signal : null);
+      if (failure !== null)
+        sink.exited(failure.rank, signal !== null && firstFailure === null ? null : failure.code, firstFailure === null ? signal : null);
       for (const rank of ranks) if (rank !== failure?.rank) sink.exited(rank, failure === null ? 0 : (code ?? 1), null);
     });
     return {

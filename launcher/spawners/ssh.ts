@@ -84,7 +84,9 @@ export function agentArgv(options: SshOptions, host: string, command: string): s
   const [program = 'ssh', ...words] = options.agent;
   // Options we add only for ssh itself: a custom agent (rsh, a wrapper script) may not take them.
   const ssh = basename(program) === 'ssh';
-  const extra = ssh ? ['-T', '-x', '-o', 'BatchMode=yes', '-o', `ConnectTimeout=${options.connectTimeout}`, '-o', 'ServerAliveInterval=5'] : [];
+  const extra = ssh
+    ? ['-T', '-x', '-o', 'BatchMode=yes', '-o', `ConnectTimeout=${options.connectTimeout}`, '-o', 'ServerAliveInterval=5']
+    : [];
   return [program, ...words, ...extra, host, command];
 }
 
@@ -170,7 +172,9 @@ export class SshSpawner implements Spawner {
           return;
         case 'output': {
           const bytes = Buffer.from(message.data, 'base64');
-          sink.output(message.rank, message.stream, bytes, () => write({ kind: 'output-ack', rank: message.rank, stream: message.stream, bytes: bytes.length }));
+          sink.output(message.rank, message.stream, bytes, () =>
+            write({ kind: 'output-ack', rank: message.rank, stream: message.stream, bytes: bytes.length }),
+          );
           return;
         }
         case 'stdin-ack':
@@ -194,7 +198,9 @@ export class SshSpawner implements Spawner {
     const timer = setInterval(() => {
       write({ kind: 'ping' });
       if (ready && Date.now() - lastHeard > deadMs) {
-        fail(`no heartbeat from ${spec.host} for ${Math.round((Date.now() - lastHeard) / 1000)} s: the host is down or the network is partitioned`);
+        fail(
+          `no heartbeat from ${spec.host} for ${Math.round((Date.now() - lastHeard) / 1000)} s: the host is down or the network is partitioned`,
+        );
         child.kill('SIGKILL');
       }
     }, heartbeatMs);

@@ -60,7 +60,10 @@ export class EngineError extends MpiError {
     operation: string,
     readonly failures: readonly EngineFailure[],
   ) {
-    super('ERR_ENGINE', `${operation}: failed on ${failures.length === 1 ? 'engine' : 'engines'} ${failures.map((failure) => failure.rank).join(', ')}\n${failures.map(describe).join('\n')}`);
+    super(
+      'ERR_ENGINE',
+      `${operation}: failed on ${failures.length === 1 ? 'engine' : 'engines'} ${failures.map((failure) => failure.rank).join(', ')}\n${failures.map(describe).join('\n')}`,
+    );
     this.name = 'EngineError';
   }
 }
@@ -142,11 +145,16 @@ export class Cluster {
    */
   static async start(options: ClusterOptions = {}): Promise<Cluster> {
     const n = options.n;
-    if (n !== undefined && (!Number.isSafeInteger(n) || n < 1)) throw new MpiError('ERR_ARG', `Cluster.start: n must be a positive integer (got ${String(n)})`);
+    if (n !== undefined && (!Number.isSafeInteger(n) || n < 1))
+      throw new MpiError('ERR_ARG', `Cluster.start: n must be a positive integer (got ${String(n)})`);
     for (const name of Object.keys(options.env ?? {})) {
-      if (!/^[A-Za-z_][A-Za-z0-9_]*$/.test(name)) throw new MpiError('ERR_ARG', `Cluster.start: '${name}' is not a valid environment variable name`);
+      if (!/^[A-Za-z_][A-Za-z0-9_]*$/.test(name))
+        throw new MpiError('ERR_ARG', `Cluster.start: '${name}' is not a valid environment variable name`);
     }
-    const inAllocation = process.env.TSMPI_SRUN !== 'off' && process.env.SLURM_JOB_ID !== undefined && (process.env.SLURM_JOB_NODELIST ?? process.env.SLURM_NODELIST) !== undefined;
+    const inAllocation =
+      process.env.TSMPI_SRUN !== 'off' &&
+      process.env.SLURM_JOB_ID !== undefined &&
+      (process.env.SLURM_JOB_NODELIST ?? process.env.SLURM_NODELIST) !== undefined;
     const remote = options.hostfile !== undefined || options.hosts !== undefined || options.address !== undefined || inAllocation;
     // Loaded here: the runtime every rank imports exports Cluster, and the channel loads zeromq.
     const { ChannelServer, channelKeys } = await import('../transport/channel.js');
@@ -156,7 +164,9 @@ export class Cluster {
     let channel: ChannelServer;
     let watchdogs: Watchdogs;
     try {
-      channel = remote ? await ChannelServer.bind('tcp://0.0.0.0:*', keys, announce) : await ChannelServer.bind(`ipc://${join(dir as string, 'client')}`, null);
+      channel = remote
+        ? await ChannelServer.bind('tcp://0.0.0.0:*', keys, announce)
+        : await ChannelServer.bind(`ipc://${join(dir as string, 'client')}`, null);
       try {
         watchdogs = await Watchdogs.listen(dir, announce);
       } catch (error) {
@@ -165,7 +175,11 @@ export class Cluster {
       }
     } catch (error) {
       if (dir !== null) rmSync(dir, { recursive: true, force: true });
-      throw new MpiError('ERR_CLUSTER', `Cluster.start: cannot open the control channel (${error instanceof Error ? error.message : String(error)})`, { cause: error });
+      throw new MpiError(
+        'ERR_CLUSTER',
+        `Cluster.start: cannot open the control channel (${error instanceof Error ? error.message : String(error)})`,
+        { cause: error },
+      );
     }
     const args = [
       LAUNCHER,
@@ -205,9 +219,17 @@ export class Cluster {
       const size = await new Promise<number>((resolveStart, rejectStart) => {
         let expected = n;
         // 'close' comes after the launcher's output has ended: the engines' last stderr lines are in.
-        const fail = (): void => rejectStart(new MpiError('ERR_CLUSTER', `Cluster.start: the engines stopped before all of them were ready (${ready.size} of ${expected ?? '?'})${formatTail(stderrTail)}`));
+        const fail = (): void =>
+          rejectStart(
+            new MpiError(
+              'ERR_CLUSTER',
+              `Cluster.start: the engines stopped before all of them were ready (${ready.size} of ${expected ?? '?'})${formatTail(stderrTail)}`,
+            ),
+          );
         launcher.once('close', fail);
-        launcher.once('error', (error) => rejectStart(new MpiError('ERR_CLUSTER', `Cluster.start: cannot start tsmpirun (${error.message})`, { cause: error })));
+        launcher.once('error', (error) =>
+          rejectStart(new MpiError('ERR_CLUSTER', `Cluster.start: cannot start tsmpirun (${error.message})`, { cause: error })),
+        );
         channel.onMessage((_peer, value) => {
           const message = asMessage<FromEngine>(value);
           if (message?.kind !== 'ready') return;
@@ -245,11 +267,14 @@ export class Cluster {
       });
     }
     this.launcher.once('close', (code, signal) => {
-      this.fail(new MpiError('ERR_CLUSTER', `cluster: the engines stopped (tsmpirun exited with ${signal ?? code})${formatTail(this.stderrTail)}`));
+      this.fail(
+        new MpiError('ERR_CLUSTER', `cluster: the engines stopped (tsmpirun exited with ${signal ?? code})${formatTail(this.stderrTail)}`),
+      );
     });
     // An idle cluster keeps nothing alive: a script that forgets close() still ends (and its engines with it).
     this.launcher.unref();
-    for (const stream of [this.launcher.stdin, this.launcher.stdout, this.launcher.stderr]) (stream as unknown as { unref?: () => void }).unref?.();
+    for (const stream of [this.launcher.stdin, this.launcher.stdout, this.launcher.stderr])
+      (stream as unknown as { unref?: () => void }).unref?.();
     this.removeReplHook = installReplInterrupt(() => {
       if (this.pending.size > 0) void this.interrupt();
     });
@@ -299,7 +324,10 @@ export class Cluster {
   }
 
   private check(operation: string): void {
-    if (this.stopped !== null) throw new MpiError('ERR_CLUSTER', `${operation}: the cluster has stopped (${this.stopped.message.split('\n')[0]})`, { cause: this.stopped });
+    if (this.stopped !== null)
+      throw new MpiError('ERR_CLUSTER', `${operation}: the cluster has stopped (${this.stopped.message.split('\n')[0]})`, {
+        cause: this.stopped,
+      });
   }
 
   /** Send one call to one engine; resolves with its reply. */
@@ -351,8 +379,10 @@ export class Cluster {
    */
   run(modulePath: string, exportName: string, ...args: unknown[]): Promise<unknown[]> {
     const operation = 'run';
-    if (typeof modulePath !== 'string' || modulePath === '') throw new MpiError('ERR_ARG', `${operation}: expected a module path (got ${String(modulePath)})`);
-    if (typeof exportName !== 'string' || exportName === '') throw new MpiError('ERR_ARG', `${operation}: expected the name of an exported function (got ${String(exportName)})`);
+    if (typeof modulePath !== 'string' || modulePath === '')
+      throw new MpiError('ERR_ARG', `${operation}: expected a module path (got ${String(modulePath)})`);
+    if (typeof exportName !== 'string' || exportName === '')
+      throw new MpiError('ERR_ARG', `${operation}: expected the name of an exported function (got ${String(exportName)})`);
     const module = modulePath.startsWith('.') || isAbsolute(modulePath) ? pathToFileURL(resolve(modulePath)).href : modulePath;
     return this.everywhere(operation, { kind: 'run', module, name: exportName, args });
   }
@@ -366,7 +396,8 @@ export class Cluster {
    */
   async map<T, R>(fn: (item: T) => R, items: Iterable<T>, options: MapOptions = {}): Promise<Awaited<R>[]> {
     const out: Awaited<R>[] = [];
-    for await (const [index, value] of this.schedule('map', fn, [...items], false, options.chunksize ?? 1)) out[index] = value as Awaited<R>;
+    for await (const [index, value] of this.schedule('map', fn, [...items], false, options.chunksize ?? 1))
+      out[index] = value as Awaited<R>;
     return out;
   }
 
@@ -375,8 +406,15 @@ export class Cluster {
    * chunks complete. Internal (Pool uses it).
    * @internal
    */
-  async *schedule(operation: string, fn: unknown, items: readonly unknown[], spread: boolean, chunksize: number): AsyncGenerator<[number, unknown]> {
-    if (!Number.isSafeInteger(chunksize) || chunksize < 1) throw new MpiError('ERR_ARG', `${operation}: chunksize must be a positive integer (got ${String(chunksize)})`);
+  async *schedule(
+    operation: string,
+    fn: unknown,
+    items: readonly unknown[],
+    spread: boolean,
+    chunksize: number,
+  ): AsyncGenerator<[number, unknown]> {
+    if (!Number.isSafeInteger(chunksize) || chunksize < 1)
+      throw new MpiError('ERR_ARG', `${operation}: chunksize must be a positive integer (got ${String(chunksize)})`);
     if (spread) {
       const bad = items.findIndex((item) => !Array.isArray(item));
       if (bad >= 0) throw new MpiError('ERR_ARG', `${operation}: item ${bad} is not an array of arguments`);
@@ -417,7 +455,7 @@ export class Cluster {
     while (true) {
       while (done.length > 0) yield done.shift() as [number, unknown];
       if (error !== null) throw error;
-      if (running === 0 && (next >= chunks.length)) return;
+      if (running === 0 && next >= chunks.length) return;
       await new Promise<void>((resolveWake) => (wake = resolveWake));
       wake = null;
     }

@@ -26,10 +26,14 @@ const channel = new ChannelClient(info.endpoint, engineId(rank), info.keys);
 
 // Code compiled by tsc or tslab as CommonJS calls require(); 'tsmpi' must be this engine's runtime.
 const userRequire = createRequire(pathToFileURL(`${process.cwd()}/`));
-(globalThis as { require?: unknown }).require ??= Object.assign((id: string): unknown => (id === 'tsmpi' ? tsmpi : userRequire(id)), userRequire);
+(globalThis as { require?: unknown }).require ??= Object.assign(
+  (id: string): unknown => (id === 'tsmpi' ? tsmpi : userRequire(id)),
+  userRequire,
+);
 // tsc's CommonJS output (tslab's too) turns `await import('x')` into `__importStar(require('x'))`.
 const engineGlobals = globalThis as Record<string, unknown>;
-const isEsModule = (value: unknown): boolean => typeof value === 'object' && value !== null && (value as { __esModule?: unknown }).__esModule === true;
+const isEsModule = (value: unknown): boolean =>
+  typeof value === 'object' && value !== null && (value as { __esModule?: unknown }).__esModule === true;
 engineGlobals.__importStar ??= (value: unknown): unknown => (isEsModule(value) ? value : { ...(value as object), default: value });
 engineGlobals.__importDefault ??= (value: unknown): unknown => (isEsModule(value) ? value : { default: value });
 
@@ -77,7 +81,9 @@ async function body(message: Extract<ToEngine, { id: number }>): Promise<unknown
       const fn = module[message.name];
       if (typeof fn !== 'function') {
         const names = Object.keys(module).filter((name) => typeof module[name] === 'function');
-        throw new TypeError(`run: '${message.name}' is not a function exported by ${message.module} (its functions: ${names.join(', ') || 'none'})`);
+        throw new TypeError(
+          `run: '${message.name}' is not a function exported by ${message.module} (its functions: ${names.join(', ') || 'none'})`,
+        );
       }
       return (fn as (...args: unknown[]) => unknown)(...message.args);
     }
@@ -120,7 +126,14 @@ async function execute(message: Extract<ToEngine, { id: number }>): Promise<void
   try {
     await channel.send(reply, 'engine');
   } catch (error) {
-    await channel.send({ kind: 'failed', id: message.id, failure: failureOf(new Error(`the result cannot be sent back: ${error instanceof Error ? error.message : String(error)}`)) }, 'engine');
+    await channel.send(
+      {
+        kind: 'failed',
+        id: message.id,
+        failure: failureOf(new Error(`the result cannot be sent back: ${error instanceof Error ? error.message : String(error)}`)),
+      },
+      'engine',
+    );
   }
 }
 
@@ -181,12 +194,17 @@ function assertNever(value: never): never {
   throw new Error(`engine: unexpected message ${JSON.stringify(value)}`);
 }
 
-await channel.send({ kind: 'ready', rank, size: comm.size, pid: process.pid, host: process.env.TSMPI_HOST || hostname() } satisfies FromEngine, 'engine');
+await channel.send(
+  { kind: 'ready', rank, size: comm.size, pid: process.pid, host: process.env.TSMPI_HOST || hostname() } satisfies FromEngine,
+  'engine',
+);
 // Started after `ready`: the cluster is usable while the watchdog loads.
 const watchdogData: WatchdogData = { info, rank, shared };
 const watchdog = new Worker(new URL('./watchdog.js', import.meta.url), { workerData: watchdogData });
 watchdog.on('message', (epoch: number) => interrupt(epoch));
-watchdog.on('error', (error) => process.stderr.write(`engine ${rank}: interrupt watchdog failed (${error.message}); cluster.interrupt() cannot stop busy loops\n`));
+watchdog.on('error', (error) =>
+  process.stderr.write(`engine ${rank}: interrupt watchdog failed (${error.message}); cluster.interrupt() cannot stop busy loops\n`),
+);
 watchdog.unref();
 for await (const value of channel.messages()) {
   const message = asMessage<ToEngine>(value);

@@ -41,7 +41,8 @@ export class Pool {
    */
   static async create(options: PoolOptions = {}): Promise<Pool> {
     const { processes = availableParallelism(), ...rest } = options;
-    if (!Number.isSafeInteger(processes) || processes < 1) throw new MpiError('ERR_ARG', `Pool.create: processes must be a positive integer (got ${String(processes)})`);
+    if (!Number.isSafeInteger(processes) || processes < 1)
+      throw new MpiError('ERR_ARG', `Pool.create: processes must be a positive integer (got ${String(processes)})`);
     return new Pool(await Cluster.start({ ...rest, n: processes }));
   }
 
@@ -91,7 +92,8 @@ export class Pool {
 
   /** Results of `fn(item)` in the order they complete. */
   async *imapUnordered<T, R>(fn: (item: T) => R, items: Iterable<T>, options: PoolMapOptions = {}): AsyncGenerator<Awaited<R>> {
-    for await (const [, value] of this.cluster.schedule('imapUnordered', fn, [...items], false, options.chunksize ?? 1)) yield value as Awaited<R>;
+    for await (const [, value] of this.cluster.schedule('imapUnordered', fn, [...items], false, options.chunksize ?? 1))
+      yield value as Awaited<R>;
   }
 
   /** Stop what the processes are running (pending calls reject with ERR_INTERRUPTED); the pool stays usable. */

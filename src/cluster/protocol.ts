@@ -69,12 +69,21 @@ export function asMessage<T extends { kind: string }>(value: unknown): T | null 
  * @throws ERR_ARG when `fn` is not a function, or is native or bound (no source to send)
  */
 export function functionSource(fn: unknown, operation: string): string {
-  if (typeof fn !== 'function') throw new MpiError('ERR_ARG', `${operation}: expected a function (got ${fn === null ? 'null' : typeof fn})`);
+  if (typeof fn !== 'function')
+    throw new MpiError('ERR_ARG', `${operation}: expected a function (got ${fn === null ? 'null' : typeof fn})`);
   const text = Function.prototype.toString.call(fn);
   if (/\{\s*\[native code\]\s*\}$/.test(text)) {
-    throw new MpiError('ERR_ARG', `${operation}: '${(fn as { name?: string }).name || 'function'}' is native or bound and has no source to send; wrap it: (...args) => f(...args) with f defined inside`);
+    throw new MpiError(
+      'ERR_ARG',
+      `${operation}: '${(fn as { name?: string }).name || 'function'}' is native or bound and has no source to send; wrap it: (...args) => f(...args) with f defined inside`,
+    );
   }
-  for (const candidate of [text, `function ${text}`, text.replace(/^async\s+/, 'async function '), text.replace(/^(async\s+)?\*/, '$1function*')]) {
+  for (const candidate of [
+    text,
+    `function ${text}`,
+    text.replace(/^async\s+/, 'async function '),
+    text.replace(/^(async\s+)?\*/, '$1function*'),
+  ]) {
     try {
       new Function(`return (${candidate}\n);`);
       return candidate;

@@ -199,7 +199,12 @@ addExtension({
     const object: Record<string, unknown> = {};
     if (!Array.isArray(entries)) throw new MpiError('ERR_CODEC', 'decode: malformed object record');
     for (let index = 0; index + 1 < entries.length; index += 2) {
-      Object.defineProperty(object, String(entries[index]), { value: entries[index + 1], enumerable: true, writable: true, configurable: true });
+      Object.defineProperty(object, String(entries[index]), {
+        value: entries[index + 1],
+        enumerable: true,
+        writable: true,
+        configurable: true,
+      });
     }
     return object;
   },
@@ -212,7 +217,14 @@ function hasProtoKey(value: unknown, seen = new Set<object>()): boolean {
   if (typeof value !== 'object' || value === null || ArrayBuffer.isView(value) || seen.has(value)) return false;
   seen.add(value);
   if (value.constructor === Object && Object.hasOwn(value, '__proto__')) return true;
-  const children = value instanceof Map ? [...value.keys(), ...value.values()] : value instanceof Set ? [...value] : Array.isArray(value) || value.constructor === Object ? Object.values(value) : [];
+  const children =
+    value instanceof Map
+      ? [...value.keys(), ...value.values()]
+      : value instanceof Set
+        ? [...value]
+        : Array.isArray(value) || value.constructor === Object
+          ? Object.values(value)
+          : [];
   return children.some((child) => hasProtoKey(child, seen));
 }
 

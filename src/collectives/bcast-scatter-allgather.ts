@@ -72,5 +72,8 @@ function store(bytes: Uint8Array, { lo, hi }: { lo: number; hi: number }, receiv
 
 /** The error for a non-root whose buffer does not hold the root's byte length. */
 export function lengthMismatch(root: number, sent: number, expected: number): MpiError {
-  return new MpiError('ERR_BUFFER', `Bcast: the root (rank ${root}) sent ${sent} bytes but the receive buffer holds ${expected}; make the counts agree`);
+  return new MpiError(
+    'ERR_BUFFER',
+    `Bcast: the root (rank ${root}) sent ${sent} bytes but the receive buffer holds ${expected}; make the counts agree`,
+  );
 }

@@ -42,7 +42,10 @@ function place(where: string, into: AnyTypedArray, at: number, from: unknown, co
   if (!isTypedArray(from)) throw bufferError(where, `${who} did not send a typed array`);
   const width = into.BYTES_PER_ELEMENT;
   if (from.byteLength !== count * width) {
-    throw bufferError(where, `${who} sent ${from.byteLength} bytes but the receive buffer expects ${count * width} (${count} elements); make the counts agree`);
+    throw bufferError(
+      where,
+      `${who} sent ${from.byteLength} bytes but the receive buffer expects ${count * width} (${count} elements); make the counts agree`,
+    );
   }
   bytesOf(into).set(bytesOf(from), at * width);
 }
@@ -50,7 +53,10 @@ function place(where: string, into: AnyTypedArray, at: number, from: unknown, co
 /** Split `buf` into the `size` equal parts sent to each rank. */
 function equalParts(where: string, buf: AnyTypedArray, size: number, expected: number, name: string): AnyTypedArray[] {
   if (buf.length !== expected * size) {
-    throw bufferError(where, `${name} holds ${buf.length} elements but ${size} ranks × ${expected} elements are needed (${expected * size})`);
+    throw bufferError(
+      where,
+      `${name} holds ${buf.length} elements but ${size} ranks × ${expected} elements are needed (${expected * size})`,
+    );
   }
   return Array.from({ length: size }, (_, rank) => buf.subarray(rank * expected, (rank + 1) * expected));
 }
@@ -65,7 +71,10 @@ function layout(where: string, spec: VBuffer, size: number): { buf: AnyTypedArra
   let running = 0;
   const displs = given ?? counts.map((count) => ((running += count), running - count));
   if (displs.length !== size || !displs.every((d, i) => Number.isInteger(d) && d >= 0 && d + (counts[i] ?? 0) <= buf.length)) {
-    throw new MpiError('ERR_COUNT', `${where}: displacements must be ${size} offsets that keep each part inside the buffer of ${buf.length} elements (got ${JSON.stringify(displs)})`);
+    throw new MpiError(
+      'ERR_COUNT',
+      `${where}: displacements must be ${size} offsets that keep each part inside the buffer of ${buf.length} elements (got ${JSON.stringify(displs)})`,
+    );
   }
   return { buf, counts, displs };
 }
@@ -107,7 +116,15 @@ export async function Bcast(port: CollPort, buf: unknown, root: number, override
 export async function Scatter(port: CollPort, sendbuf: unknown, recvbuf: unknown, root: number): Promise<void> {
   const parts =
     port.rank === root
-      ? capture(() => equalParts('Scatter', checkTyped('Scatter', 'sendbuf', sendbuf), port.size, checkTyped('Scatter', 'recvbuf', recvbuf).length, 'sendbuf'))
+      ? capture(() =>
+          equalParts(
+            'Scatter',
+            checkTyped('Scatter', 'sendbuf', sendbuf),
+            port.size,
+            checkTyped('Scatter', 'recvbuf', recvbuf).length,
+            'sendbuf',
+          ),
+        )
       : null;
   const part = await scatter(port, parts, root);
   const into = checkTyped('Scatter', 'recvbuf', recvbuf);
@@ -119,7 +136,8 @@ export async function Scatterv(port: CollPort, send: VBuffer | null, recvbuf: un
   const parts =
     port.rank === root
       ? capture(() => {
-          if (send === null || !Array.isArray(send)) throw new MpiError('ERR_ARG', 'Scatterv: the root must pass [sendbuf, counts, displs?]');
+          if (send === null || !Array.isArray(send))
+            throw new MpiError('ERR_ARG', 'Scatterv: the root must pass [sendbuf, counts, displs?]');
           const { buf, counts, displs } = layout('Scatterv', send, port.size);
           return counts.map((count, rank) => buf.subarray(displs[rank] ?? 0, (displs[rank] ?? 0) + count));
         })
@@ -137,7 +155,8 @@ export async function Gather(port: CollPort, sendbuf: unknown, recvbuf: unknown,
   const parts = await gather(port, typedOrMarker('Gather', 'sendbuf', sendbuf), root);
   if (parts === undefined) return;
   const buf = checkTyped('Gather', 'recvbuf', recvbuf);
-  if (buf.length % port.size !== 0) throw bufferError('Gather', `recvbuf holds ${buf.length} elements, not a multiple of the ${port.size} ranks`);
+  if (buf.length % port.size !== 0)
+    throw bufferError('Gather', `recvbuf holds ${buf.length} elements, not a multiple of the ${port.size} ranks`);
   const each = buf.length / port.size;
   parts.forEach((part, rank) => place('Gather', buf, rank * each, part, each, `rank ${rank}`));
 }
@@ -155,7 +174,8 @@ export async function Gatherv(port: CollPort, sendbuf: unknown, recv: VBuffer | 
 export async function Allgather(port: CollPort, sendbuf: unknown, recvbuf: unknown): Promise<void> {
   const parts = await allgather(port, typedOrMarker('Allgather', 'sendbuf', sendbuf));
   const into = checkTyped('Allgather', 'recvbuf', recvbuf);
-  if (into.length % port.size !== 0) throw bufferError('Allgather', `recvbuf holds ${into.length} elements, not a multiple of the ${port.size} ranks`);
+  if (into.length % port.size !== 0)
+    throw bufferError('Allgather', `recvbuf holds ${into.length} elements, not a multiple of the ${port.size} ranks`);
   const each = into.length / port.size;
   parts.forEach((part, rank) => place('Allgather', into, rank * each, part, each, `rank ${rank}`));
 }
@@ -175,7 +195,8 @@ export async function Allgatherv(port: CollPort, sendbuf: unknown, recv: VBuffer
 export async function Alltoall(port: CollPort, sendbuf: unknown, recvbuf: unknown): Promise<void> {
   const parts = capture(() => {
     const into = checkTyped('Alltoall', 'recvbuf', recvbuf);
-    if (into.length % port.size !== 0) throw bufferError('Alltoall', `recvbuf holds ${into.length} elements, not a multiple of the ${port.size} ranks`);
+    if (into.length % port.size !== 0)
+      throw bufferError('Alltoall', `recvbuf holds ${into.length} elements, not a multiple of the ${port.size} ranks`);
     return equalParts('Alltoall', checkTyped('Alltoall', 'sendbuf', sendbuf), port.size, into.length / port.size, 'sendbuf');
   });
   const got = await alltoall(port, parts);
@@ -198,7 +219,10 @@ export async function Allreduce(port: CollPort, sendbuf: unknown, recvbuf: unkno
     const send = checkTyped('Allreduce', 'sendbuf', sendbuf);
     const into = checkTyped('Allreduce', 'recvbuf', recvbuf);
     if (send.byteLength !== into.byteLength) {
-      throw bufferError('Allreduce', `sendbuf has ${send.byteLength} bytes but recvbuf ${into.byteLength}; they must be the same size on every rank`);
+      throw bufferError(
+        'Allreduce',
+        `sendbuf has ${send.byteLength} bytes but recvbuf ${into.byteLength}; they must be the same size on every rank`,
+      );
     }
     return send;
   });
@@ -216,10 +240,24 @@ export async function Allreduce(port: CollPort, sendbuf: unknown, recvbuf: unkno
  * a vector like `like` (this rank's typed array, or null); resolves false, having sent
  * nothing, when recursive doubling is the choice.
  */
-export async function allreduceSegmented(port: CollPort, mine: unknown, like: AnyTypedArray | null, op: Op, out: AnyTypedArray, where: string, overrides: Overrides): Promise<boolean> {
+export async function allreduceSegmented(
+  port: CollPort,
+  mine: unknown,
+  like: AnyTypedArray | null,
+  op: Op,
+  out: AnyTypedArray,
+  where: string,
+  overrides: Overrides,
+): Promise<boolean> {
   const builtin = op instanceof ReduceOp;
   const algorithm = chooseAllreduce(
-    { size: port.size, count: like === null ? null : like.length, elementBytes: like?.BYTES_PER_ELEMENT ?? 1, builtin, commutative: builtin },
+    {
+      size: port.size,
+      count: like === null ? null : like.length,
+      elementBytes: like?.BYTES_PER_ELEMENT ?? 1,
+      builtin,
+      commutative: builtin,
+    },
     overrides,
   );
   if (algorithm === 'recursive-doubling' || !builtin) return false;

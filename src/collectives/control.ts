@@ -93,7 +93,10 @@ export function decodeControl(bytes: Uint8Array): Control {
     return { kind: 'data', seq: s, call, error: error === null ? null : { code: error.code, message: error.message } };
   }
   if (k === 'agree') {
-    if (!Array.isArray(calls) || !calls.every((entry) => Array.isArray(entry) && entry.length === 2 && typeof entry[0] === 'string' && isRank(entry[1]))) {
+    if (
+      !Array.isArray(calls) ||
+      !calls.every((entry) => Array.isArray(entry) && entry.length === 2 && typeof entry[0] === 'string' && isRank(entry[1]))
+    ) {
       throw malformed('calls');
     }
     return { kind: 'agree', seq: s, calls: calls as [string, number][], error: errorOf(e, true) };

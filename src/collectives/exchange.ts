@@ -8,7 +8,13 @@ import type { CollPort, SendOptions } from './port.js';
  * Resolves with what was actually sent (a marker when `value` could not be sent, see
  * `post`) and what arrived. `options` as for {@link CollPort.send}.
  */
-export async function exchange(port: CollPort, value: unknown, dest: number, source: number = dest, options?: SendOptions): Promise<{ sent: unknown; received: unknown }> {
+export async function exchange(
+  port: CollPort,
+  value: unknown,
+  dest: number,
+  source: number = dest,
+  options?: SendOptions,
+): Promise<{ sent: unknown; received: unknown }> {
   const arriving = port.recv(source);
   const [sent, received] = await Promise.all([post(port, value, dest, options), arriving]);
   return { sent, received };

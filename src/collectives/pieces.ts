@@ -24,7 +24,12 @@ export function writePiece(out: Uint8Array, at: number, piece: unknown, byteLeng
   if (isMarker(piece)) return piece;
   if (!isTypedArray(piece) || piece.byteLength !== byteLength) {
     const got = isTypedArray(piece) ? `${piece.byteLength} bytes` : typeof piece;
-    return marker(new MpiError('ERR_COUNT', `${where}: received ${got} where ${byteLength} bytes were expected; every rank must pass arrays of the same length and type`));
+    return marker(
+      new MpiError(
+        'ERR_COUNT',
+        `${where}: received ${got} where ${byteLength} bytes were expected; every rank must pass arrays of the same length and type`,
+      ),
+    );
   }
   out.set(bytesOf(piece), at);
   return null;
@@ -33,5 +38,10 @@ export function writePiece(out: Uint8Array, at: number, piece: unknown, byteLeng
 /** A combined value as a piece: anything but a typed array or a marker becomes an ERR_COUNT marker. */
 export function asPiece(value: unknown, where: string): Piece {
   if (isMarker(value) || isTypedArray(value)) return value;
-  return marker(new MpiError('ERR_COUNT', `${where}: received ${typeof value} where a typed array was expected; every rank must pass arrays of the same length and type`));
+  return marker(
+    new MpiError(
+      'ERR_COUNT',
+      `${where}: received ${typeof value} where a typed array was expected; every rank must pass arrays of the same length and type`,
+    ),
+  );
 }

@@ -39,4 +39,3 @@ export interface CollPort {
   /** Receive the next value from `source` on this collective's tag. */
   recv(source: number): Promise<unknown>;
 }
-

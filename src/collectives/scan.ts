@@ -12,7 +12,13 @@ import type { CollPort } from './port.js';
  * built from the same messages. exscan resolves `undefined` on rank 0. A marker (bad
  * input or op failure) reaches every higher rank.
  */
-export async function scan(port: CollPort, value: unknown, op: Op, exclusive: boolean, where = exclusive ? 'exscan' : 'scan'): Promise<unknown> {
+export async function scan(
+  port: CollPort,
+  value: unknown,
+  op: Op,
+  exclusive: boolean,
+  where = exclusive ? 'exscan' : 'scan',
+): Promise<unknown> {
   const { rank, size } = port;
   // An op that is not an op (on this rank only, perhaps) travels as an error, never a hang.
   const checked = capture(() => checkOp(where, op));

@@ -42,10 +42,30 @@ export interface AllreduceCase {
  * 256 KiB; at np 8 it tied up to 256 KiB and lost by 2x at 1 MiB. Sizes 3, 5-7 were not
  * measured and take their neighbours' values.
  */
-const ALLREDUCE_SEGMENTED_MIN_BYTES = [Infinity, Infinity, 4 * 1024 * 1024, 128 * 1024, 128 * 1024, 512 * 1024, 512 * 1024, 512 * 1024, 512 * 1024];
+const ALLREDUCE_SEGMENTED_MIN_BYTES = [
+  Infinity,
+  Infinity,
+  4 * 1024 * 1024,
+  128 * 1024,
+  128 * 1024,
+  512 * 1024,
+  512 * 1024,
+  512 * 1024,
+  512 * 1024,
+];
 
 /** Smallest broadcast (bytes) for which scatter-allgather beats the binomial tree, by size (as above): never at np 2; from 1 MiB at np 4 and 8. */
-const BCAST_SCATTER_MIN_BYTES = [Infinity, Infinity, Infinity, 1024 * 1024, 1024 * 1024, 1024 * 1024, 1024 * 1024, 1024 * 1024, 1024 * 1024];
+const BCAST_SCATTER_MIN_BYTES = [
+  Infinity,
+  Infinity,
+  Infinity,
+  1024 * 1024,
+  1024 * 1024,
+  1024 * 1024,
+  1024 * 1024,
+  1024 * 1024,
+  1024 * 1024,
+];
 
 function bySize(table: readonly number[], size: number): number {
   return table[Math.min(size, table.length - 1)] ?? Infinity;
@@ -97,7 +117,9 @@ export function parseOverrides(variables: Readonly<Record<string, string | undef
     if (!name.startsWith(prefix) || value === undefined) continue;
     const collective = name.slice(prefix.length).toLowerCase();
     if (!Object.hasOwn(ALGORITHMS, collective)) {
-      const valid = Object.keys(ALGORITHMS).map((key) => `${prefix}${key.toUpperCase()}`).join(', ');
+      const valid = Object.keys(ALGORITHMS)
+        .map((key) => `${prefix}${key.toUpperCase()}`)
+        .join(', ');
       throw new MpiError('ERR_ARG', `init: ${name} names no collective with a choice of algorithm; valid: ${valid}`);
     }
     const choices: readonly string[] = ALGORITHMS[collective as Collective];

@@ -95,7 +95,13 @@ export function floorPow2(size: number): number {
  */
 export type FoldIn =
   | { readonly role: 'folded'; readonly partner: number }
-  | { readonly role: 'active'; readonly active: number; readonly pof2: number; readonly partner: number; readonly original: (active: number) => number };
+  | {
+      readonly role: 'active';
+      readonly active: number;
+      readonly pof2: number;
+      readonly partner: number;
+      readonly original: (active: number) => number;
+    };
 
 /** The fold-in role of `rank` among `size` ranks. */
 export function foldIn(rank: number, size: number): FoldIn {

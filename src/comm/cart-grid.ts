@@ -22,7 +22,10 @@ export function isCount(value: unknown, least: number): value is number {
  */
 export function checkShape(where: string, dims: unknown, periods: unknown, size: number): CartShape {
   if (!Array.isArray(dims) || dims.length === 0 || !dims.every((d) => isCount(d, 1))) {
-    throw new MpiError('ERR_ARG', `${where}: dims must be a non-empty array of positive integers (got ${JSON.stringify(dims)}); Compute_dims(size, ndims) makes one`);
+    throw new MpiError(
+      'ERR_ARG',
+      `${where}: dims must be a non-empty array of positive integers (got ${JSON.stringify(dims)}); Compute_dims(size, ndims) makes one`,
+    );
   }
   const given = periods ?? dims.map(() => false);
   if (!Array.isArray(given) || given.length !== dims.length || !given.every((p) => typeof p === 'boolean')) {
@@ -76,9 +79,19 @@ export function rankAt(shape: CartShape, coords: readonly number[]): number {
  */
 export function Compute_dims(nnodes: number, dims: number | readonly number[]): number[] {
   if (!isCount(nnodes, 1)) throw new MpiError('ERR_ARG', `Compute_dims: nnodes must be a positive integer (got ${String(nnodes)})`);
-  const given = typeof dims === 'number' ? (isCount(dims, 1) ? new Array<number>(dims).fill(0) : null) : Array.isArray(dims) && dims.every((d) => isCount(d, 0)) ? [...dims] : null;
+  const given =
+    typeof dims === 'number'
+      ? isCount(dims, 1)
+        ? new Array<number>(dims).fill(0)
+        : null
+      : Array.isArray(dims) && dims.every((d) => isCount(d, 0))
+        ? [...dims]
+        : null;
   if (given === null || given.length === 0) {
-    throw new MpiError('ERR_ARG', `Compute_dims: dims must be a number of dimensions or an array of non-negative integers (got ${JSON.stringify(dims)})`);
+    throw new MpiError(
+      'ERR_ARG',
+      `Compute_dims: dims must be a number of dimensions or an array of non-negative integers (got ${JSON.stringify(dims)})`,
+    );
   }
   const fixed = product(given.filter((d) => d > 0));
   if (nnodes % fixed !== 0) {
@@ -87,7 +100,8 @@ export function Compute_dims(nnodes: number, dims: number | readonly number[]): 
   const free = given.filter((d) => d === 0).length;
   const chosen = new Array<number>(free).fill(1);
   if (free === 0) {
-    if (fixed !== nnodes) throw new MpiError('ERR_ARG', `Compute_dims: the dimensions ${JSON.stringify(dims)} make ${fixed} ranks, not ${nnodes}`);
+    if (fixed !== nnodes)
+      throw new MpiError('ERR_ARG', `Compute_dims: the dimensions ${JSON.stringify(dims)} make ${fixed} ranks, not ${nnodes}`);
     return given;
   }
   // Largest prime factors first, each onto the currently smallest dimension.
@@ -112,4 +126,3 @@ function primeFactors(n: number): number[] {
   if (n > 1) factors.push(n);
   return factors;
 }
-

@@ -52,7 +52,8 @@ export class Cartcomm extends Comm {
    * @example cart.Get_coords(5) // [1, 2] on a 2 × 3 grid
    */
   Get_coords(rank: number): number[] {
-    if (!isCount(rank, 0) || rank >= this.size) throw new MpiError('ERR_RANK', `Get_coords: rank ${String(rank)} is out of range for a communicator of size ${this.size}`);
+    if (!isCount(rank, 0) || rank >= this.size)
+      throw new MpiError('ERR_RANK', `Get_coords: rank ${String(rank)} is out of range for a communicator of size ${this.size}`);
     return coordsOf(this.shape, rank);
   }
 
@@ -65,7 +66,11 @@ export class Cartcomm extends Comm {
       throw new MpiError('ERR_ARG', `Get_cart_rank: coords must be ${this.dims.length} integers (got ${JSON.stringify(coords)})`);
     }
     const rank = rankAt(this.shape, coords);
-    if (rank === PROC_NULL) throw new MpiError('ERR_ARG', `Get_cart_rank: coords ${JSON.stringify(coords)} lie outside the grid ${JSON.stringify(this.dims)} (open dimensions do not wrap)`);
+    if (rank === PROC_NULL)
+      throw new MpiError(
+        'ERR_ARG',
+        `Get_cart_rank: coords ${JSON.stringify(coords)} lie outside the grid ${JSON.stringify(this.dims)} (open dimensions do not wrap)`,
+      );
     return rank;
   }
 
@@ -82,7 +87,11 @@ export class Cartcomm extends Comm {
       throw new MpiError('ERR_ARG', `Shift: direction must be a dimension from 0 to ${this.dims.length - 1} (got ${String(direction)})`);
     }
     if (!Number.isInteger(disp)) throw new MpiError('ERR_ARG', `Shift: disp must be an integer (got ${String(disp)})`);
-    const along = (step: number): number => rankAt(this.shape, this.coords.map((c, d) => (d === direction ? c + step : c)));
+    const along = (step: number): number =>
+      rankAt(
+        this.shape,
+        this.coords.map((c, d) => (d === direction ? c + step : c)),
+      );
     return [along(-disp), along(disp)];
   }
 }

@@ -48,7 +48,8 @@ export function callPorts(site: CallSite): { port: CollPort; link: AgreeLink } {
   const data = encodeControl({ kind: 'data', seq, call, error: null });
   const send = (value: unknown, dest: number, control: Uint8Array, options?: SendOptions): Promise<void> =>
     engine.send(value, null, site.worldRank(dest), context, rank, seq, options?.owned === true ? 'owned' : 'standard', name, control);
-  const receive = (source: number, doing: string): Promise<Message> => engine.receive(context, source, seq, `${name} (${doing} rank ${source})`);
+  const receive = (source: number, doing: string): Promise<Message> =>
+    engine.receive(context, source, seq, `${name} (${doing} rank ${source})`);
 
   const port: CollPort = {
     rank,

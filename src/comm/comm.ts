@@ -344,7 +344,11 @@ export class Comm {
 
   /** Wait until every rank has entered the barrier (the agreement round: dissemination, ⌈log2 size⌉ rounds). @throws ERR_COLL_MISMATCH */
   async barrier(): Promise<void> {
-    return this.collective('barrier', () => describeCall('barrier'), async () => undefined);
+    return this.collective(
+      'barrier',
+      () => describeCall('barrier'),
+      async () => undefined,
+    );
   }
 
   /** mpi4py's spelling of {@link Comm.barrier} (MPI_Barrier). */
@@ -358,7 +362,11 @@ export class Comm {
    * @example const n = await comm.bcast(comm.rank === 0 ? 1000 : null, 0);
    */
   async bcast<T>(value: T | null | undefined, root = 0): Promise<T> {
-    return this.collective('bcast', () => describeCall('bcast', rootPart('bcast', root, this.size)), (port) => bcast(port, value, root) as Promise<T>);
+    return this.collective(
+      'bcast',
+      () => describeCall('bcast', rootPart('bcast', root, this.size)),
+      (port) => bcast(port, value, root) as Promise<T>,
+    );
   }
 
   /**
@@ -367,10 +375,14 @@ export class Comm {
    * @example const mine = await comm.scatter(comm.rank === 0 ? [1, 2, 3, 4] : null);
    */
   async scatter<T>(values: readonly T[] | null | undefined, root = 0): Promise<T> {
-    return this.collective('scatter', () => describeCall('scatter', rootPart('scatter', root, this.size)), (port) => {
-      const mine = port.rank === root ? capture(() => checkPerRank('scatter', values, port.size)) : null;
-      return scatter(port, mine, root) as Promise<T>;
-    });
+    return this.collective(
+      'scatter',
+      () => describeCall('scatter', rootPart('scatter', root, this.size)),
+      (port) => {
+        const mine = port.rank === root ? capture(() => checkPerRank('scatter', values, port.size)) : null;
+        return scatter(port, mine, root) as Promise<T>;
+      },
+    );
   }
 
   /**
@@ -378,12 +390,20 @@ export class Comm {
    * @throws ERR_ROOT, ERR_COLL_MISMATCH
    */
   async gather<T>(value: T, root = 0): Promise<T[] | undefined> {
-    return this.collective('gather', () => describeCall('gather', rootPart('gather', root, this.size)), (port) => gather(port, value, root) as Promise<T[] | undefined>);
+    return this.collective(
+      'gather',
+      () => describeCall('gather', rootPart('gather', root, this.size)),
+      (port) => gather(port, value, root) as Promise<T[] | undefined>,
+    );
   }
 
   /** Every rank's value, in rank order, on every rank. @throws ERR_COLL_MISMATCH */
   async allgather<T>(value: T): Promise<T[]> {
-    return this.collective('allgather', () => describeCall('allgather'), (port) => allgather(port, value) as Promise<T[]>);
+    return this.collective(
+      'allgather',
+      () => describeCall('allgather'),
+      (port) => allgather(port, value) as Promise<T[]>,
+    );
   }
 
   /**
@@ -391,7 +411,15 @@ export class Comm {
    * @throws ERR_COUNT on every rank when any rank's array is not `size` long; ERR_COLL_MISMATCH
    */
   async alltoall<T>(values: readonly T[]): Promise<T[]> {
-    return this.collective('alltoall', () => describeCall('alltoall'), (port) => alltoall(port, capture(() => checkPerRank('alltoall', values, port.size))) as Promise<T[]>);
+    return this.collective(
+      'alltoall',
+      () => describeCall('alltoall'),
+      (port) =>
+        alltoall(
+          port,
+          capture(() => checkPerRank('alltoall', values, port.size)),
+        ) as Promise<T[]>,
+    );
   }
 
   /**
@@ -401,7 +429,11 @@ export class Comm {
    * @example const total = await comm.reduce(partial, SUM, 0);
    */
   async reduce<T>(value: T, op: Op = SUM, root = 0): Promise<T | undefined> {
-    return this.collective('reduce', () => describeCall('reduce', opPart('reduce', op), rootPart('reduce', root, this.size)), (port) => reduce(port, value, op, root) as Promise<T | undefined>);
+    return this.collective(
+      'reduce',
+      () => describeCall('reduce', opPart('reduce', op), rootPart('reduce', root, this.size)),
+      (port) => reduce(port, value, op, root) as Promise<T | undefined>,
+    );
   }
 
   /**
@@ -413,28 +445,44 @@ export class Comm {
   async allreduce<T>(value: T, op: Op = SUM): Promise<T> {
     // A typed array's type and length are part of the call: they choose the algorithm.
     const parts = (): string[] => [...(isTypedArray(value) ? [typedPart('allreduce', 'value', value)] : []), opPart('allreduce', op)];
-    return this.collective('allreduce', () => describeCall('allreduce', ...parts()), async (port) => {
-      if (isTypedArray(value)) {
-        const out = new (value.constructor as new (length: number) => AnyTypedArray)(value.length);
-        if (await buffers.allreduceSegmented(port, value, value, op, out, 'allreduce', this.overrides)) return out as T;
-      }
-      return allreduce(port, value, op) as Promise<T>;
-    });
+    return this.collective(
+      'allreduce',
+      () => describeCall('allreduce', ...parts()),
+      async (port) => {
+        if (isTypedArray(value)) {
+          const out = new (value.constructor as new (length: number) => AnyTypedArray)(value.length);
+          if (await buffers.allreduceSegmented(port, value, value, op, out, 'allreduce', this.overrides)) return out as T;
+        }
+        return allreduce(port, value, op) as Promise<T>;
+      },
+    );
   }
 
   /** Inclusive prefix: rank i resolves with op(value_0, ..., value_i). @throws ERR_OP, ERR_COLL_MISMATCH */
   async scan<T>(value: T, op: Op = SUM): Promise<T> {
-    return this.collective('scan', () => describeCall('scan', opPart('scan', op)), (port) => scan(port, value, op, false) as Promise<T>);
+    return this.collective(
+      'scan',
+      () => describeCall('scan', opPart('scan', op)),
+      (port) => scan(port, value, op, false) as Promise<T>,
+    );
   }
 
   /** Exclusive prefix: rank i resolves with op(value_0, ..., value_{i-1}); `undefined` on rank 0. @throws ERR_OP, ERR_COLL_MISMATCH */
   async exscan<T>(value: T, op: Op = SUM): Promise<T | undefined> {
-    return this.collective('exscan', () => describeCall('exscan', opPart('exscan', op)), (port) => scan(port, value, op, true) as Promise<T | undefined>);
+    return this.collective(
+      'exscan',
+      () => describeCall('exscan', opPart('exscan', op)),
+      (port) => scan(port, value, op, true) as Promise<T | undefined>,
+    );
   }
 
   /** Broadcast the root's typed array into `buf` on every rank. @throws ERR_ROOT, ERR_BUFFER, ERR_COLL_MISMATCH */
   async Bcast(buf: AnyTypedArray, root = 0): Promise<void> {
-    return this.collective('Bcast', () => describeCall('Bcast', bytesPart('Bcast', 'buf', buf), rootPart('Bcast', root, this.size)), (port) => buffers.Bcast(port, buf, root, this.overrides));
+    return this.collective(
+      'Bcast',
+      () => describeCall('Bcast', bytesPart('Bcast', 'buf', buf), rootPart('Bcast', root, this.size)),
+      (port) => buffers.Bcast(port, buf, root, this.overrides),
+    );
   }
 
   /**
@@ -444,14 +492,20 @@ export class Comm {
    */
   async Scatter(sendbuf: AnyTypedArray | null, recvbuf: AnyTypedArray | InPlace, root = 0): Promise<void> {
     const into = isInPlace(recvbuf) && this.rank === root ? ownPart(sendbuf, root, this.size) : recvbuf;
-    return this.collective('Scatter', () => describeCall('Scatter', bytesPart('Scatter', 'recvbuf', into), rootPart('Scatter', root, this.size)), (port) =>
-      buffers.Scatter(port, sendbuf, into, root),
+    return this.collective(
+      'Scatter',
+      () => describeCall('Scatter', bytesPart('Scatter', 'recvbuf', into), rootPart('Scatter', root, this.size)),
+      (port) => buffers.Scatter(port, sendbuf, into, root),
     );
   }
 
   /** Scatter parts of varying size: the root passes `[sendbuf, counts, displs?]`. @throws ERR_ROOT, ERR_COUNT, ERR_BUFFER, ERR_COLL_MISMATCH */
   async Scatterv(sendbuf: buffers.VBuffer | null, recvbuf: AnyTypedArray, root = 0): Promise<void> {
-    return this.collective('Scatterv', () => describeCall('Scatterv', rootPart('Scatterv', root, this.size)), (port) => buffers.Scatterv(port, sendbuf, recvbuf, root));
+    return this.collective(
+      'Scatterv',
+      () => describeCall('Scatterv', rootPart('Scatterv', root, this.size)),
+      (port) => buffers.Scatterv(port, sendbuf, recvbuf, root),
+    );
   }
 
   /**
@@ -461,14 +515,20 @@ export class Comm {
    */
   async Gather(sendbuf: AnyTypedArray | InPlace, recvbuf: AnyTypedArray | null, root = 0): Promise<void> {
     const mine = isInPlace(sendbuf) && this.rank === root ? ownPart(recvbuf, root, this.size) : sendbuf;
-    return this.collective('Gather', () => describeCall('Gather', bytesPart('Gather', 'sendbuf', mine), rootPart('Gather', root, this.size)), (port) =>
-      buffers.Gather(port, mine, recvbuf, root),
+    return this.collective(
+      'Gather',
+      () => describeCall('Gather', bytesPart('Gather', 'sendbuf', mine), rootPart('Gather', root, this.size)),
+      (port) => buffers.Gather(port, mine, recvbuf, root),
     );
   }
 
   /** Gather parts of varying size into the root's `[recvbuf, counts, displs?]`. @throws ERR_ROOT, ERR_COUNT, ERR_BUFFER, ERR_COLL_MISMATCH */
   async Gatherv(sendbuf: AnyTypedArray, recvbuf: buffers.VBuffer | null, root = 0): Promise<void> {
-    return this.collective('Gatherv', () => describeCall('Gatherv', rootPart('Gatherv', root, this.size)), (port) => buffers.Gatherv(port, sendbuf, recvbuf, root));
+    return this.collective(
+      'Gatherv',
+      () => describeCall('Gatherv', rootPart('Gatherv', root, this.size)),
+      (port) => buffers.Gatherv(port, sendbuf, recvbuf, root),
+    );
   }
 
   /**
@@ -478,17 +538,29 @@ export class Comm {
    */
   async Allgather(sendbuf: AnyTypedArray | InPlace, recvbuf: AnyTypedArray): Promise<void> {
     const mine = isInPlace(sendbuf) ? ownPart(recvbuf, this.rank, this.size) : sendbuf;
-    return this.collective('Allgather', () => describeCall('Allgather', bytesPart('Allgather', 'sendbuf', mine)), (port) => buffers.Allgather(port, mine, recvbuf));
+    return this.collective(
+      'Allgather',
+      () => describeCall('Allgather', bytesPart('Allgather', 'sendbuf', mine)),
+      (port) => buffers.Allgather(port, mine, recvbuf),
+    );
   }
 
   /** Allgather of parts of varying size into `[recvbuf, counts, displs?]`. @throws ERR_COUNT, ERR_BUFFER, ERR_COLL_MISMATCH */
   async Allgatherv(sendbuf: AnyTypedArray, recvbuf: buffers.VBuffer): Promise<void> {
-    return this.collective('Allgatherv', () => describeCall('Allgatherv'), (port) => buffers.Allgatherv(port, sendbuf, recvbuf));
+    return this.collective(
+      'Allgatherv',
+      () => describeCall('Allgatherv'),
+      (port) => buffers.Allgatherv(port, sendbuf, recvbuf),
+    );
   }
 
   /** Part i of `sendbuf` to rank i, part j of `recvbuf` from rank j. @throws ERR_BUFFER, ERR_COLL_MISMATCH */
   async Alltoall(sendbuf: AnyTypedArray, recvbuf: AnyTypedArray): Promise<void> {
-    return this.collective('Alltoall', () => describeCall('Alltoall', bytesPart('Alltoall', 'sendbuf', sendbuf)), (port) => buffers.Alltoall(port, sendbuf, recvbuf));
+    return this.collective(
+      'Alltoall',
+      () => describeCall('Alltoall', bytesPart('Alltoall', 'sendbuf', sendbuf)),
+      (port) => buffers.Alltoall(port, sendbuf, recvbuf),
+    );
   }
 
   /**
@@ -513,8 +585,10 @@ export class Comm {
    */
   async Allreduce(sendbuf: AnyTypedArray | InPlace, recvbuf: AnyTypedArray, op: Op = SUM): Promise<void> {
     const mine = isInPlace(sendbuf) ? ownPart(recvbuf) : sendbuf;
-    return this.collective('Allreduce', () => describeCall('Allreduce', typedPart('Allreduce', 'sendbuf', mine), opPart('Allreduce', op)), (port) =>
-      buffers.Allreduce(port, mine, recvbuf, op, this.overrides),
+    return this.collective(
+      'Allreduce',
+      () => describeCall('Allreduce', typedPart('Allreduce', 'sendbuf', mine), opPart('Allreduce', op)),
+      (port) => buffers.Allreduce(port, mine, recvbuf, op, this.overrides),
     );
   }
 
@@ -550,7 +624,11 @@ export class Comm {
    */
   async Dup(): Promise<Comm> {
     const engine = this.runtime.engine;
-    const base = await this.collective('Dup', () => describeCall('Dup'), (port) => allreduce(port, engine.freeContextId, MAX, 'Dup'));
+    const base = await this.collective(
+      'Dup',
+      () => describeCall('Dup'),
+      (port) => allreduce(port, engine.freeContextId, MAX, 'Dup'),
+    );
     if (typeof base !== 'number') throw new MpiError('ERR_INTERN', 'Dup: no context id agreed');
     engine.claimContexts(base);
     return new Comm(this.runtime, base, this.group);
@@ -563,14 +641,19 @@ export class Comm {
    */
   async Split(color: number, key = 0): Promise<Comm | null> {
     const engine = this.runtime.engine;
-    const entries = await this.collective('Split', () => describeCall('Split'), (port) => {
-      const mine = capture(() => {
-        if (!Number.isInteger(color) || (color < 0 && color !== UNDEFINED)) throw new MpiError('ERR_ARG', `Split: color must be a non-negative integer or UNDEFINED (got ${color})`);
-        if (!Number.isInteger(key)) throw new MpiError('ERR_ARG', `Split: key must be an integer (got ${key})`);
-        return [color, key, engine.freeContextId];
-      });
-      return allgather(port, mine);
-    });
+    const entries = await this.collective(
+      'Split',
+      () => describeCall('Split'),
+      (port) => {
+        const mine = capture(() => {
+          if (!Number.isInteger(color) || (color < 0 && color !== UNDEFINED))
+            throw new MpiError('ERR_ARG', `Split: color must be a non-negative integer or UNDEFINED (got ${color})`);
+          if (!Number.isInteger(key)) throw new MpiError('ERR_ARG', `Split: key must be an integer (got ${key})`);
+          return [color, key, engine.freeContextId];
+        });
+        return allgather(port, mine);
+      },
+    );
     const rows = entries as [number, number, number][];
     const base = Math.max(...rows.map((row) => row[2]));
     engine.claimContexts(base);
@@ -681,14 +764,29 @@ export class Comm {
       if (dest === PROC_NULL) return Promise.resolve();
       dest = checkRank(operation, 'dest', dest, this.size);
       const engine = this.runtime.engine;
-      return engine.send(value, null, this.worldRank(dest), this.context, this.rank, tag, sync ? 'sync' : 'standard', `${operation}(dest=${dest}, tag=${tag})`);
+      return engine.send(
+        value,
+        null,
+        this.worldRank(dest),
+        this.context,
+        this.rank,
+        tag,
+        sync ? 'sync' : 'standard',
+        `${operation}(dest=${dest}, tag=${tag})`,
+      );
     } catch (error) {
       return Promise.reject(error);
     }
   }
 
   /** Post a receive; `into` is the caller's buffer, where a large typed payload may be assembled directly. */
-  private match(operation: string, source: number, tag: number, accept?: (message: Message) => MpiError | null, into?: Uint8Array): Promise<Message> {
+  private match(
+    operation: string,
+    source: number,
+    tag: number,
+    accept?: (message: Message) => MpiError | null,
+    into?: Uint8Array,
+  ): Promise<Message> {
     try {
       this.checkOpen(operation);
       tag = checkTag(operation, tag, true);
@@ -719,7 +817,10 @@ function label(value: number): string {
 
 function fits(operation: string, message: Message, buf: AnyTypedArray): MpiError | null {
   if (message.encoding !== 1) {
-    return new MpiError('ERR_BUFFER', `${operation}: the message from rank ${message.source} (tag ${message.tag}) is not a typed array; receive it with recv()`);
+    return new MpiError(
+      'ERR_BUFFER',
+      `${operation}: the message from rank ${message.source} (tag ${message.tag}) is not a typed array; receive it with recv()`,
+    );
   }
   if (message.byteLength > buf.byteLength) {
     return new MpiError(

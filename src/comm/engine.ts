@@ -37,7 +37,17 @@ import { decode, encode, Encoding, type Encoded } from '../codec/codec.js';
 import { MpiError } from '../errors.js';
 import type { Transport } from '../transport/transport.js';
 import { ANY_SOURCE, ANY_TAG, MatchingEngine, type PostedReceive, type ProbeWaiter } from './matching.js';
-import { bulkMessages, controlMessage, eagerMessage, Kind, ownedMessage, parse, rtsMessage, type DataEnvelope, type Message } from './wire.js';
+import {
+  bulkMessages,
+  controlMessage,
+  eagerMessage,
+  Kind,
+  ownedMessage,
+  parse,
+  rtsMessage,
+  type DataEnvelope,
+  type Message,
+} from './wire.js';
 
 /**
  * Default eager limit in bytes of payload: 64 KiB, Open MPI's TCP eager limit. Below it a
@@ -203,7 +213,8 @@ export class Engine {
       await this.dataSend(destWorld, ownedMessage(body, { context, source, tag, seq: 0, origin: this.rank, control }));
       return;
     }
-    if (body.byteLength > this.eagerLimit) return this.rendezvous(body, destWorld, { context, source, tag, seq: this.nextSeq++, origin: this.rank, control }, label);
+    if (body.byteLength > this.eagerLimit)
+      return this.rendezvous(body, destWorld, { context, source, tag, seq: this.nextSeq++, origin: this.rank, control }, label);
     const sync = mode === 'sync';
     const seq = sync ? this.nextSeq++ : 0;
     const frames = eagerMessage(sync, body, { context, source, tag, seq, origin: this.rank, control });
@@ -406,7 +417,11 @@ export class Engine {
 
   /** The data messages that arrived and were never received, oldest first. */
   unreceived(collectiveContexts: (context: number) => boolean): Unreceived[] {
-    return [...this.matching.unexpected()].map((message) => ({ origin: message.origin, tag: message.tag, collective: collectiveContexts(message.context) }));
+    return [...this.matching.unexpected()].map((message) => ({
+      origin: message.origin,
+      tag: message.tag,
+      collective: collectiveContexts(message.context),
+    }));
   }
 
   /**
@@ -536,23 +551,35 @@ export class Engine {
       }
       case Kind.Done: {
         const outgoing = this.outgoing.get(message.seq);
-        if (outgoing === undefined || outgoing.dest !== message.origin) return this.drop(`a completion from rank ${message.origin} for unknown message ${message.seq}`);
+        if (outgoing === undefined || outgoing.dest !== message.origin)
+          return this.drop(`a completion from rank ${message.origin} for unknown message ${message.seq}`);
         this.outgoing.delete(message.seq);
         outgoing.resolve();
         return;
       }
       case Kind.Refuse: {
         const outgoing = this.outgoing.get(message.seq);
-        if (outgoing === undefined || outgoing.dest !== message.origin) return this.drop(`a refusal from rank ${message.origin} for unknown message ${message.seq}`);
+        if (outgoing === undefined || outgoing.dest !== message.origin)
+          return this.drop(`a refusal from rank ${message.origin} for unknown message ${message.seq}`);
         this.outgoing.delete(message.seq);
-        outgoing.reject(new MpiError('ERR_NOT_RECEIVED', `${outgoing.label}: rank ${message.origin} finished without receiving this message; post the matching receive before it ends`));
+        outgoing.reject(
+          new MpiError(
+            'ERR_NOT_RECEIVED',
+            `${outgoing.label}: rank ${message.origin} finished without receiving this message; post the matching receive before it ends`,
+          ),
+        );
         return;
       }
       case Kind.Cancel: {
         const incoming = this.incoming.get(key(message.origin, message.seq));
         if (incoming === undefined) return; // nothing matched it yet: the RTS stays as an unreceived message
         this.incoming.delete(key(message.origin, message.seq));
-        incoming.reject(new MpiError('ERR_NOT_RECEIVED', `receive: rank ${message.origin} finished before sending the data of the matched message (tag ${incoming.message.tag})`));
+        incoming.reject(
+          new MpiError(
+            'ERR_NOT_RECEIVED',
+            `receive: rank ${message.origin} finished before sending the data of the matched message (tag ${incoming.message.tag})`,
+          ),
+        );
         return;
       }
       default:
@@ -617,12 +644,16 @@ export class Engine {
 
   /** Send a control message; a transport failure there fails everything pending (never silently lost). */
   private control(dest: number, kind: Kind, seq: number, label: string): void {
-    this.transport.send(dest, controlMessage(kind, seq, this.rank)).catch((error: unknown) => this.fault(this.transportError(label, error)));
+    this.transport
+      .send(dest, controlMessage(kind, seq, this.rank))
+      .catch((error: unknown) => this.fault(this.transportError(label, error)));
   }
 
   private transportError(label: string, error: unknown): MpiError {
     if (error instanceof MpiError) return error;
-    return new MpiError('ERR_TRANSPORT', `${label}: the transport failed (${error instanceof Error ? error.message : String(error)})`, { cause: error });
+    return new MpiError('ERR_TRANSPORT', `${label}: the transport failed (${error instanceof Error ? error.message : String(error)})`, {
+      cause: error,
+    });
   }
 
   /** The transport cannot go on: every pending operation rejects with the reason. */

@@ -41,7 +41,8 @@ export function checkTag(operation: string, value: unknown, wildcard = false): n
   if (typeof value !== 'number' || !Number.isInteger(value) || value < 0 || value > TAG_UB) {
     throw new MpiError(
       'ERR_TAG',
-      `${operation}: tag must be an integer from 0 to ${TAG_UB} (got ${describe(value)})` + (wildcard ? '; use ANY_TAG to match any tag' : ''),
+      `${operation}: tag must be an integer from 0 to ${TAG_UB} (got ${describe(value)})` +
+        (wildcard ? '; use ANY_TAG to match any tag' : ''),
     );
   }
   return value;
@@ -49,7 +50,10 @@ export function checkTag(operation: string, value: unknown, wildcard = false): n
 
 export function checkBuffer(operation: string, what: string, value: unknown): AnyTypedArray {
   if (!isTypedArray(value)) {
-    throw new MpiError('ERR_BUFFER', `${operation}: ${what} must be a typed array such as Float64Array (got ${describe(value)}); use the lower-case form for other values`);
+    throw new MpiError(
+      'ERR_BUFFER',
+      `${operation}: ${what} must be a typed array such as Float64Array (got ${describe(value)}); use the lower-case form for other values`,
+    );
   }
   const problem = bufferProblem(value);
   if (problem !== null) throw new MpiError('ERR_BUFFER', `${operation}: ${what}: ${problem}`);

@@ -78,7 +78,17 @@ function tableBytes(frames: number): number {
   return align8(4 + 8 * frames);
 }
 
-function writeHeader(bytes: Buffer, kind: Kind, encoded: Encoded | null, flags: number, context: number, source: number, tag: number, seq: number, origin: number): void {
+function writeHeader(
+  bytes: Buffer,
+  kind: Kind,
+  encoded: Encoded | null,
+  flags: number,
+  context: number,
+  source: number,
+  tag: number,
+  seq: number,
+  origin: number,
+): void {
   bytes.writeUInt8(kind, 0);
   bytes.writeUInt8(encoded?.encoding ?? 0, 1);
   bytes.writeUInt8(encoded?.typeCode ?? 0, 2);
@@ -181,7 +191,8 @@ export function bulkMessages(frames: readonly Uint8Array[], seq: number, origin:
 /** Parse a message's header and frame table. Throws ERR_CODEC for a malformed message. */
 export function parse(frames: Uint8Array[]): Message {
   const head = frames[0];
-  if (head === undefined || head.byteLength < HEADER_BYTES) throw new MpiError('ERR_CODEC', `a ${head?.byteLength ?? 0}-byte frame is too short for a tsmpi header`);
+  if (head === undefined || head.byteLength < HEADER_BYTES)
+    throw new MpiError('ERR_CODEC', `a ${head?.byteLength ?? 0}-byte frame is too short for a tsmpi header`);
   const view = Buffer.from(head.buffer, head.byteOffset, head.byteLength);
   const kind = view.readUInt8(0);
   if (kind > Kind.Cancel) throw new MpiError('ERR_CODEC', `unknown message kind ${kind}`);
@@ -195,7 +206,8 @@ export function parse(frames: Uint8Array[]): Message {
     seq: view.readUInt32LE(16),
     origin: view.readUInt32LE(20),
   };
-  if (kind !== Kind.Eager && kind !== Kind.EagerSync && kind !== Kind.Rts) return { ...base, control: null, frames: frames.slice(1), lengths: [], byteLength: 0 };
+  if (kind !== Kind.Eager && kind !== Kind.EagerSync && kind !== Kind.Rts)
+    return { ...base, control: null, frames: frames.slice(1), lengths: [], byteLength: 0 };
   const flags = view.readUInt8(3);
   let table = HEADER_BYTES;
   let control: Uint8Array | null = null;
@@ -208,7 +220,8 @@ export function parse(frames: Uint8Array[]): Message {
   if (head.byteLength < table + 4) throw new MpiError('ERR_CODEC', 'a data message without its frame table');
   const count = view.readUInt32LE(table);
   const start = table + tableBytes(count);
-  if (head.byteLength < start) throw new MpiError('ERR_CODEC', `a frame table of ${count} entries does not fit a ${head.byteLength}-byte frame`);
+  if (head.byteLength < start)
+    throw new MpiError('ERR_CODEC', `a frame table of ${count} entries does not fit a ${head.byteLength}-byte frame`);
   const lengths: number[] = [];
   let byteLength = 0;
   for (let index = 0; index < count; index++) {
@@ -220,13 +233,15 @@ export function parse(frames: Uint8Array[]): Message {
   if (kind === Kind.Rts) return { ...base, control, frames: [], lengths, byteLength };
   if ((flags & FLAG_OWNED) !== 0) {
     const payload = frames.slice(1);
-    if (payload.length !== count || payload.some((frame, index) => frame.byteLength !== lengths[index])) throw new MpiError('ERR_CODEC', 'payload frames do not match the frame table');
+    if (payload.length !== count || payload.some((frame, index) => frame.byteLength !== lengths[index]))
+      throw new MpiError('ERR_CODEC', 'payload frames do not match the frame table');
     return { ...base, control, frames: payload, lengths, byteLength };
   }
   const payload: Uint8Array[] = [];
   let at = start;
   for (const length of lengths) {
-    if (at + length > head.byteLength) throw new MpiError('ERR_CODEC', `the payload (${byteLength} bytes) does not fit a ${head.byteLength}-byte frame`);
+    if (at + length > head.byteLength)
+      throw new MpiError('ERR_CODEC', `the payload (${byteLength} bytes) does not fit a ${head.byteLength}-byte frame`);
     payload.push(view.subarray(at, at + length));
     at = align8(at + length);
   }

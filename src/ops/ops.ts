@@ -107,13 +107,29 @@ function location(name: string, better: (a: Num, b: Num) => boolean): ReduceOp {
 }
 
 /** Sum (MPI_SUM). */
-export const SUM = arithmetic('SUM', (a, b) => a + b, (a, b) => a + b);
+export const SUM = arithmetic(
+  'SUM',
+  (a, b) => a + b,
+  (a, b) => a + b,
+);
 /** Product (MPI_PROD). */
-export const PROD = arithmetic('PROD', (a, b) => a * b, (a, b) => a * b);
+export const PROD = arithmetic(
+  'PROD',
+  (a, b) => a * b,
+  (a, b) => a * b,
+);
 /** Maximum (MPI_MAX); NaN wins, as with `Math.max`. */
-export const MAX = arithmetic('MAX', (a, b) => Math.max(a, b), (a, b) => (a >= b ? a : b));
+export const MAX = arithmetic(
+  'MAX',
+  (a, b) => Math.max(a, b),
+  (a, b) => (a >= b ? a : b),
+);
 /** Minimum (MPI_MIN); NaN wins, as with `Math.min`. */
-export const MIN = arithmetic('MIN', (a, b) => Math.min(a, b), (a, b) => (a <= b ? a : b));
+export const MIN = arithmetic(
+  'MIN',
+  (a, b) => Math.min(a, b),
+  (a, b) => (a <= b ? a : b),
+);
 /** Logical and (MPI_LAND), gives a boolean. */
 export const LAND = logical('LAND', (a, b) => a && b);
 /** Logical or (MPI_LOR), gives a boolean. */
@@ -167,17 +183,25 @@ function typedFast(op: ReduceOp, a: Typed, b: Typed, out: Typed): boolean {
 }
 
 function combineTyped(op: ReduceOp, a: ArrayBufferView, b: ArrayBufferView, where: string, into: unknown): unknown {
-  if (a.constructor !== b.constructor) return fail(where, `${op.name} needs typed arrays of one element type (got ${kind(a)} and ${kind(b)})`);
+  if (a.constructor !== b.constructor)
+    return fail(where, `${op.name} needs typed arrays of one element type (got ${kind(a)} and ${kind(b)})`);
   const x = a as unknown as { length: number; [i: number]: unknown };
   const y = b as unknown as { length: number; [i: number]: unknown };
   if (x.length !== y.length) return fail(where, `${op.name} needs arrays of equal length (got ${x.length} and ${y.length})`);
   if (op === MAXLOC || op === MINLOC || op === LAND || op === LOR || op === LXOR) {
-    return fail(where, `${op.name} does not apply to typed arrays (got ${kind(a)}); use arrays of ${op === MAXLOC || op === MINLOC ? '[value, index] pairs' : 'booleans'}`);
+    return fail(
+      where,
+      `${op.name} does not apply to typed arrays (got ${kind(a)}); use arrays of ${op === MAXLOC || op === MINLOC ? '[value, index] pairs' : 'booleans'}`,
+    );
   }
   const Ctor = a.constructor as new (length: number) => { [i: number]: unknown };
   // Writing into a scratch array the caller owns (it may be a or b: each element is read
   // before it is written) saves allocating and zeroing a result at every step.
-  const reusable = into !== undefined && ArrayBuffer.isView(into) && into.constructor === a.constructor && (into as unknown as { length: number }).length === x.length;
+  const reusable =
+    into !== undefined &&
+    ArrayBuffer.isView(into) &&
+    into.constructor === a.constructor &&
+    (into as unknown as { length: number }).length === x.length;
   const out = reusable ? (into as unknown as { [i: number]: unknown }) : new Ctor(x.length);
   if (!(a instanceof BigInt64Array || a instanceof BigUint64Array) && typedFast(op, a as Typed, b as Typed, out as Typed)) return out;
   for (let i = 0; i < x.length; i++) out[i] = op.scalar(x[i], y[i], where);
@@ -196,7 +220,9 @@ export function combine(op: Op, a: unknown, b: unknown, where: string, into?: un
       return (op as (a: unknown, b: unknown) => unknown)(a, b);
     } catch (error) {
       if (error instanceof MpiError) throw error;
-      throw new MpiError('ERR_OP', `${where}: the user op threw (${error instanceof Error ? error.message : String(error)})`, { cause: error });
+      throw new MpiError('ERR_OP', `${where}: the user op threw (${error instanceof Error ? error.message : String(error)})`, {
+        cause: error,
+      });
     }
   }
   return combineBuiltin(op, a, b, where, into);

@@ -40,7 +40,8 @@ function int(env: Env, name: string): number | undefined {
   const text = env[name];
   if (text === undefined || text === '') return undefined;
   const value = Number(text);
-  if (!Number.isInteger(value) || value < 0) throw new MpiError('ERR_INIT', `init: ${name}=${JSON.stringify(text)} is not a non-negative integer`);
+  if (!Number.isInteger(value) || value < 0)
+    throw new MpiError('ERR_INIT', `init: ${name}=${JSON.stringify(text)} is not a non-negative integer`);
   return value;
 }
 
@@ -69,7 +70,8 @@ export function parseRendezvous(text: string): { host: string; port?: number } {
   }
   if (match[2] === undefined) return { host };
   const port = Number(match[2]);
-  if (!(port > 0 && port < 65536)) throw new MpiError('ERR_INIT', `init: ${ENV.rendezvous}=${JSON.stringify(text)} has a port outside 1..65535`);
+  if (!(port > 0 && port < 65536))
+    throw new MpiError('ERR_INIT', `init: ${ENV.rendezvous}=${JSON.stringify(text)} has a port outside 1..65535`);
   return { host, port };
 }
 
@@ -85,11 +87,21 @@ export function detectForeign(env: Env, parentPid: number, host: string): Foreig
   const given = env[ENV.rendezvous] || undefined;
   const override = given === undefined ? undefined : parseRendezvous(given);
   const overrideKey = given === undefined ? undefined : `rendezvous:${given}`;
-  const job = (kind: ForeignKind, rank: number, size: number, jobKey: string, singleNode: boolean, firstHost: string | undefined): ForeignJob => {
+  const job = (
+    kind: ForeignKind,
+    rank: number,
+    size: number,
+    jobKey: string,
+    singleNode: boolean,
+    firstHost: string | undefined,
+  ): ForeignJob => {
     if (rank >= size) throw new MpiError('ERR_INIT', `init: ${kind} gave rank ${rank}, not below its size ${size}`);
     const rendezvousHost = override?.host ?? (singleNode ? '127.0.0.1' : firstHost);
     if (rendezvousHost === undefined) {
-      throw new MpiError('ERR_INIT', `init: this ${kind} job spans nodes and its environment does not say where rank 0 runs; set ${ENV.rendezvous}=host[:port] (rank 0's host) for every rank`);
+      throw new MpiError(
+        'ERR_INIT',
+        `init: this ${kind} job spans nodes and its environment does not say where rank 0 runs; set ${ENV.rendezvous}=host[:port] (rank 0's host) for every rank`,
+      );
     }
     return {
       kind,
@@ -114,7 +126,8 @@ export function detectForeign(env: Env, parentPid: number, host: string): Foreig
   const ompiSize = int(env, 'OMPI_COMM_WORLD_SIZE');
   if (ompiRank !== undefined && ompiSize !== undefined) {
     const id = env.PMIX_NAMESPACE ?? env.OMPI_MCA_ess_base_jobid ?? env.OMPI_MCA_orte_hnp_uri;
-    if (id === undefined && overrideKey === undefined) throw new MpiError('ERR_INIT', 'init: Open MPI gave no job id (PMIX_NAMESPACE, OMPI_MCA_ess_base_jobid); set TSMPI_JOB_KEY');
+    if (id === undefined && overrideKey === undefined)
+      throw new MpiError('ERR_INIT', 'init: Open MPI gave no job id (PMIX_NAMESPACE, OMPI_MCA_ess_base_jobid); set TSMPI_JOB_KEY');
     const local = int(env, 'OMPI_COMM_WORLD_LOCAL_SIZE');
     return job('openmpi', ompiRank, ompiSize, `openmpi:${id ?? overrideKey}`, local === ompiSize, undefined);
   }
@@ -149,13 +162,19 @@ export async function wireUpForeign(job: ForeignJob, host: string, env: Env): Pr
   ]);
   const keys = deriveJobKeys(readSecret(env), job.jobKey);
   const timeoutS = Number(env[ENV.rendezvousTimeout] ?? DEFAULT_TIMEOUT_S);
-  if (!(timeoutS > 0)) throw new MpiError('ERR_INIT', `init: ${ENV.rendezvousTimeout}=${JSON.stringify(env[ENV.rendezvousTimeout])} is not a positive number of seconds`);
+  if (!(timeoutS > 0))
+    throw new MpiError(
+      'ERR_INIT',
+      `init: ${ENV.rendezvousTimeout}=${JSON.stringify(env[ENV.rendezvousTimeout])} is not a positive number of seconds`,
+    );
   let rendezvousHost = job.rendezvousHost;
   if (!job.singleNode) {
     try {
       rendezvousHost = (await lookup(job.rendezvousHost, { family: 4 })).address;
     } catch (error) {
-      throw new MpiError('ERR_INIT', `init: cannot resolve rank 0's host ${job.rendezvousHost}; set ${ENV.rendezvous}=address[:port]`, { cause: error });
+      throw new MpiError('ERR_INIT', `init: cannot resolve rank 0's host ${job.rendezvousHost}; set ${ENV.rendezvous}=address[:port]`, {
+        cause: error,
+      });
     }
   }
   const { transport, address } = await ZmqTransport.bind({
@@ -195,11 +214,14 @@ export async function wireUpForeign(job: ForeignJob, host: string, env: Env): Pr
 export function watchForeign(link: RendezvousLink, job: ForeignJob, host: string, env: Env, aborted: () => boolean): void {
   // tsmpirun's srun step turns this off: srun --kill-on-bad-exit ends the step, and the
   // first task srun reports failed must be the one that really failed.
-  if (env[ENV.watchPeers] !== 'off') link.onLost((peer) => {
-    const who = peer === 0 ? 'rank 0' : `rank ${peer}`;
-    process.stderr.write(`tsmpi: rank ${job.rank} (pid ${process.pid} on ${host}): ${who} of this ${job.kind} job ended without finalizing; ending this rank too\n`);
-    process.exit(1);
-  });
+  if (env[ENV.watchPeers] !== 'off')
+    link.onLost((peer) => {
+      const who = peer === 0 ? 'rank 0' : `rank ${peer}`;
+      process.stderr.write(
+        `tsmpi: rank ${job.rank} (pid ${process.pid} on ${host}): ${who} of this ${job.kind} job ended without finalizing; ending this rank too\n`,
+      );
+      process.exit(1);
+    });
   // An aborting rank leaves without bye even at exit status 0 (Abort(0)): its peers must stop too.
   process.on('exit', (code) => {
     if (code === 0 && !aborted()) link.bye();

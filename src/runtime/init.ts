@@ -33,7 +33,8 @@ function intFromEnv(name: string): number | undefined {
   const text = process.env[name];
   if (text === undefined || text === '') return undefined;
   const value = Number(text);
-  if (!Number.isInteger(value) || value < 0) throw new MpiError('ERR_INIT', `init: ${name}=${JSON.stringify(text)} is not a non-negative integer`);
+  if (!Number.isInteger(value) || value < 0)
+    throw new MpiError('ERR_INIT', `init: ${name}=${JSON.stringify(text)} is not a non-negative integer`);
   return value;
 }
 
@@ -156,7 +157,11 @@ async function start(): Promise<Runtime> {
       return world;
     },
   };
-  const world = new Comm(runtime, 0, Array.from({ length: transport.size }, (_, index) => index));
+  const world = new Comm(
+    runtime,
+    0,
+    Array.from({ length: transport.size }, (_, index) => index),
+  );
   current = runtime;
   installHandlers(runtime, rank ?? foreign?.rank ?? 0);
   return runtime;
@@ -170,7 +175,10 @@ async function start(): Promise<Runtime> {
 function lifelineFd(rank: number): number {
   const where = `init: this process has ${ENV.rank}=${rank} but`;
   if (!isMainThread) {
-    throw new MpiError('ERR_INIT', `${where} is a worker thread: only the rank's main thread may call init(); pass the worker what it needs (workerData, postMessage)`);
+    throw new MpiError(
+      'ERR_INIT',
+      `${where} is a worker thread: only the rank's main thread may call init(); pass the worker what it needs (workerData, postMessage)`,
+    );
   }
   const fd = intFromEnv(ENV.lifelineFd) ?? LIFELINE_FD;
   let isSocket = false;

@@ -67,20 +67,34 @@ export function readSecret(env: Readonly<Record<string, string | undefined>>): B
   const text = env[ENV.secret];
   if (text !== undefined && text !== '') {
     const secret = Buffer.from(text, 'utf8');
-    if (secret.length < MIN_SECRET_BYTES) throw new MpiError('ERR_INIT', `init: ${ENV.secret} holds ${secret.length} byte${secret.length === 1 ? '' : 's'}, fewer than ${MIN_SECRET_BYTES}; use a random one, e.g. $(openssl rand -base64 24)`);
+    if (secret.length < MIN_SECRET_BYTES)
+      throw new MpiError(
+        'ERR_INIT',
+        `init: ${ENV.secret} holds ${secret.length} byte${secret.length === 1 ? '' : 's'}, fewer than ${MIN_SECRET_BYTES}; use a random one, e.g. $(openssl rand -base64 24)`,
+      );
     return secret;
   }
   const path = env[ENV.secretFile] || join(homedir(), '.tsmpi', 'secret');
   try {
     createSecretFile(path);
     const mode = statSync(path).mode & 0o077;
-    if (mode !== 0) throw new MpiError('ERR_INIT', `init: the secret file ${path} is readable by other users (mode ${(statSync(path).mode & 0o777).toString(8)}); chmod 600 it`);
+    if (mode !== 0)
+      throw new MpiError(
+        'ERR_INIT',
+        `init: the secret file ${path} is readable by other users (mode ${(statSync(path).mode & 0o777).toString(8)}); chmod 600 it`,
+      );
     const secret = readFileSync(path);
-    if (secret.length < MIN_SECRET_BYTES) throw new MpiError('ERR_INIT', `init: the secret file ${path} holds ${secret.length} byte${secret.length === 1 ? '' : 's'}, fewer than ${MIN_SECRET_BYTES}`);
+    if (secret.length < MIN_SECRET_BYTES)
+      throw new MpiError(
+        'ERR_INIT',
+        `init: the secret file ${path} holds ${secret.length} byte${secret.length === 1 ? '' : 's'}, fewer than ${MIN_SECRET_BYTES}`,
+      );
     return secret;
   } catch (error) {
     if (error instanceof MpiError) throw error;
-    throw new MpiError('ERR_INIT', `init: cannot read or create the secret file ${path}; set ${ENV.secret} or ${ENV.secretFile}`, { cause: error });
+    throw new MpiError('ERR_INIT', `init: cannot read or create the secret file ${path}; set ${ENV.secret} or ${ENV.secretFile}`, {
+      cause: error,
+    });
   }
 }
 

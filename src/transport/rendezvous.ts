@@ -42,7 +42,14 @@ export const PROBE_MS = 3000;
 
 type Message =
   | { readonly kind: 'challenge'; readonly tag: string; readonly nonce: string }
-  | { readonly kind: 'hello'; readonly tag: string; readonly rank: number; readonly port: number; readonly nonce: string; readonly mac: string }
+  | {
+      readonly kind: 'hello';
+      readonly tag: string;
+      readonly rank: number;
+      readonly port: number;
+      readonly nonce: string;
+      readonly mac: string;
+    }
   | { readonly kind: 'welcome'; readonly mac: string }
   | { readonly kind: 'table'; readonly peers: readonly PeerAddress[]; readonly mac: string }
   | { readonly kind: 'reject'; readonly reason: string }
@@ -113,7 +120,8 @@ class Line {
         let message: Message | null = null;
         try {
           const value: unknown = JSON.parse(text);
-          if (typeof value === 'object' && value !== null && typeof (value as { kind?: unknown }).kind === 'string') message = value as Message;
+          if (typeof value === 'object' && value !== null && typeof (value as { kind?: unknown }).kind === 'string')
+            message = value as Message;
         } catch {
           message = null;
         }
@@ -226,7 +234,10 @@ async function listen(options: RendezvousOptions): Promise<{ server: Server; por
     if (ok) return { server, port };
     server.close();
   }
-  throw new MpiError('ERR_INIT', `init: rank 0 found none of the rendezvous ports ${rendezvousPorts(options.jobKey, options.port).join(', ')} free on ${address}; set TSMPI_RENDEZVOUS=host:port`);
+  throw new MpiError(
+    'ERR_INIT',
+    `init: rank 0 found none of the rendezvous ports ${rendezvousPorts(options.jobKey, options.port).join(', ')} free on ${address}; set TSMPI_RENDEZVOUS=host:port`,
+  );
 }
 
 async function serve(options: RendezvousOptions): Promise<{ peers: PeerAddress[]; link: RendezvousLink }> {
@@ -238,7 +249,12 @@ async function serve(options: RendezvousOptions): Promise<{ peers: PeerAddress[]
     await new Promise<void>((resolve, reject) => {
       const timer = setTimeout(() => {
         const missing = Array.from({ length: options.size }, (_, rank) => rank).filter((rank) => rank > 0 && !joined.has(rank));
-        reject(new MpiError('ERR_INIT', `init: rank 0 waited ${options.timeoutMs / 1000} s for ranks ${missing.join(', ')} to join the rendezvous; raise TSMPI_RENDEZVOUS_TIMEOUT if they start slowly`));
+        reject(
+          new MpiError(
+            'ERR_INIT',
+            `init: rank 0 waited ${options.timeoutMs / 1000} s for ranks ${missing.join(', ')} to join the rendezvous; raise TSMPI_RENDEZVOUS_TIMEOUT if they start slowly`,
+          ),
+        );
       }, options.timeoutMs);
       const check = (): void => {
         if (joined.size === options.size - 1) {
@@ -264,11 +280,19 @@ async function serve(options: RendezvousOptions): Promise<{ peers: PeerAddress[]
           };
           if (message.kind !== 'hello' || message.tag !== tag) return refuse('not a hello for this job');
           const { rank, port } = message;
-          if (!Number.isInteger(rank) || rank < 1 || rank >= options.size || !Number.isInteger(port) || typeof message.nonce !== 'string') return refuse('malformed hello');
-          if (!macOk(mac(options.authKey, 'hello', nonce, rank, port, message.nonce), message.mac)) return refuse(`rank ${rank} failed authentication (a process outside the job, or a different TSMPI_SECRET)`);
+          if (!Number.isInteger(rank) || rank < 1 || rank >= options.size || !Number.isInteger(port) || typeof message.nonce !== 'string')
+            return refuse('malformed hello');
+          if (!macOk(mac(options.authKey, 'hello', nonce, rank, port, message.nonce), message.mac))
+            return refuse(`rank ${rank} failed authentication (a process outside the job, or a different TSMPI_SECRET)`);
           if (joined.has(rank)) return refuse(`rank ${rank} joined twice`);
           line.send({ kind: 'welcome', mac: mac(options.authKey, 'welcome', message.nonce, rank) });
-          joined.set(rank, { line, host: socket.remoteAddress ?? '127.0.0.1', port, local: socket.localAddress ?? options.host, nonce: message.nonce });
+          joined.set(rank, {
+            line,
+            host: socket.remoteAddress ?? '127.0.0.1',
+            port,
+            local: socket.localAddress ?? options.host,
+            nonce: message.nonce,
+          });
           check();
         });
       });
@@ -330,12 +354,24 @@ async function join(options: RendezvousOptions): Promise<{ peers: PeerAddress[];
         continue;
       }
       const nonce = randomBytes(16).toString('hex');
-      line.send({ kind: 'hello', tag, rank: options.rank, port: options.inboxPort, nonce, mac: mac(options.authKey, 'hello', challenge.nonce, options.rank, options.inboxPort, nonce) });
+      line.send({
+        kind: 'hello',
+        tag,
+        rank: options.rank,
+        port: options.inboxPort,
+        nonce,
+        mac: mac(options.authKey, 'hello', challenge.nonce, options.rank, options.inboxPort, nonce),
+      });
       // Rank 0 must prove it holds the job's secret before anything it says is believed.
       const welcome = await line.next(PROBE_MS);
       if (welcome?.kind !== 'welcome' || !macOk(mac(options.authKey, 'welcome', nonce, options.rank), welcome.mac)) {
         socket.destroy();
-        const said = welcome === null ? 'no proof of the job’s secret' : welcome.kind === 'reject' ? `an unproven refusal (${String(welcome.reason)})` : `an unproven '${String(welcome.kind)}'`;
+        const said =
+          welcome === null
+            ? 'no proof of the job’s secret'
+            : welcome.kind === 'reject'
+              ? `an unproven refusal (${String(welcome.reason)})`
+              : `an unproven '${String(welcome.kind)}'`;
         distrusted.set(port, said);
         continue;
       }
@@ -343,13 +379,17 @@ async function join(options: RendezvousOptions): Promise<{ peers: PeerAddress[];
       if (answer?.kind === 'reject') throw new MpiError('ERR_INIT', `init: rank 0 refused rank ${options.rank}: ${answer.reason}`);
       if (answer?.kind !== 'table') {
         socket.destroy();
-        throw new MpiError('ERR_INIT', `init: rank ${options.rank} reached rank 0 at ${options.host}:${port} but got no address table before the deadline`);
+        throw new MpiError(
+          'ERR_INIT',
+          `init: rank ${options.rank} reached rank 0 at ${options.host}:${port} but got no address table before the deadline`,
+        );
       }
       if (!macOk(mac(options.authKey, 'table', nonce, JSON.stringify(answer.peers)), answer.mac)) {
         socket.destroy();
         throw new MpiError('ERR_INIT', `init: rank ${options.rank}: the address table from ${options.host}:${port} failed authentication`);
       }
-      if (!Array.isArray(answer.peers) || answer.peers.length !== options.size) throw new MpiError('ERR_INIT', `init: rank 0 sent ${answer.peers.length} addresses for ${options.size} ranks`);
+      if (!Array.isArray(answer.peers) || answer.peers.length !== options.size)
+        throw new MpiError('ERR_INIT', `init: rank 0 sent ${answer.peers.length} addresses for ${options.size} ranks`);
       return { peers: [...answer.peers], link: new RendezvousLink(new Map([[0, line]])) };
     }
     // Nobody of this job answered yet: rank 0 may still be starting. Back off and probe again.

@@ -117,7 +117,8 @@ export class ZmqTransport implements Transport {
     if (this.closed) return Promise.reject(new MpiError('ERR_COMM_CLOSED', 'send: the transport is closed'));
     const outbox = this.outbox(dest);
     // Fast path: nothing queued on this socket, so hand the frames over right away.
-    const sent = outbox.queued === 0 ? outbox.socket.send(frames as Uint8Array[]) : outbox.tail.then(() => outbox.socket.send(frames as Uint8Array[]));
+    const sent =
+      outbox.queued === 0 ? outbox.socket.send(frames as Uint8Array[]) : outbox.tail.then(() => outbox.socket.send(frames as Uint8Array[]));
     outbox.queued++;
     const settled = (): void => {
       outbox.queued--;

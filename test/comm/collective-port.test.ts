@@ -14,7 +14,16 @@ import { FAKE_MARKER } from '../helpers/mismatch-cases.js';
 function sites(call: string): [CallSite, CallSite] {
   const hub = new LoopbackHub(2);
   const engines = [new Engine(hub.transport(0)), new Engine(hub.transport(1))];
-  const site = (rank: number): CallSite => ({ engine: engines[rank]!, context: 3, seq: 5, rank, size: 2, worldRank: (r) => r, name: 'bcast', call });
+  const site = (rank: number): CallSite => ({
+    engine: engines[rank]!,
+    context: 3,
+    seq: 5,
+    rank,
+    size: 2,
+    worldRank: (r) => r,
+    name: 'bcast',
+    call,
+  });
   return [site(0), site(1)];
 }
 
@@ -35,7 +44,17 @@ describe('collective port', () => {
 
   it('a data message of another call is a mismatch naming both, never a value', async () => {
     const [a, b] = sites('bcast(root 0)');
-    await a.engine.send(42, null, 1, 3, 0, 5, 'standard', 'test', encodeControl({ kind: 'data', seq: 5, call: 'reduce(SUM, root 0)', error: null }));
+    await a.engine.send(
+      42,
+      null,
+      1,
+      3,
+      0,
+      5,
+      'standard',
+      'test',
+      encodeControl({ kind: 'data', seq: 5, call: 'reduce(SUM, root 0)', error: null }),
+    );
     await assert.rejects(callPorts(b).port.recv(0), (error: unknown) => {
       assert.ok(code('ERR_COLL_MISMATCH')(error));
       assert.match((error as Error).message, /rank 0 sent reduce\(SUM, root 0\) where rank 1 is in bcast\(root 0\)/);
@@ -47,7 +66,17 @@ describe('collective port', () => {
     const [a, b] = sites('bcast(root 0)');
     await a.engine.send('plain', null, 1, 3, 0, 5, 'standard', 'test');
     await assert.rejects(callPorts(b).port.recv(0), code('ERR_INTERN'));
-    await a.engine.send('late', null, 1, 3, 0, 5, 'standard', 'test', encodeControl({ kind: 'data', seq: 4, call: 'bcast(root 0)', error: null }));
+    await a.engine.send(
+      'late',
+      null,
+      1,
+      3,
+      0,
+      5,
+      'standard',
+      'test',
+      encodeControl({ kind: 'data', seq: 4, call: 'bcast(root 0)', error: null }),
+    );
     await assert.rejects(callPorts(b).port.recv(0), code('ERR_INTERN'));
     await a.engine.send(null, null, 1, 3, 0, 5, 'standard', 'test', Buffer.from('{not json'));
     await assert.rejects(callPorts(b).link.recv(0), code('ERR_CODEC'));

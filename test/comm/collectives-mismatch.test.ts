@@ -12,18 +12,24 @@ const DEADLINE = { timeout: 60_000 };
 
 describe('mismatched collectives (in process)', () => {
   for (const size of [2, 3, 5, 8]) {
-    it(`every case rejects on every rank with both sides named, and the communicator goes on working, on the world and a Dup, at np ${size}`, DEADLINE, async () => {
-      await spmd(size, async (world) => {
-        for (const comm of [world, await world.Dup()]) {
-          for (const test of CASES) {
-            const got = await test.run(comm);
-            const expected = test.expect(size);
-            assert.equal(got.length, expected.length, `${test.name} on rank ${comm.rank}`);
-            got.forEach((outcome, index) => assert.ok(fits(outcome, expected[index]!), `${test.name} on rank ${comm.rank}: got ${outcome}`));
-            assert.equal(await comm.allreduce(1), size, `allreduce after ${test.name}`);
+    it(
+      `every case rejects on every rank with both sides named, and the communicator goes on working, on the world and a Dup, at np ${size}`,
+      DEADLINE,
+      async () => {
+        await spmd(size, async (world) => {
+          for (const comm of [world, await world.Dup()]) {
+            for (const test of CASES) {
+              const got = await test.run(comm);
+              const expected = test.expect(size);
+              assert.equal(got.length, expected.length, `${test.name} on rank ${comm.rank}`);
+              got.forEach((outcome, index) =>
+                assert.ok(fits(outcome, expected[index]!), `${test.name} on rank ${comm.rank}: got ${outcome}`),
+              );
+              assert.equal(await comm.allreduce(1), size, `allreduce after ${test.name}`);
+            }
           }
-        }
-      });
-    });
+        });
+      },
+    );
   }
 });

@@ -21,7 +21,10 @@ describe('engine control block', () => {
       const [a, b] = pair();
       const control = new Uint8Array([7, 0, 255, 1, 2, 3]);
       // Not awaited before the receives: a large send resolves only once it is received.
-      const sent = Promise.all([a.send(value, null, 1, 5, 0, 9, 'standard', 'test', control), a.send(value, null, 1, 5, 0, 9, 'standard', 'test')]);
+      const sent = Promise.all([
+        a.send(value, null, 1, 5, 0, 9, 'standard', 'test', control),
+        a.send(value, null, 1, 5, 0, 9, 'standard', 'test'),
+      ]);
       const first = await b.receive(5, 0, 9, 'test');
       assert.deepEqual(first.control === null ? null : [...first.control], [...control]);
       assert.deepEqual(b.value(first), value);

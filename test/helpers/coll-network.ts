@@ -13,7 +13,10 @@ export interface Counted extends CollPort {
 }
 
 /** p ports over FIFO queues; `run` gets each rank's port and returns its result. */
-export async function network<T>(size: number, body: (port: Counted) => Promise<T>): Promise<{ results: PromiseSettledResult<T>[]; ports: Counted[] }> {
+export async function network<T>(
+  size: number,
+  body: (port: Counted) => Promise<T>,
+): Promise<{ results: PromiseSettledResult<T>[]; ports: Counted[] }> {
   const queues = new Map<string, { values: unknown[]; waiters: ((value: unknown) => void)[] }>();
   const queue = (source: number, dest: number) => {
     const key = `${source}>${dest}`;
@@ -67,4 +70,3 @@ export function values<T>(results: PromiseSettledResult<T>[]): T[] {
 export function codes(results: PromiseSettledResult<unknown>[]): (ErrorCode | 'ok')[] {
   return results.map((result) => (result.status === 'fulfilled' ? 'ok' : (result.reason as MpiError).code));
 }
-

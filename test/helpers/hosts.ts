@@ -53,7 +53,8 @@ export function shellQuote(word: string): string {
 
 async function hostsSh(args: readonly string[], timeoutMs = 60_000): Promise<string> {
   const run = await runCommand('sh', [HOSTS_SH, ...args], { timeoutMs });
-  if (run.exitCode !== 0) throw new Error(`hosts.sh ${args.join(' ')} failed (exit ${run.exitCode} ${run.signal ?? ''}):\n${run.stdout}${run.stderr}`);
+  if (run.exitCode !== 0)
+    throw new Error(`hosts.sh ${args.join(' ')} failed (exit ${run.exitCode} ${run.signal ?? ''}):\n${run.stdout}${run.stderr}`);
   return run.stdout;
 }
 
@@ -69,7 +70,9 @@ export function multihostSkip(): string | false {
   if (process.env['TSMPI_SKIP_MULTIHOST']) return 'TSMPI_SKIP_MULTIHOST is set';
   if (process.getuid?.() !== 0) return 'the fake hosts need root (network namespaces and an sshd per host)';
   const check = spawnSync('sh', [HOSTS_SH, 'check'], { encoding: 'utf8', timeout: 30_000 });
-  return check.status === 0 ? false : `no fake hosts: ${check.stdout.trim() || check.stderr.trim() || `hosts.sh check exit ${check.status}`}`;
+  return check.status === 0
+    ? false
+    : `no fake hosts: ${check.stdout.trim() || check.stderr.trim() || `hosts.sh check exit ${check.status}`}`;
 }
 
 /** The reason to skip, or the three hosts (brought up once per process; a failing `up` throws). */
@@ -115,7 +118,10 @@ async function bringUp(): Promise<FakeHosts> {
     sshConfig: join(stateDir, 'ssh_config'),
     async ssh(host, command, options = {}) {
       const line = typeof command === 'string' ? command : command.map(shellQuote).join(' ');
-      const run = await runCommand(sshWrapper, [host, line], { timeoutMs: options.timeoutMs ?? 60_000, ...(options.input === undefined ? {} : { input: options.input }) });
+      const run = await runCommand(sshWrapper, [host, line], {
+        timeoutMs: options.timeoutMs ?? 60_000,
+        ...(options.input === undefined ? {} : { input: options.input }),
+      });
       return { code: run.exitCode, stdout: run.stdout, stderr: run.stderr };
     },
     async killHost(host) {
@@ -129,7 +135,10 @@ async function bringUp(): Promise<FakeHosts> {
     },
     pidsIn(host) {
       const run = spawnSync('sh', [HOSTS_SH, 'pids', host], { encoding: 'utf8', timeout: 30_000 });
-      return run.stdout.split(/\s+/).filter((pid) => pid !== '').map(Number);
+      return run.stdout
+        .split(/\s+/)
+        .filter((pid) => pid !== '')
+        .map(Number);
     },
     async down() {
       upPromise = null;

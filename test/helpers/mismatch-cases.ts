@@ -39,10 +39,18 @@ const mismatch = (...contains: string[]): Expected => ({ code: 'ERR_COLL_MISMATC
 export const FAKE_MARKER = { '\u0000tsmpi-error': true, code: 'ERR_ROOT', message: 'x' };
 
 /** One collective call of each kind, with its description, for the sweep below. */
-const CALLS: readonly { readonly label: string; readonly call: (size: number) => string; readonly run: (comm: Comm) => Promise<unknown> }[] = [
+const CALLS: readonly {
+  readonly label: string;
+  readonly call: (size: number) => string;
+  readonly run: (comm: Comm) => Promise<unknown>;
+}[] = [
   { label: 'barrier', call: () => 'barrier()', run: (comm) => comm.barrier() },
   { label: 'bcast', call: () => 'bcast(root 0)', run: (comm) => comm.bcast(1, 0) },
-  { label: 'scatter', call: () => 'scatter(root 0)', run: (comm) => comm.scatter(comm.rank === 0 ? new Array<number>(comm.size).fill(1) : null, 0) },
+  {
+    label: 'scatter',
+    call: () => 'scatter(root 0)',
+    run: (comm) => comm.scatter(comm.rank === 0 ? new Array<number>(comm.size).fill(1) : null, 0),
+  },
   { label: 'gather', call: () => 'gather(root 0)', run: (comm) => comm.gather(1, 0) },
   { label: 'allgather', call: () => 'allgather()', run: (comm) => comm.allgather(1) },
   { label: 'alltoall', call: () => 'alltoall()', run: (comm) => comm.alltoall(new Array<number>(comm.size).fill(1)) },
@@ -51,15 +59,49 @@ const CALLS: readonly { readonly label: string; readonly call: (size: number) =>
   { label: 'scan', call: () => 'scan(SUM)', run: (comm) => comm.scan(1) },
   { label: 'exscan', call: () => 'exscan(SUM)', run: (comm) => comm.exscan(1) },
   { label: 'Bcast', call: () => 'Bcast(16 bytes, root 0)', run: (comm) => comm.Bcast(new Float64Array(2), 0) },
-  { label: 'Scatter', call: () => 'Scatter(8 bytes, root 0)', run: (comm) => comm.Scatter(comm.rank === 0 ? new Float64Array(comm.size) : null, new Float64Array(1), 0) },
-  { label: 'Scatterv', call: () => 'Scatterv(root 0)', run: (comm) => comm.Scatterv(comm.rank === 0 ? [new Float64Array(comm.size), new Array<number>(comm.size).fill(1)] : null, new Float64Array(1), 0) },
-  { label: 'Gather', call: () => 'Gather(8 bytes, root 0)', run: (comm) => comm.Gather(new Float64Array(1), comm.rank === 0 ? new Float64Array(comm.size) : null, 0) },
-  { label: 'Gatherv', call: () => 'Gatherv(root 0)', run: (comm) => comm.Gatherv(new Float64Array(1), comm.rank === 0 ? [new Float64Array(comm.size), new Array<number>(comm.size).fill(1)] : null, 0) },
+  {
+    label: 'Scatter',
+    call: () => 'Scatter(8 bytes, root 0)',
+    run: (comm) => comm.Scatter(comm.rank === 0 ? new Float64Array(comm.size) : null, new Float64Array(1), 0),
+  },
+  {
+    label: 'Scatterv',
+    call: () => 'Scatterv(root 0)',
+    run: (comm) =>
+      comm.Scatterv(comm.rank === 0 ? [new Float64Array(comm.size), new Array<number>(comm.size).fill(1)] : null, new Float64Array(1), 0),
+  },
+  {
+    label: 'Gather',
+    call: () => 'Gather(8 bytes, root 0)',
+    run: (comm) => comm.Gather(new Float64Array(1), comm.rank === 0 ? new Float64Array(comm.size) : null, 0),
+  },
+  {
+    label: 'Gatherv',
+    call: () => 'Gatherv(root 0)',
+    run: (comm) =>
+      comm.Gatherv(new Float64Array(1), comm.rank === 0 ? [new Float64Array(comm.size), new Array<number>(comm.size).fill(1)] : null, 0),
+  },
   { label: 'Allgather', call: () => 'Allgather(8 bytes)', run: (comm) => comm.Allgather(new Float64Array(1), new Float64Array(comm.size)) },
-  { label: 'Allgatherv', call: () => 'Allgatherv()', run: (comm) => comm.Allgatherv(new Float64Array(1), [new Float64Array(comm.size), new Array<number>(comm.size).fill(1)]) },
-  { label: 'Alltoall', call: (size) => `Alltoall(${8 * size} bytes)`, run: (comm) => comm.Alltoall(new Float64Array(comm.size), new Float64Array(comm.size)) },
-  { label: 'Reduce', call: () => 'Reduce(Float64Array(2), SUM, root 0)', run: (comm) => comm.Reduce(new Float64Array(2), comm.rank === 0 ? new Float64Array(2) : null, SUM, 0) },
-  { label: 'Allreduce', call: () => 'Allreduce(Float64Array(2), SUM)', run: (comm) => comm.Allreduce(new Float64Array(2), new Float64Array(2)) },
+  {
+    label: 'Allgatherv',
+    call: () => 'Allgatherv()',
+    run: (comm) => comm.Allgatherv(new Float64Array(1), [new Float64Array(comm.size), new Array<number>(comm.size).fill(1)]),
+  },
+  {
+    label: 'Alltoall',
+    call: (size) => `Alltoall(${8 * size} bytes)`,
+    run: (comm) => comm.Alltoall(new Float64Array(comm.size), new Float64Array(comm.size)),
+  },
+  {
+    label: 'Reduce',
+    call: () => 'Reduce(Float64Array(2), SUM, root 0)',
+    run: (comm) => comm.Reduce(new Float64Array(2), comm.rank === 0 ? new Float64Array(2) : null, SUM, 0),
+  },
+  {
+    label: 'Allreduce',
+    call: () => 'Allreduce(Float64Array(2), SUM)',
+    run: (comm) => comm.Allreduce(new Float64Array(2), new Float64Array(2)),
+  },
   { label: 'Dup', call: () => 'Dup()', run: (comm) => comm.Dup() },
   { label: 'Split', call: () => 'Split()', run: (comm) => comm.Split(UNDEFINED) },
   { label: 'ibarrier', call: () => 'barrier()', run: (comm) => comm.ibarrier().wait() },
@@ -107,7 +149,9 @@ export const CASES: readonly MismatchCase[] = [
       const n = comm.rank === comm.size - 1 ? 5 : 4;
       return [await outcome(() => comm.Allreduce(new Float64Array(n).fill(1), new Float64Array(n)))];
     },
-    expect: (size) => [mismatch(`rank ${size - 1} called Allreduce(Float64Array(5), SUM)`, 'rank 0 called Allreduce(Float64Array(4), SUM)')],
+    expect: (size) => [
+      mismatch(`rank ${size - 1} called Allreduce(Float64Array(5), SUM)`, 'rank 0 called Allreduce(Float64Array(4), SUM)'),
+    ],
   },
   {
     name: 'Bcast of different lengths',
@@ -128,7 +172,9 @@ export const CASES: readonly MismatchCase[] = [
       const results: string[] = [];
       results.push(await outcome(async () => check(await comm.bcast(comm.rank === 0 ? FAKE_MARKER : null, 0))));
       results.push(await outcome(async () => (await comm.allgather(FAKE_MARKER)).forEach(check)));
-      results.push(await outcome(async () => check(await comm.scatter(comm.rank === 0 ? new Array(comm.size).fill(FAKE_MARKER) : null, 0))));
+      results.push(
+        await outcome(async () => check(await comm.scatter(comm.rank === 0 ? new Array(comm.size).fill(FAKE_MARKER) : null, 0))),
+      );
       return results;
     },
     expect: () => ['ok', 'ok', 'ok'],
@@ -137,8 +183,14 @@ export const CASES: readonly MismatchCase[] = [
     const theirs = CALLS[(index + 1) % CALLS.length]!;
     return {
       name: `${mine.label} against ${theirs.label}`,
-      run: async (comm: Comm) => [await outcome(() => (comm.rank === comm.size - 1 ? mine.run(comm) : theirs.run(comm))), await outcome(() => comm.barrier())],
-      expect: (size: number): Expected[] => [mismatch(`rank ${size - 1} called ${mine.call(size)}`, `rank 0 called ${theirs.call(size)}`), 'ok'],
+      run: async (comm: Comm) => [
+        await outcome(() => (comm.rank === comm.size - 1 ? mine.run(comm) : theirs.run(comm))),
+        await outcome(() => comm.barrier()),
+      ],
+      expect: (size: number): Expected[] => [
+        mismatch(`rank ${size - 1} called ${mine.call(size)}`, `rank 0 called ${theirs.call(size)}`),
+        'ok',
+      ],
     };
   }),
 ];

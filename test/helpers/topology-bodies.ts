@@ -123,11 +123,20 @@ async function inPlace(comm: Comm): Promise<void> {
     const gathered = new Float64Array(size).fill(Number.NaN);
     gathered[rank] = rank * 10;
     await comm.Gather(rank === root ? IN_PLACE : gathered.subarray(rank, rank + 1), rank === root ? gathered : null, root);
-    if (rank === root) assert.deepEqual([...gathered], Array.from({ length: size }, (_, r) => r * 10));
+    if (rank === root)
+      assert.deepEqual(
+        [...gathered],
+        Array.from({ length: size }, (_, r) => r * 10),
+      );
     const parts = Int16Array.from({ length: 2 * size }, (_, i) => (rank === root ? i : -1));
     const part = new Int16Array(2);
     await comm.Scatter(rank === root ? parts : null, rank === root ? IN_PLACE : part, root);
-    if (rank === root) assert.deepEqual([...parts], Array.from({ length: 2 * size }, (_, i) => i), "the root's buffer is unchanged");
+    if (rank === root)
+      assert.deepEqual(
+        [...parts],
+        Array.from({ length: 2 * size }, (_, i) => i),
+        "the root's buffer is unchanged",
+      );
     else assert.deepEqual([...part], [2 * rank, 2 * rank + 1]);
   }
 }
@@ -152,7 +161,10 @@ async function spellings(comm: Comm): Promise<void> {
   const first: number[] = all;
   // @ts-expect-error reduce's result is undefined on non-roots
   const total: number = sum;
-  assert.deepEqual([first, total], rank === 0 ? [Array.from({ length: size }, (_, r) => r), (size * (size - 1)) / 2] : [undefined, undefined]);
+  assert.deepEqual(
+    [first, total],
+    rank === 0 ? [Array.from({ length: size }, (_, r) => r), (size * (size - 1)) / 2] : [undefined, undefined],
+  );
   assert.equal(await comm.allreduce(rank, MAX), size - 1);
 }
 

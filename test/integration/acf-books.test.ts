@@ -32,14 +32,22 @@ describe('real books', () => {
       ['pg65', 102085, 'the 186 0.17768097667220725'],
     ];
     for (const [name, distinct, bomLine] of checks) {
-      const lines = readFileSync(await wordcount(name), 'utf8').trimEnd().split('\n');
+      const lines = readFileSync(await wordcount(name), 'utf8')
+        .trimEnd()
+        .split('\n');
       assert.equal(lines.length, distinct, name);
       assert.ok(lines.includes(bomLine), `${name}: ${bomLine}`);
     }
-    const pg117 = readFileSync(join(scratch, 'pg117.dat'), 'utf8').split('\n').slice(0, 16).map((line) => line.split(' ')[0]);
+    const pg117 = readFileSync(join(scratch, 'pg117.dat'), 'utf8')
+      .split('\n')
+      .slice(0, 16)
+      .map((line) => line.split(' ')[0]);
     assert.deepEqual(pg117, 'the of gutenberg project to or and you in a tm this with 1 work any'.split(' '));
     const pg45 = readFileSync(await wordcount('pg45'), 'utf8').split('\n');
-    assert.deepEqual(pg45.slice(15, 17).map((line) => line.split(' ').slice(0, 2).join(' ')), ['with 837', 'be 837']);
+    assert.deepEqual(
+      pg45.slice(15, 17).map((line) => line.split(' ').slice(0, 2).join(' ')),
+      ['with 837', 'be 837'],
+    );
   });
 
   for (const name of ['pg58', 'pg50']) {
@@ -90,7 +98,8 @@ describe('real books', () => {
       assert.match(run.stderr, new RegExp(`^acf-all: 5 books on ${np} ranks? `, 'm'));
       assert.match(run.stderr, /^acf-all: 5\/5 books done, /m);
       assert.deepEqual(readdirSync(out).sort(), [...readdirSync(reference), 'zipf.csv'].sort());
-      for (const file of readdirSync(reference)) assert.equal(readFileSync(join(out, file), 'utf8'), readFileSync(join(reference, file), 'utf8'), `np ${np} ${schedule} ${file}`);
+      for (const file of readdirSync(reference))
+        assert.equal(readFileSync(join(out, file), 'utf8'), readFileSync(join(reference, file), 'utf8'), `np ${np} ${schedule} ${file}`);
       assert.equal(readFileSync(join(out, 'zipf.csv'), 'utf8'), zipf.stdout.replaceAll(`${reference}/`, ''));
     }
   });

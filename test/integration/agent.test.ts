@@ -8,13 +8,27 @@ import { chmodSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
-import { built, LAUNCHER, peakMiB, pidsMatching, runCommand, runJob, shellWord, until, type JobRun, type RunOptions } from '../helpers/job.js';
+import {
+  built,
+  LAUNCHER,
+  peakMiB,
+  pidsMatching,
+  runCommand,
+  runJob,
+  shellWord,
+  until,
+  type JobRun,
+  type RunOptions,
+} from '../helpers/job.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'tsmpi-agent-test-'));
 const FAKE_SSH = join(dir, 'fake-ssh');
 const LOG = join(dir, 'calls.log');
 // Like ssh: the first word is the host, the second the command for the remote shell.
-writeFileSync(FAKE_SSH, `#!/bin/sh\nhost=$1; shift\necho "$host" >>'${LOG}'\nSSH_CONNECTION='127.0.0.1 40000 127.0.0.1 22' exec sh -c "$1"\n`);
+writeFileSync(
+  FAKE_SSH,
+  `#!/bin/sh\nhost=$1; shift\necho "$host" >>'${LOG}'\nSSH_CONNECTION='127.0.0.1 40000 127.0.0.1 22' exec sh -c "$1"\n`,
+);
 chmodSync(FAKE_SSH, 0o755);
 const FAIL = built('test/fixtures/fail.js');
 
@@ -32,7 +46,8 @@ describe('ranks started through a launch agent', () => {
   });
 
   it('ranks see the placement in their environment, stdin reaches rank 0, output is line-tagged', async () => {
-    const probe = "let s='';process.stdin.on('data',d=>s+=d).on('end',()=>console.log(process.env.TSMPI_RANK, process.env.TSMPI_HOST, process.env.TSMPI_LOCAL_RANK + '/' + process.env.TSMPI_LOCAL_SIZE, process.env.TSMPI_CURVE_SECRET ? 'curve' : 'plain', JSON.stringify(s)))";
+    const probe =
+      "let s='';process.stdin.on('data',d=>s+=d).on('end',()=>console.log(process.env.TSMPI_RANK, process.env.TSMPI_HOST, process.env.TSMPI_LOCAL_RANK + '/' + process.env.TSMPI_LOCAL_SIZE, process.env.TSMPI_CURVE_SECRET ? 'curve' : 'plain', JSON.stringify(s)))";
     const run = await viaAgent(['-H', 'alpha:1,beta:2', '--map-by', 'node', '--tag-output', 'node', '-e', probe], { input: 'to rank 0\n' });
     assert.equal(run.exitCode, 0, run.stderr);
     assert.deepEqual([...run.lines].sort(), ['[0] 0 alpha 0/1 curve "to rank 0\\n"', '[1] 1 beta 0/2 curve ""', '[2] 2 beta 1/2 curve ""']);
@@ -66,13 +81,24 @@ describe('ranks started through a launch agent', () => {
     const tsmpirun = [process.execPath, LAUNCHER, '--launch-agent', FAKE_SSH, '-H', 'alpha:1'].map(shellWord).join(' ');
     // The rank's parent is its host's agent, whose parent is tsmpirun.
     const peaks = `a=$PPID; l=$(awk '/^PPid/{print $2}' /proc/$a/status); grep VmHWM /proc/$a/status | sed 's/^/agent /'; grep VmHWM /proc/$l/status | sed 's/^/launcher /'`;
-    const stdin = await runCommand('sh', ['-c', `head -c ${200 * MIB} /dev/zero | ${tsmpirun} sh -c ${shellWord(`sleep 3; wc -c; ${peaks}`)}`], { timeoutMs: 120_000 });
+    const stdin = await runCommand(
+      'sh',
+      ['-c', `head -c ${200 * MIB} /dev/zero | ${tsmpirun} sh -c ${shellWord(`sleep 3; wc -c; ${peaks}`)}`],
+      { timeoutMs: 120_000 },
+    );
     assert.equal(stdin.exitCode, 0, stdin.stderr);
     assert.equal(stdin.lines[0]?.trim(), String(200 * MIB));
-    const output = await runCommand('sh', ['-c', `${tsmpirun} sh -c ${shellWord(`head -c ${200 * MIB} /dev/zero; (${peaks}) >&2`)} | (sleep 3; wc -c)`], { timeoutMs: 120_000 });
+    const output = await runCommand(
+      'sh',
+      ['-c', `${tsmpirun} sh -c ${shellWord(`head -c ${200 * MIB} /dev/zero; (${peaks}) >&2`)} | (sleep 3; wc -c)`],
+      { timeoutMs: 120_000 },
+    );
     assert.equal(output.exitCode, 0, output.stderr);
     assert.equal(output.stdout.trim(), String(200 * MIB));
-    for (const [what, run] of [['stdin', stdin.stdout], ['output', output.stderr]] as const) {
+    for (const [what, run] of [
+      ['stdin', stdin.stdout],
+      ['output', output.stderr],
+    ] as const) {
       for (const side of ['agent', 'launcher']) {
         const peak = peakMiB(run, side);
         assert.ok(peak < 150, `${what}: the ${side} peaked at ${peak.toFixed(0)} MiB for 200 MiB`);

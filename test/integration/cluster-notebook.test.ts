@@ -15,8 +15,10 @@ const TSLAB = join(ROOT, 'node_modules/.bin/tslab');
 const PYTHON = existsSync('/usr/bin/python3') ? '/usr/bin/python3' : 'python3';
 
 function skipReason(): string | false {
-  if (spawnSync('jupyter-nbconvert', ['--version']).status !== 0) return 'jupyter-nbconvert is absent (Debian: jupyter-nbconvert python3-nbclient python3-ipykernel)';
-  if (spawnSync(PYTHON, ['-c', 'import nbclient, ipykernel']).status !== 0) return `${PYTHON} lacks nbclient or ipykernel (Debian: python3-nbclient python3-ipykernel)`;
+  if (spawnSync('jupyter-nbconvert', ['--version']).status !== 0)
+    return 'jupyter-nbconvert is absent (Debian: jupyter-nbconvert python3-nbclient python3-ipykernel)';
+  if (spawnSync(PYTHON, ['-c', 'import nbclient, ipykernel']).status !== 0)
+    return `${PYTHON} lacks nbclient or ipykernel (Debian: python3-nbclient python3-ipykernel)`;
   if (!existsSync(TSLAB)) return 'tslab is not installed (npm ci installs it as a devDependency)';
   return false;
 }
@@ -35,7 +37,9 @@ interface Cell {
 }
 
 function text(cell: Cell): string {
-  return (cell.outputs ?? []).map((output) => (Array.isArray(output.text) ? output.text.join('') : (output.text ?? `${output.ename}: ${output.evalue}`))).join('');
+  return (cell.outputs ?? [])
+    .map((output) => (Array.isArray(output.text) ? output.text.join('') : (output.text ?? `${output.ename}: ${output.evalue}`)))
+    .join('');
 }
 
 /** The first three lags of acf.js's CSV in the notebook's notation. */
@@ -57,10 +61,14 @@ describe('the ACF notebook', () => {
       const install = await runCommand(TSLAB, ['install', '--python', PYTHON, '--binary', TSLAB, '--prefix', home]);
       assert.equal(install.exitCode, 0, install.stderr);
       const output = join(home, 'acf.out.ipynb');
-      const run = await runCommand('jupyter-nbconvert', ['--to', 'notebook', '--execute', '--ExecutePreprocessor.timeout=600', '--output', output, NOTEBOOK], {
-        env: { JUPYTER_PATH: join(home, 'share/jupyter'), ACF_NOTEBOOK_BOOKS: '2' },
-        timeoutMs: 900_000,
-      });
+      const run = await runCommand(
+        'jupyter-nbconvert',
+        ['--to', 'notebook', '--execute', '--ExecutePreprocessor.timeout=600', '--output', output, NOTEBOOK],
+        {
+          env: { JUPYTER_PATH: join(home, 'share/jupyter'), ACF_NOTEBOOK_BOOKS: '2' },
+          timeoutMs: 900_000,
+        },
+      );
       assert.equal(run.exitCode, 0, run.stderr);
       const cells = (JSON.parse(readFileSync(output, 'utf8')) as { cells: Cell[] }).cells.filter((cell) => cell.cell_type === 'code');
       // Errors fail the test; on stderr only the lesson's own line from mpiAcf ("My rank number is ...") may appear.
@@ -80,7 +88,8 @@ describe('the ACF notebook', () => {
             .slice(0, 2)
             .map((name) => join(booksDir, name))
         : [undefined];
-      const label = (book: string | undefined): string => (book === undefined ? 'generated text' : (book.split('/').pop() ?? '').replace(/\.txt$/, ''));
+      const label = (book: string | undefined): string =>
+        book === undefined ? 'generated text' : (book.split('/').pop() ?? '').replace(/\.txt$/, '');
       assert.match(all, new RegExp(`^books: ${books.map(label).join(', ')}$`, 'm'));
       assert.match(all, /^Hello World from rank 0\. Total ranks=2\nHello World from rank 1\. Total ranks=2$/m);
       for (const n of [1, 2, 4]) assert.match(all, new RegExp(`^engines ${n}: \\d+\\.\\d{3} s \\(speed-up \\d+\\.\\d{2}\\)$`, 'm'));

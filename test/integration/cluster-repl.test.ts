@@ -10,7 +10,10 @@ const INDEX = pathToFileURL(built('src/index.js')).href;
 
 describe('Cluster in the node REPL', () => {
   it('starts engines, applies with top-level await, survives Ctrl-C during a call, closes', async () => {
-    const repl = spawn(process.execPath, ['--experimental-repl-await', '-i'], { stdio: ['pipe', 'pipe', 'pipe'], env: { ...process.env, NODE_NO_READLINE: '1' } });
+    const repl = spawn(process.execPath, ['--experimental-repl-await', '-i'], {
+      stdio: ['pipe', 'pipe', 'pipe'],
+      env: { ...process.env, NODE_NO_READLINE: '1' },
+    });
     let out = '';
     const waiters: { pattern: RegExp; from: number; resolve: () => void }[] = [];
     const check = (): void => {

@@ -16,7 +16,11 @@ describe('Cluster', () => {
   let cluster: Cluster;
 
   before(async () => {
-    cluster = await Cluster.start({ n: 4, launcherArgs: ['-x', `CLUSTER_MARK=${mark}`], output: (rank, stream, line) => lines.push(`[${stream}:${rank}] ${line}`) });
+    cluster = await Cluster.start({
+      n: 4,
+      launcherArgs: ['-x', `CLUSTER_MARK=${mark}`],
+      output: (rank, stream, line) => lines.push(`[${stream}:${rank}] ${line}`),
+    });
   });
   after(async () => {
     await cluster.close();
@@ -29,7 +33,10 @@ describe('Cluster', () => {
       const comm = await init();
       return `Hello World from rank ${comm.rank}. Total ranks=${comm.size}`;
     });
-    assert.deepEqual(hello, [0, 1, 2, 3].map((rank) => `Hello World from rank ${rank}. Total ranks=4`));
+    assert.deepEqual(
+      hello,
+      [0, 1, 2, 3].map((rank) => `Hello World from rank ${rank}. Total ranks=4`),
+    );
   });
 
   it('apply passes arguments and returns results in rank order, typed arrays included', async () => {
@@ -75,7 +82,10 @@ describe('Cluster', () => {
 
   it('run imports a module on every engine (path from the client’s directory) and calls one export', async () => {
     const results = await cluster.run(built('test/fixtures/cluster-module.js'), 'whoami', 'x');
-    assert.deepEqual(results, [0, 1, 2, 3].map((rank) => ({ rank, size: 4, tag: 'x', sum: 6 })));
+    assert.deepEqual(
+      results,
+      [0, 1, 2, 3].map((rank) => ({ rank, size: 4, tag: 'x', sum: 6 })),
+    );
     const error = await rejectsWith(cluster.run(built('test/fixtures/cluster-module.js'), 'notAFunction'), 'ERR_ENGINE');
     assert.match(error.message, /'notAFunction' is not a function exported by .*cluster-module\.js \(its functions: whoami\)/);
   });
@@ -125,7 +135,10 @@ describe('Cluster', () => {
         [...Array(12).keys()],
       );
       const busy = results[0]?.rank;
-      assert.ok(results.slice(1).every(({ rank }) => rank !== busy), 'the engine holding item 0 took no other item');
+      assert.ok(
+        results.slice(1).every(({ rank }) => rank !== busy),
+        'the engine holding item 0 took no other item',
+      );
       assert.ok(new Set(results.map(({ rank }) => rank)).size > 1);
     } finally {
       rmSync(dir, { recursive: true, force: true });
@@ -180,7 +193,16 @@ describe('Cluster', () => {
     });
     // Output travels beside the results (through tsmpirun): wait for it, then check it.
     await until(() => lines.length >= 8, 30_000);
-    assert.deepEqual([...lines].sort(), ['[stderr:0] err 0', '[stderr:1] err 1', '[stderr:2] err 2', '[stderr:3] err 3', '[stdout:0] out 0', '[stdout:1] out 1', '[stdout:2] out 2', '[stdout:3] out 3']);
+    assert.deepEqual([...lines].sort(), [
+      '[stderr:0] err 0',
+      '[stderr:1] err 1',
+      '[stderr:2] err 2',
+      '[stderr:3] err 3',
+      '[stdout:0] out 0',
+      '[stdout:1] out 1',
+      '[stdout:2] out 2',
+      '[stdout:3] out 3',
+    ]);
     // As it happens: a line printed before a call blocks reaches the client while the call still runs.
     lines.length = 0;
     const call = cluster.apply(async () => {
@@ -222,13 +244,19 @@ describe('Cluster', () => {
     await other.close(); // repeatable
     assert.deepEqual(pids.filter(alive), []);
     assert.deepEqual(pidsMatching(`${mark}-b`), []);
-    await rejectsWith(other.apply(() => 1), 'ERR_CLUSTER');
+    await rejectsWith(
+      other.apply(() => 1),
+      'ERR_CLUSTER',
+    );
   });
 });
 
 describe('Cluster start and lifetime', () => {
   it('start fails fast with the engines’ stderr when an engine cannot start', async () => {
-    const error = await rejectsWith(Cluster.start({ n: 2, env: { NODE_OPTIONS: '--require=/nonexistent/tsmpi-preload.js' }, output: () => {} }), 'ERR_CLUSTER');
+    const error = await rejectsWith(
+      Cluster.start({ n: 2, env: { NODE_OPTIONS: '--require=/nonexistent/tsmpi-preload.js' }, output: () => {} }),
+      'ERR_CLUSTER',
+    );
     assert.match(error.message, /^Cluster\.start: the engines stopped before all of them were ready/);
     assert.match(error.message, /Cannot find module '\/nonexistent\/tsmpi-preload\.js'/);
   });
@@ -242,7 +270,11 @@ describe('Cluster start and lifetime', () => {
   it('the default output is tagged [stdout:rank] and [stderr:rank]', async () => {
     const run = await runCommand(process.execPath, [built('test/fixtures/cluster-client.js'), 'output'], { timeoutMs: 120_000 });
     assert.equal(run.exitCode, 0, run.stderr);
-    assert.deepEqual(run.lines.filter((line) => line.startsWith('[stdout')).sort(), ['[stdout:0] hello from 0', '[stdout:1] hello from 1', '[stdout:2] hello from 2']);
+    assert.deepEqual(run.lines.filter((line) => line.startsWith('[stdout')).sort(), [
+      '[stdout:0] hello from 0',
+      '[stdout:1] hello from 1',
+      '[stdout:2] hello from 2',
+    ]);
     assert.deepEqual(
       run.stderr
         .split('\n')
@@ -256,7 +288,9 @@ describe('Cluster start and lifetime', () => {
   it('`await using` closes a Cluster and a Pool at the end of the block, also when it throws', async () => {
     const run = await runCommand(process.execPath, [built('test/fixtures/cluster-using.js')], { timeoutMs: 120_000 });
     assert.equal(run.exitCode, 0, run.stderr);
-    const [cluster, pool] = run.lines.map((line) => JSON.parse(line) as { block: string; pids: number[]; running: number[]; error?: string });
+    const [cluster, pool] = run.lines.map(
+      (line) => JSON.parse(line) as { block: string; pids: number[]; running: number[]; error?: string },
+    );
     assert.equal(cluster?.block, 'cluster');
     assert.equal(cluster?.pids.length, 2);
     assert.deepEqual(cluster?.running, [], 'engines still running after the block');
@@ -274,12 +308,18 @@ describe('Cluster start and lifetime', () => {
       const remote = await Cluster.start({ hostfile, address: '127.0.0.1', output: () => {} });
       try {
         assert.equal(remote.size, 3);
-        const sums = await remote.apply(async (data: Float64Array) => {
-          const { init, SUM } = await import('tsmpi');
-          const comm = await init();
-          return { rank: comm.rank, sum: await comm.allreduce(data[0]! * (comm.rank + 1), SUM) };
-        }, new Float64Array([1.5]));
-        assert.deepEqual(sums, [0, 1, 2].map((rank) => ({ rank, sum: 9 })));
+        const sums = await remote.apply(
+          async (data: Float64Array) => {
+            const { init, SUM } = await import('tsmpi');
+            const comm = await init();
+            return { rank: comm.rank, sum: await comm.allreduce(data[0]! * (comm.rank + 1), SUM) };
+          },
+          new Float64Array([1.5]),
+        );
+        assert.deepEqual(
+          sums,
+          [0, 1, 2].map((rank) => ({ rank, sum: 9 })),
+        );
         assert.deepEqual(await remote.map((x: number) => x + 1, [1, 2, 3, 4, 5]), [2, 3, 4, 5, 6]);
       } finally {
         await remote.close();

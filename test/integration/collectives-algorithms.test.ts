@@ -46,15 +46,22 @@ describe('collective algorithms forced through tsmpirun', () => {
         ['ring', 'scatter-allgather'],
       ] as const;
       for (const [allreduce, bcast] of pairs) {
-        const run = await runJob(['-np', String(np), 'node', FIXTURE], { env: { TSMPI_COLL_ALLREDUCE: allreduce, TSMPI_COLL_BCAST: bcast }, timeoutMs: 240_000 });
+        const run = await runJob(['-np', String(np), 'node', FIXTURE], {
+          env: { TSMPI_COLL_ALLREDUCE: allreduce, TSMPI_COLL_BCAST: bcast },
+          timeoutMs: 240_000,
+        });
         assert.equal(run.exitCode, 0, `${allreduce}: ${run.stderr}`);
         const lines = parse(run.lines);
         assert.deepEqual(
           lines.map((line) => line.count),
           [1, 1001, 131075],
         );
-        assert.deepEqual(run.lines.filter((line) => line.startsWith('ok')), ['ok world', 'ok dup', 'ok split']);
-        for (const line of lines) assert.equal(line.messages, expectedMessages(allreduce, np), `${allreduce} at np ${np}, ${line.count} elements`);
+        assert.deepEqual(
+          run.lines.filter((line) => line.startsWith('ok')),
+          ['ok world', 'ok dup', 'ok split'],
+        );
+        for (const line of lines)
+          assert.equal(line.messages, expectedMessages(allreduce, np), `${allreduce} at np ${np}, ${line.count} elements`);
         digests.set(allreduce, lines);
       }
       // Rabenseifner halves with a growing distance: the same grouping, hence the same bits, as recursive doubling.
@@ -67,7 +74,8 @@ describe('collective algorithms forced through tsmpirun', () => {
 
   it('the ring gives the same bits on every run', async () => {
     const runs = [];
-    for (let i = 0; i < 2; i++) runs.push(await runJob(['-np', '5', 'node', FIXTURE], { env: { TSMPI_COLL_ALLREDUCE: 'ring' }, timeoutMs: 240_000 }));
+    for (let i = 0; i < 2; i++)
+      runs.push(await runJob(['-np', '5', 'node', FIXTURE], { env: { TSMPI_COLL_ALLREDUCE: 'ring' }, timeoutMs: 240_000 }));
     for (const run of runs) assert.equal(run.exitCode, 0, run.stderr);
     assert.deepEqual(parse(runs[0]?.lines ?? []), parse(runs[1]?.lines ?? []));
   });
@@ -75,10 +83,16 @@ describe('collective algorithms forced through tsmpirun', () => {
   it('a misspelt override stops the job with the valid names', async () => {
     const algorithm = await runJob(['-np', '2', 'node', FIXTURE], { env: { TSMPI_COLL_ALLREDUCE: 'rings' }, timeoutMs: 120_000 });
     assert.notEqual(algorithm.exitCode, 0);
-    assert.match(algorithm.stderr, /TSMPI_COLL_ALLREDUCE=rings is not an algorithm of allreduce; valid: recursive-doubling, rabenseifner, ring, auto/);
+    assert.match(
+      algorithm.stderr,
+      /TSMPI_COLL_ALLREDUCE=rings is not an algorithm of allreduce; valid: recursive-doubling, rabenseifner, ring, auto/,
+    );
     assert.match(algorithm.stderr, /ERR_ARG/);
     const collective = await runJob(['-np', '2', 'node', FIXTURE], { env: { TSMPI_COLL_ALLREDUSE: 'ring' }, timeoutMs: 120_000 });
     assert.notEqual(collective.exitCode, 0);
-    assert.match(collective.stderr, /TSMPI_COLL_ALLREDUSE names no collective with a choice of algorithm; valid: TSMPI_COLL_ALLREDUCE, TSMPI_COLL_BCAST/);
+    assert.match(
+      collective.stderr,
+      /TSMPI_COLL_ALLREDUSE names no collective with a choice of algorithm; valid: TSMPI_COLL_ALLREDUCE, TSMPI_COLL_BCAST/,
+    );
   });
 });

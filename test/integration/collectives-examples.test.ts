@@ -35,7 +35,10 @@ describe('collective examples', () => {
     assert.deepEqual(section('scatter('), ['"item 0"', '"item 1"', '"item 2"', '"item 3"']);
     assert.deepEqual(section('gather('), ['[0,1,4,9]', 'undefined', 'undefined', 'undefined']);
     assert.deepEqual(section('allgather('), new Array(4).fill('[0,1,4,9]'));
-    assert.deepEqual(section('alltoall('), [0, 1, 2, 3].map((d) => JSON.stringify([0, 1, 2, 3].map((s) => `${s}->${d}`))));
+    assert.deepEqual(
+      section('alltoall('),
+      [0, 1, 2, 3].map((d) => JSON.stringify([0, 1, 2, 3].map((s) => `${s}->${d}`))),
+    );
     assert.deepEqual(section('reduce('), ['10', 'undefined', 'undefined', 'undefined']);
     assert.deepEqual(section('allreduce('), new Array(4).fill('4'));
     assert.deepEqual(section('scan('), ['1 / undefined', '3 / 1', '6 / 3', '10 / 6']);
@@ -48,7 +51,10 @@ describe('collective examples', () => {
       assert.equal(run.exitCode, 0, run.stderr);
       // Rank r holds r, ..., r + 99: the average is 49.5 + (np - 1) / 2.
       const average = 49.5 + (np - 1) / 2;
-      assert.match(run.lines[0] ?? '', new RegExp(`^${100 * np} samples on ${np} ranks: average ${average}, standard deviation \\d+\\.\\d{6}$`));
+      assert.match(
+        run.lines[0] ?? '',
+        new RegExp(`^${100 * np} samples on ${np} ranks: average ${average}, standard deviation \\d+\\.\\d{6}$`),
+      );
       assert.equal(run.lines.length, 1);
     });
   }

@@ -47,7 +47,10 @@ describe('collectives through tsmpirun', () => {
       const log = ceilLog2(np);
       // The barrier is the agreement round alone.
       const both = 2 * log;
-      assert.deepEqual({ ...counts, allreduceBits: undefined }, { size: np, barrier: log, bcast: both, reduce: both, gather: both, scatter: both, allreduceBits: undefined });
+      assert.deepEqual(
+        { ...counts, allreduceBits: undefined },
+        { size: np, barrier: log, bcast: both, reduce: both, gather: both, scatter: both, allreduceBits: undefined },
+      );
       bits.set(np, String(counts['allreduceBits']));
     });
   }

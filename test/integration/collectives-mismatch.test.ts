@@ -22,7 +22,10 @@ describe('mismatched collectives through tsmpirun', () => {
         seen.set(`${comm} | ${name} | ${index} | ${rank}`, outcome);
       }
       // The world, its Dup, and from np 4 the two halves of a Split by rank parity.
-      const comms: [string, number][] = [['world', np], ['dup', np]];
+      const comms: [string, number][] = [
+        ['world', np],
+        ['dup', np],
+      ];
       if (np >= 4) comms.push(['split0', Math.ceil(np / 2)], ['split1', Math.floor(np / 2)]);
       let expectedLines = 0;
       for (const [comm, size] of comms) {
@@ -30,7 +33,10 @@ describe('mismatched collectives through tsmpirun', () => {
           test.expect(size).forEach((expected, index) => {
             for (let rank = 0; rank < size; rank++) {
               const got = seen.get(`${comm} | ${test.name} | ${index} | ${rank}`);
-              assert.ok(got !== undefined && fits(got, expected), `${comm}: ${test.name}, call ${index}, rank ${rank}: got ${got} where ${JSON.stringify(expected)} was expected`);
+              assert.ok(
+                got !== undefined && fits(got, expected),
+                `${comm}: ${test.name}, call ${index}, rank ${rank}: got ${got} where ${JSON.stringify(expected)} was expected`,
+              );
               expectedLines++;
             }
           });

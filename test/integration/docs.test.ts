@@ -45,7 +45,10 @@ describe('docs code blocks', () => {
       assert.ok(existsSync(path), `${block.file} does not exist`);
       const excerpt = codeLines(block.text);
       assert.ok(excerpt.length > 0);
-      assert.ok(occursIn(excerpt, codeLines(readFileSync(path, 'utf8'))), `${block.doc}:${block.line}: the block is not in ${block.file} any more:\n${block.text}`);
+      assert.ok(
+        occursIn(excerpt, codeLines(readFileSync(path, 'utf8'))),
+        `${block.doc}:${block.line}: the block is not in ${block.file} any more:\n${block.text}`,
+      );
     });
   }
 
@@ -53,7 +56,10 @@ describe('docs code blocks', () => {
     for (const block of blocks) {
       if (block.lang === 'js') assert.ok(block.file !== undefined, `${block.doc}:${block.line}: a js block must name its file`);
     }
-    assert.deepEqual(new Set(blocks.filter((b) => b.file !== undefined && OWN_PROJECT_FILES.has(b.file) && b.doc === 'README.md').map((b) => b.file)), OWN_PROJECT_FILES);
+    assert.deepEqual(
+      new Set(blocks.filter((b) => b.file !== undefined && OWN_PROJECT_FILES.has(b.file) && b.doc === 'README.md').map((b) => b.file)),
+      OWN_PROJECT_FILES,
+    );
   });
 
   it("README's other TypeScript blocks compile against the built package (strict)", async () => {
@@ -82,8 +88,15 @@ describe('docs code blocks', () => {
           files: names,
         }),
       );
-      const compile = await runCommand(process.execPath, [join(ROOT, 'node_modules/typescript/bin/tsc'), '-p', dir], { cwd: dir, timeoutMs: 180_000 });
-      const where = (text: string): string => text.replace(/(\w+)_md_(\d+)\.ts\((\d+),\d+\)/g, (_, doc: string, line: string, row: string) => `${doc}.md:${Number(line) + Number(row)}`);
+      const compile = await runCommand(process.execPath, [join(ROOT, 'node_modules/typescript/bin/tsc'), '-p', dir], {
+        cwd: dir,
+        timeoutMs: 180_000,
+      });
+      const where = (text: string): string =>
+        text.replace(
+          /(\w+)_md_(\d+)\.ts\((\d+),\d+\)/g,
+          (_, doc: string, line: string, row: string) => `${doc}.md:${Number(line) + Number(row)}`,
+        );
       assert.equal(compile.exitCode, 0, where(compile.stdout + compile.stderr));
     } finally {
       rmSync(dir, { recursive: true, force: true });
@@ -98,7 +111,9 @@ describe('docs code blocks', () => {
         const path = join(dir, entry.name);
         if (entry.isDirectory()) return entry.name === 'lib' ? [] : programs(path);
         // Programs start with a `// name: what it does` line; helper modules with a /** doc comment.
-        return entry.name.endsWith('.ts') && readFileSync(join(ROOT, path), 'utf8').startsWith('//') ? [relative('examples', path).replace(/\.ts$/, '.js')] : [];
+        return entry.name.endsWith('.ts') && readFileSync(join(ROOT, path), 'utf8').startsWith('//')
+          ? [relative('examples', path).replace(/\.ts$/, '.js')]
+          : [];
       });
     const all = programs('examples');
     assert.ok(all.includes('heat.js') && all.includes('hello.js'), all.join(' '));

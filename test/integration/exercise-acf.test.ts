@@ -22,7 +22,11 @@ describe('the ACF exercise and its checker', () => {
     const run = await runCommand(process.execPath, [CHECK, SOLUTION], { timeoutMs: 300_000 });
     assert.equal(run.exitCode, 0, run.stdout + run.stderr);
     for (let np = 1; np <= 4; np++) {
-      for (const mode of ['p2p', 'gather']) assert.ok(run.lines.some((line) => new RegExp(`^np ${np}, --comm ${mode}: +ok$`).test(line)), `np ${np} ${mode}:\n${run.stdout}`);
+      for (const mode of ['p2p', 'gather'])
+        assert.ok(
+          run.lines.some((line) => new RegExp(`^np ${np}, --comm ${mode}: +ok$`).test(line)),
+          `np ${np} ${mode}:\n${run.stdout}`,
+        );
     }
     assert.equal(run.lines.at(-1), 'check-acf: all 8 runs give the serial result');
   });
@@ -32,16 +36,28 @@ describe('the ACF exercise and its checker', () => {
     assert.equal(run.exitCode, 1, run.stdout + run.stderr);
     assert.match(run.lines[0] ?? '', /^check-acf: checking .*acf-faded\.js on a generated text/);
     assert.equal(run.lines.at(-1), 'check-acf: 8 of 8 runs failed');
-    assert.match(run.stdout, /np 1, --comm p2p: +FAILED: the program stopped \(exit code 1\):\n.*\n +\[rank 0\] Error: acf-faded: fill in the blank: in aveWordAcfP2p, which rank collects the results\?/);
-    assert.match(run.stdout, /np 3, --comm gather: +FAILED: .*\n(.*\n)*? +\[rank \d\] Error: acf-faded: fill in the blank: in aveWordAcfGather, one collective call/);
+    assert.match(
+      run.stdout,
+      /np 1, --comm p2p: +FAILED: the program stopped \(exit code 1\):\n.*\n +\[rank 0\] Error: acf-faded: fill in the blank: in aveWordAcfP2p, which rank collects the results\?/,
+    );
+    assert.match(
+      run.stdout,
+      /np 3, --comm gather: +FAILED: .*\n(.*\n)*? +\[rank \d\] Error: acf-faded: fill in the blank: in aveWordAcfGather, one collective call/,
+    );
     assert.doesNotMatch(run.stdout, /^\s+(\[rank \d+\]\s*)?at /m, 'no stack frames');
   });
 
   it('a wrong sum and a deadlock are reported as such', async () => {
     const run = await runCommand(process.execPath, [CHECK, WRONG, '--np', '2', '--timeout', '5'], { timeoutMs: 120_000 });
     assert.equal(run.exitCode, 1, run.stdout + run.stderr);
-    assert.match(run.stdout, /np 2, --comm p2p: +FAILED: the ACF file differs from the serial result at row 1 \(lag 0\): expected 1\.000000000000000000e\+00,1\.000000000000000000e\+00, got /);
-    assert.match(run.stdout, /np 2, --comm gather: +FAILED: no result within 5 s\. Is every recv matched by a send.*\n(.*\n)*? +rank 0 \(pid \d+ on .*\): waiting in recv\(source=1, tag=99\)/);
+    assert.match(
+      run.stdout,
+      /np 2, --comm p2p: +FAILED: the ACF file differs from the serial result at row 1 \(lag 0\): expected 1\.000000000000000000e\+00,1\.000000000000000000e\+00, got /,
+    );
+    assert.match(
+      run.stdout,
+      /np 2, --comm gather: +FAILED: no result within 5 s\. Is every recv matched by a send.*\n(.*\n)*? +rank 0 \(pid \d+ on .*\): waiting in recv\(source=1, tag=99\)/,
+    );
   });
 
   it('the solution writes what acf.js writes, on a real book', { skip: BOOKS.skip }, async () => {

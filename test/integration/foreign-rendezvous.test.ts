@@ -26,7 +26,14 @@ function ranksAsOpenMpi(size: number, env: Record<string, string>): Promise<JobR
     Array.from({ length: size }, (_, rank) =>
       runCommand(process.execPath, [RING], {
         timeoutMs: 90_000,
-        env: { OMPI_COMM_WORLD_RANK: String(rank), OMPI_COMM_WORLD_SIZE: String(size), OMPI_COMM_WORLD_LOCAL_SIZE: String(size), PMIX_NAMESPACE: 'test', TSMPI_RENDEZVOUS_TIMEOUT: '40', ...env },
+        env: {
+          OMPI_COMM_WORLD_RANK: String(rank),
+          OMPI_COMM_WORLD_SIZE: String(size),
+          OMPI_COMM_WORLD_LOCAL_SIZE: String(size),
+          PMIX_NAMESPACE: 'test',
+          TSMPI_RENDEZVOUS_TIMEOUT: '40',
+          ...env,
+        },
       }),
     ),
   );

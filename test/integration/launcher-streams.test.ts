@@ -19,14 +19,15 @@ function shell(script: string) {
   return runCommand('sh', ['-c', script], { timeoutMs: 120_000 });
 }
 
-
 describe('binary output passes through unchanged', () => {
   const file = join(dir, 'rand.bin');
   const data = randomBytes(100_000);
   writeFileSync(file, data);
 
   it('tsmpirun -np 1 cat rand.bin gives exactly the file (and gzip through tsmpirun works)', async () => {
-    const run = await shell(`${TSMPIRUN} -np 1 cat ${q(file)} | cmp - ${q(file)} && echo same; gzip -c ${q(file)} | ${TSMPIRUN} -np 1 gzip -dc | cmp - ${q(file)} && echo gunzipped`);
+    const run = await shell(
+      `${TSMPIRUN} -np 1 cat ${q(file)} | cmp - ${q(file)} && echo same; gzip -c ${q(file)} | ${TSMPIRUN} -np 1 gzip -dc | cmp - ${q(file)} && echo gunzipped`,
+    );
     assert.equal(run.exitCode, 0, run.stdout + run.stderr);
     assert.deepEqual(run.lines, ['same', 'gunzipped']);
   });

@@ -10,7 +10,10 @@ const ENV_FIXTURE = built('test/fixtures/env.js');
 const FAIL = built('test/fixtures/fail.js');
 
 function pidsOf(lines: readonly string[]): number[] {
-  return lines.map((line) => /^pid \d+ (\d+)$/.exec(line)?.[1]).filter((pid): pid is string => pid !== undefined).map(Number);
+  return lines
+    .map((line) => /^pid \d+ (\d+)$/.exec(line)?.[1])
+    .filter((pid): pid is string => pid !== undefined)
+    .map(Number);
 }
 
 /** Wait (by polling /proc, bounded) until none of `pids` is alive; returns the survivors. */
@@ -87,7 +90,14 @@ describe('options', () => {
       const run = await runJob(args, { env: { NOT_SET_ANYWHERE_42: undefined } });
       assert.equal(run.exitCode, 2, `${args.join(' ')}: ${run.stderr}`);
       assert.match(run.stderr, message);
-      assert.equal(run.stderr.trim().split('\n').filter((line) => !line.startsWith('(run tsmpirun')).length, 1, run.stderr);
+      assert.equal(
+        run.stderr
+          .trim()
+          .split('\n')
+          .filter((line) => !line.startsWith('(run tsmpirun')).length,
+        1,
+        run.stderr,
+      );
     }
   });
 
@@ -96,9 +106,18 @@ describe('options', () => {
     const hostfile = join(mkdtempSync(join(tmpdir(), 'tsmpi-hostfile-')), 'hosts');
     writeFileSync(hostfile, 'localhost slots=9007199254740991\n');
     const cases: [string, RegExp][] = [
-      [`-np 100000 sleep 5 ${marker}`, /^tsmpirun: -np 100000 needs 100000 processes on this host but (the process limit \(RLIMIT_NPROC, ulimit -u\)|the system allows \d+ in all \(kernel\.pid_max\))/],
-      [`-np 100 sleep 5 ${marker}`, /^tsmpirun: -np 100 needs about \d+ file descriptors in tsmpirun \(3 per local rank\) but the descriptor limit \(RLIMIT_NOFILE, ulimit -n\) is 150/],
-      [`--hostfile ${hostfile} sleep 5 ${marker}`, /^tsmpirun: .*hosts:1: 'slots=9007199254740991' is not a valid slot count \(want slots=N with 1 ≤ N ≤ 1000000\)/],
+      [
+        `-np 100000 sleep 5 ${marker}`,
+        /^tsmpirun: -np 100000 needs 100000 processes on this host but (the process limit \(RLIMIT_NPROC, ulimit -u\)|the system allows \d+ in all \(kernel\.pid_max\))/,
+      ],
+      [
+        `-np 100 sleep 5 ${marker}`,
+        /^tsmpirun: -np 100 needs about \d+ file descriptors in tsmpirun \(3 per local rank\) but the descriptor limit \(RLIMIT_NOFILE, ulimit -n\) is 150/,
+      ],
+      [
+        `--hostfile ${hostfile} sleep 5 ${marker}`,
+        /^tsmpirun: .*hosts:1: 'slots=9007199254740991' is not a valid slot count \(want slots=N with 1 ≤ N ≤ 1000000\)/,
+      ],
     ];
     for (const [args, message] of cases) {
       const run = await runCommand('sh', ['-c', `ulimit -n 150; exec '${process.execPath}' '${LAUNCHER}' ${args}`]);
@@ -131,10 +150,16 @@ describe('options', () => {
       writeFileSync(join(dir, 'hello.js'), "console.log('hello');\n", { mode: 0o644 });
       const bare = await runJob(['-np', '2', 'hello.js'], { cwd: dir });
       assert.equal(bare.exitCode, 127);
-      assert.equal(bare.stderr, "tsmpirun: cannot run 'hello.js': it is not a command on PATH; a JavaScript program is run by node: tsmpirun [options] node hello.js\n");
+      assert.equal(
+        bare.stderr,
+        "tsmpirun: cannot run 'hello.js': it is not a command on PATH; a JavaScript program is run by node: tsmpirun [options] node hello.js\n",
+      );
       const path = await runJob(['-np', '2', './hello.js'], { cwd: dir });
       assert.equal(path.exitCode, 126);
-      assert.equal(path.stderr, "tsmpirun: cannot run './hello.js': the file is not executable; a JavaScript program is run by node: tsmpirun [options] node ./hello.js\n");
+      assert.equal(
+        path.stderr,
+        "tsmpirun: cannot run './hello.js': the file is not executable; a JavaScript program is run by node: tsmpirun [options] node ./hello.js\n",
+      );
       const fixed = await runJob(['-np', '2', 'node', 'hello.js'], { cwd: dir });
       assert.equal(fixed.exitCode, 0, fixed.stderr);
       assert.deepEqual(fixed.lines, ['hello', 'hello']);
@@ -185,7 +210,17 @@ describe('failures end the whole job, leaving nothing behind', () => {
       // The child has no stdio of the job at all: it must not outlive the job.
       ['ignores stdio', ['-np', '2', 'sh', '-c', `sleep ${marker(2)} </dev/null >/dev/null 2>&1 & echo started`], 0],
       // A failed rank's own process group is signalled too.
-      ['failed rank', ['-np', '2', 'sh', '-c', `if [ "$TSMPI_RANK" = 1 ]; then sleep ${marker(3)} >/dev/null 2>&1 & exit 3; fi; echo started; exec sleep 600`], 3],
+      [
+        'failed rank',
+        [
+          '-np',
+          '2',
+          'sh',
+          '-c',
+          `if [ "$TSMPI_RANK" = 1 ]; then sleep ${marker(3)} >/dev/null 2>&1 & exit 3; fi; echo started; exec sleep 600`,
+        ],
+        3,
+      ],
     ];
     for (const [index, [what, args, exitCode]] of cases.entries()) {
       const run = await runJob(args, { timeoutMs: 60_000 });
@@ -244,7 +279,13 @@ describe('failures end the whole job, leaving nothing behind', () => {
   });
 
   it('a rank that exits 0 early does not stop the others', async () => {
-    const run = await runJob(['-np', '3', 'node', '-e', 'if (process.env.TSMPI_RANK !== "0") console.log("done " + process.env.TSMPI_RANK)']);
+    const run = await runJob([
+      '-np',
+      '3',
+      'node',
+      '-e',
+      'if (process.env.TSMPI_RANK !== "0") console.log("done " + process.env.TSMPI_RANK)',
+    ]);
     assert.equal(run.exitCode, 0, run.stderr);
     assert.deepEqual([...run.lines].sort(), ['done 1', 'done 2']);
   });
@@ -260,12 +301,19 @@ describe('a terminal on tsmpirun’s stderr', () => {
     assert.deepEqual(run.lines, ['tty: unset', 'tty: unset']);
   });
 
-  it('is announced to the ranks as TSMPI_STDERR_TTY=1 (their own stderr is a pipe)', { skip: script === undefined ? 'script(1) from util-linux is not installed' : false }, async () => {
-    const command = [process.execPath, LAUNCHER, ...probe].map((word) => `'${word.replace(/'/g, `'\\''`)}'`).join(' ');
-    const run = await runCommand(script as string, ['-qec', command, '/dev/null']);
-    assert.equal(run.exitCode, 0, run.stdout + run.stderr);
-    assert.deepEqual(run.stdout.split(/\r?\n/).filter((line) => line.startsWith('tty:')), ['tty: 1', 'tty: 1']);
-  });
+  it(
+    'is announced to the ranks as TSMPI_STDERR_TTY=1 (their own stderr is a pipe)',
+    { skip: script === undefined ? 'script(1) from util-linux is not installed' : false },
+    async () => {
+      const command = [process.execPath, LAUNCHER, ...probe].map((word) => `'${word.replace(/'/g, `'\\''`)}'`).join(' ');
+      const run = await runCommand(script as string, ['-qec', command, '/dev/null']);
+      assert.equal(run.exitCode, 0, run.stdout + run.stderr);
+      assert.deepEqual(
+        run.stdout.split(/\r?\n/).filter((line) => line.startsWith('tty:')),
+        ['tty: 1', 'tty: 1'],
+      );
+    },
+  );
 });
 
 describe('a slow or vanished reader of tsmpirun’s output', () => {

@@ -17,23 +17,41 @@ async function lines(program: string, np: number): Promise<string[]> {
 describe('examples/lesson: the lesson MPI snippets', () => {
   for (const program of ['send-recv', 'isend-irecv']) {
     it(`${program}.js: rank 0 prints every other rank's greeting, in rank order`, async () => {
-      for (const np of SIZES) assert.deepEqual(await lines(program, np), range(1, np).map((rank) => `Hello World, I'm rank ${rank}`), `np ${np}`);
+      for (const np of SIZES)
+        assert.deepEqual(
+          await lines(program, np),
+          range(1, np).map((rank) => `Hello World, I'm rank ${rank}`),
+          `np ${np}`,
+        );
     });
   }
 
   it("broadcast.js: every other rank prints rank 0's message", async () => {
     for (const np of SIZES) {
-      assert.deepEqual((await lines('broadcast', np)).sort(), range(1, np).map((rank) => `rank ${rank} received message: Hello World from rank 0`), `np ${np}`);
+      assert.deepEqual(
+        (await lines('broadcast', np)).sort(),
+        range(1, np).map((rank) => `rank ${rank} received message: Hello World from rank 0`),
+        `np ${np}`,
+      );
     }
   });
 
   it('gather.js: rank 0 prints every greeting, its own first', async () => {
-    for (const np of SIZES) assert.deepEqual(await lines('gather', np), range(0, np).map((rank) => `Hello World, I'm rank ${rank}`), `np ${np}`);
+    for (const np of SIZES)
+      assert.deepEqual(
+        await lines('gather', np),
+        range(0, np).map((rank) => `Hello World, I'm rank ${rank}`),
+        `np ${np}`,
+      );
   });
 
   it('scatter.js: rank i prints the i-th message', async () => {
     for (const np of SIZES) {
-      assert.deepEqual((await lines('scatter', np)).sort(), range(0, np).map((rank) => `rank ${rank} received message: Hello World from rank 0 to rank ${rank}`), `np ${np}`);
+      assert.deepEqual(
+        (await lines('scatter', np)).sort(),
+        range(0, np).map((rank) => `rank ${rank} received message: Hello World from rank 0 to rank ${rank}`),
+        `np ${np}`,
+      );
     }
   });
 });

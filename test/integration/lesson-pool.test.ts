@@ -27,7 +27,10 @@ describe('examples/lesson: Pool and Cluster', () => {
     for (const engines of [4, 3]) {
       const run = await runCommand(process.execPath, [built('examples/lesson/ipyparallel-hello.js'), String(engines)]);
       assert.equal(run.exitCode, 0, run.stderr);
-      assert.deepEqual(run.lines, Array.from({ length: engines }, (_, rank) => `Hello World from rank ${rank}. Total ranks=${engines}`));
+      assert.deepEqual(
+        run.lines,
+        Array.from({ length: engines }, (_, rank) => `Hello World from rank ${rank}. Total ranks=${engines}`),
+      );
     }
   });
 

@@ -13,8 +13,14 @@ import { after, before, describe, it } from 'node:test';
 import { ROOT, runCommand } from '../helpers/job.js';
 import { codeBlocks } from '../helpers/readme.js';
 
-const manifest = JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8')) as { name: string; version: string; dependencies: Record<string, string> };
-const README_FILES = new Map(codeBlocks('README.md').flatMap((block) => (block.file === undefined ? [] : [[block.file, block.text] as const])));
+const manifest = JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8')) as {
+  name: string;
+  version: string;
+  dependencies: Record<string, string>;
+};
+const README_FILES = new Map(
+  codeBlocks('README.md').flatMap((block) => (block.file === undefined ? [] : [[block.file, block.text] as const])),
+);
 const TSC = join(ROOT, 'node_modules/typescript/bin/tsc');
 const [major = 0, minor = 0] = process.versions.node.split('.').map(Number);
 const STRIPS_TYPES = major > 23 || (major === 23 && minor >= 6) || (major === 22 && minor >= 18);
@@ -29,7 +35,10 @@ function dependencyClosure(names: readonly string[]): Set<string> {
     const path = join(ROOT, 'node_modules', name, 'package.json');
     if (seen.has(name) || !existsSync(path)) return; // an optional dependency not installed here
     seen.add(name);
-    const meta = JSON.parse(readFileSync(path, 'utf8')) as { dependencies?: Record<string, string>; optionalDependencies?: Record<string, string> };
+    const meta = JSON.parse(readFileSync(path, 'utf8')) as {
+      dependencies?: Record<string, string>;
+      optionalDependencies?: Record<string, string>;
+    };
     for (const next of Object.keys({ ...meta.dependencies, ...meta.optionalDependencies })) visit(next);
   };
   names.forEach(visit);
@@ -56,9 +65,15 @@ describe("README's Your own program, in a fresh project outside the repository",
     assert.ok(existsSync(tarball), pack.stdout);
     project = join(dir, 'my-project');
     mkdirSync(project);
-    writeFileSync(join(project, 'package.json'), `${JSON.stringify({ name: 'my-project', version: '1.0.0', private: true, type: 'module' }, null, 2)}\n`);
+    writeFileSync(
+      join(project, 'package.json'),
+      `${JSON.stringify({ name: 'my-project', version: '1.0.0', private: true, type: 'module' }, null, 2)}\n`,
+    );
     const deps = [...dependencyClosure(Object.keys(manifest.dependencies))].map((name) => join(ROOT, 'node_modules', name));
-    const install = await runCommand('npm', ['install', '--offline', '--ignore-scripts', '--no-audit', '--no-fund', tarball, ...deps], { cwd: project, timeoutMs: 180_000 });
+    const install = await runCommand('npm', ['install', '--offline', '--ignore-scripts', '--no-audit', '--no-fund', tarball, ...deps], {
+      cwd: project,
+      timeoutMs: 180_000,
+    });
     assert.equal(install.exitCode, 0, install.stderr);
     for (const [file, text] of README_FILES) writeFileSync(join(project, file), text);
   });
@@ -70,7 +85,14 @@ describe("README's Your own program, in a fresh project outside the repository",
   it('README has the three starts and the tsconfig.json as blocks marked with their file names', () => {
     assert.deepEqual([...README_FILES.keys()].sort(), ['hello.cjs', 'hello.mjs', 'hello.ts', 'tsconfig.json']);
     const readme = readFileSync(join(ROOT, 'README.md'), 'utf8');
-    for (const command of ['npm pack', 'npm install ../tsmpi/tsmpi-0.1.0.tgz', 'npx tsmpirun -np 2 node hello.mjs', 'npx tsmpirun -np 2 node hello.cjs', 'npx tsc ', 'npx tsmpirun -np 2 node hello.js']) {
+    for (const command of [
+      'npm pack',
+      'npm install ../tsmpi/tsmpi-0.1.0.tgz',
+      'npx tsmpirun -np 2 node hello.mjs',
+      'npx tsmpirun -np 2 node hello.cjs',
+      'npx tsc ',
+      'npx tsmpirun -np 2 node hello.js',
+    ]) {
       assert.ok(readme.includes(command), `README shows '${command}'`);
     }
     assert.ok(readme.includes(`${manifest.name}-${manifest.version}.tgz`), 'README names the tarball npm pack writes');
@@ -104,7 +126,10 @@ describe("README's Your own program, in a fresh project outside the repository",
   });
 
   it("TypeScript: tsc refuses a forgotten await (README's example)", async () => {
-    writeFileSync(join(project, 'forgot.ts'), "import { init } from 'tsmpi';\nconst comm = await init();\nconst n: number = comm.recv<number>(0);\nconsole.log(n);\n");
+    writeFileSync(
+      join(project, 'forgot.ts'),
+      "import { init } from 'tsmpi';\nconst comm = await init();\nconst n: number = comm.recv<number>(0);\nconsole.log(n);\n",
+    );
     try {
       const compile = await runCommand(process.execPath, [TSC, '--noEmit', '-p', '.'], { cwd: project, timeoutMs: 180_000 });
       assert.notEqual(compile.exitCode, 0);
@@ -114,21 +139,36 @@ describe("README's Your own program, in a fresh project outside the repository",
     }
   });
 
-  it('TypeScript run by Node directly (type stripping)', { skip: STRIPS_TYPES ? false : `Node ${process.versions.node} does not strip types (22.18, 23.6 and later do)` }, async () => {
-    const run = await tsmpirun(['-np', '2', 'node', 'hello.ts']);
-    assert.equal(run.exitCode, 0, run.stderr);
-    assert.deepEqual([...run.lines].sort(), GREETINGS);
-  });
+  it(
+    'TypeScript run by Node directly (type stripping)',
+    { skip: STRIPS_TYPES ? false : `Node ${process.versions.node} does not strip types (22.18, 23.6 and later do)` },
+    async () => {
+      const run = await tsmpirun(['-np', '2', 'node', 'hello.ts']);
+      assert.equal(run.exitCode, 0, run.stderr);
+      assert.deepEqual([...run.lines].sort(), GREETINGS);
+    },
+  );
 
   it('examples copied into the project as they are compile (with @types/node, as they use Node modules) and run', async () => {
     const copies = join(project, 'copied');
     mkdirSync(copies);
-    const standalone = readdirSync(join(ROOT, 'examples')).filter((name) => name.endsWith('.ts') && !readFileSync(join(ROOT, 'examples', name), 'utf8').includes("from './"));
+    const standalone = readdirSync(join(ROOT, 'examples')).filter(
+      (name) => name.endsWith('.ts') && !readFileSync(join(ROOT, 'examples', name), 'utf8').includes("from './"),
+    );
     assert.ok(standalone.includes('heat.ts') && standalone.includes('ring.ts'), standalone.join(' '));
     for (const name of standalone) copyFileSync(join(ROOT, 'examples', name), join(copies, name));
     writeFileSync(
       join(copies, 'tsconfig.json'),
-      JSON.stringify({ compilerOptions: { target: 'ES2022', module: 'nodenext', strict: true, noUncheckedIndexedAccess: true, typeRoots: [join(ROOT, 'node_modules/@types')], types: ['node'] } }),
+      JSON.stringify({
+        compilerOptions: {
+          target: 'ES2022',
+          module: 'nodenext',
+          strict: true,
+          noUncheckedIndexedAccess: true,
+          typeRoots: [join(ROOT, 'node_modules/@types')],
+          types: ['node'],
+        },
+      }),
     );
     const compile = await runCommand(process.execPath, [TSC, '-p', '.'], { cwd: copies, timeoutMs: 180_000 });
     assert.equal(compile.exitCode, 0, compile.stdout + compile.stderr);

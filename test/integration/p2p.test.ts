@@ -9,7 +9,10 @@ describe('examples', () => {
       const run = await runJob(['-np', String(np), 'node', built('examples/hello.js')]);
       assert.equal(run.exitCode, 0, run.stderr);
       const ranks = run.lines.map((line) => Number(/^Hello from rank (\d+) of (\d+) on /.exec(line)?.[1])).sort((a, b) => a - b);
-      assert.deepEqual(ranks, Array.from({ length: np }, (_, rank) => rank));
+      assert.deepEqual(
+        ranks,
+        Array.from({ length: np }, (_, rank) => rank),
+      );
       for (const line of run.lines) assert.match(line, new RegExp(` of ${np} on `));
     });
   }
@@ -34,7 +37,10 @@ describe('examples', () => {
     const run = await runJob(['-np', '2', 'node', built('examples/pingpong.js'), '20']);
     assert.equal(run.exitCode, 0, run.stderr);
     assert.equal(run.lines[0], 'bytes\thalf round trip (us)\tbandwidth (MB/s)');
-    assert.deepEqual(run.lines.slice(1).map((line) => line.split('\t')[0]), ['8', '1024', '65536', '1048576']);
+    assert.deepEqual(
+      run.lines.slice(1).map((line) => line.split('\t')[0]),
+      ['8', '1024', '65536', '1048576'],
+    );
     for (const line of run.lines.slice(1)) assert.ok(Number(line.split('\t')[1]) > 0, line);
   });
 
@@ -119,6 +125,11 @@ describe('message delivery', () => {
   it('finalize() twice: pending and later operations fail with ERR_COMM_CLOSED, sent messages arrive', async () => {
     const run = await runJob(['-np', '3', 'node', built('test/fixtures/finalize.js')]);
     assert.equal(run.exitCode, 0, run.stderr);
-    assert.deepEqual([...run.lines].sort(), [0, 1, 2].map((rank) => `rank ${rank}: got from ${(rank + 2) % 3}; pending ERR_COMM_CLOSED; after ERR_COMM_CLOSED; initialized false`));
+    assert.deepEqual(
+      [...run.lines].sort(),
+      [0, 1, 2].map(
+        (rank) => `rank ${rank}: got from ${(rank + 2) % 3}; pending ERR_COMM_CLOSED; after ERR_COMM_CLOSED; initialized false`,
+      ),
+    );
   });
 });

@@ -21,17 +21,30 @@ function exportTargets(value: unknown): string[] {
 }
 
 /** The files package.json points at: exports (types and code), main, module and bins. */
-const entryFiles = [...new Set([...exportTargets(manifest.exports), manifest.main, manifest.module, ...Object.values(manifest.bin)].map((path) => path.replace(/^\.\//, '')))];
+const entryFiles = [
+  ...new Set(
+    [...exportTargets(manifest.exports), manifest.main, manifest.module, ...Object.values(manifest.bin)].map((path) =>
+      path.replace(/^\.\//, ''),
+    ),
+  ),
+];
 
 describe('package', () => {
   it("works with ESM import from 'tsmpi'", async () => {
-    const run = await runCommand(process.execPath, ['--input-type=module', '-e', "import { init, ANY_SOURCE, Wtime } from 'tsmpi'; const comm = await init(); await comm.send(41, 0); console.log(typeof Wtime, ANY_SOURCE, (await comm.recv(0)) + 1);"]);
+    const run = await runCommand(process.execPath, [
+      '--input-type=module',
+      '-e',
+      "import { init, ANY_SOURCE, Wtime } from 'tsmpi'; const comm = await init(); await comm.send(41, 0); console.log(typeof Wtime, ANY_SOURCE, (await comm.recv(0)) + 1);",
+    ]);
     assert.equal(run.exitCode, 0, run.stderr);
     assert.equal(run.stdout.trim().split(' ').slice(1).join(' '), '-2 42');
   });
 
   it("works with CommonJS require('tsmpi')", async () => {
-    const run = await runCommand(process.execPath, ['-e', "const { init, Status, MpiError } = require('tsmpi'); init().then(async (comm) => { console.log(comm.rank, comm.size, typeof Status, typeof MpiError); });"]);
+    const run = await runCommand(process.execPath, [
+      '-e',
+      "const { init, Status, MpiError } = require('tsmpi'); init().then(async (comm) => { console.log(comm.rank, comm.size, typeof Status, typeof MpiError); });",
+    ]);
     assert.equal(run.exitCode, 0, run.stderr);
     assert.equal(run.stdout.trim(), '0 1 function function');
   });
@@ -48,8 +61,14 @@ describe('package', () => {
       const text = readFileSync(join(ROOT, bundle), 'utf8');
       // A relative import or require left in the output would mean the file is not self-contained.
       assert.doesNotMatch(text, /(?:from\s*|import\(\s*|require\(\s*)["']\.{1,2}\//, `${bundle} loads another file of the package`);
-      const loaded = [...text.matchAll(/(?:from\s*|__tsmpiRequire\(|\brequire\()["']([^"']+)["']/g)].map((match) => match[1] ?? '').filter((name) => !name.startsWith('node:'));
-      assert.deepEqual([...new Set(loaded)].filter((name) => !(name in manifest.dependencies)), [], `${bundle} loads packages that are not runtime dependencies`);
+      const loaded = [...text.matchAll(/(?:from\s*|__tsmpiRequire\(|\brequire\()["']([^"']+)["']/g)]
+        .map((match) => match[1] ?? '')
+        .filter((name) => !name.startsWith('node:'));
+      assert.deepEqual(
+        [...new Set(loaded)].filter((name) => !(name in manifest.dependencies)),
+        [],
+        `${bundle} loads packages that are not runtime dependencies`,
+      );
     }
   });
 
@@ -63,10 +82,21 @@ describe('package', () => {
     const run = await runCommand('npm', ['pack', '--dry-run', '--json', '--ignore-scripts'], { timeoutMs: 120_000 });
     assert.equal(run.exitCode, 0, run.stderr);
     const files = (JSON.parse(run.stdout) as { files: { path: string }[] }[])[0]?.files.map((file) => file.path) ?? [];
-    for (const path of [...entryFiles, 'README.md', 'dist/launcher/agent.js', 'dist/examples/acf.js', 'hostfiles/lab.txt', 'hostfiles/lab-mpich.txt', 'docs/cluster.md']) {
+    for (const path of [
+      ...entryFiles,
+      'README.md',
+      'dist/launcher/agent.js',
+      'dist/examples/acf.js',
+      'hostfiles/lab.txt',
+      'hostfiles/lab-mpich.txt',
+      'docs/cluster.md',
+    ]) {
       assert.ok(files.includes(path), `${path} is not in the package`);
     }
-    assert.deepEqual(files.filter((path) => path.startsWith('dist/test/') || path.startsWith('test/')), []);
+    assert.deepEqual(
+      files.filter((path) => path.startsWith('dist/test/') || path.startsWith('test/')),
+      [],
+    );
   });
 
   it('depends at run time on zeromq, msgpackr and commander only', () => {

@@ -27,8 +27,21 @@ describe('Pool', () => {
   });
 
   it('starmap spreads each array of arguments', async () => {
-    assert.deepEqual(await pool.starmap((a: number, b: number) => a ** b, [[2, 3], [3, 2], [10, 0]]), [8, 9, 1]);
-    await rejectsWith(pool.starmap((a: number) => a, [1 as unknown as [number]]), 'ERR_ARG');
+    assert.deepEqual(
+      await pool.starmap(
+        (a: number, b: number) => a ** b,
+        [
+          [2, 3],
+          [3, 2],
+          [10, 0],
+        ],
+      ),
+      [8, 9, 1],
+    );
+    await rejectsWith(
+      pool.starmap((a: number) => a, [1 as unknown as [number]]),
+      'ERR_ARG',
+    );
   });
 
   it('apply runs once, in one process', async () => {
@@ -53,7 +66,10 @@ describe('Pool', () => {
       const pids = new Set(tagged.slice(start, start + 5).map(({ pid }) => pid));
       assert.equal(pids.size, 1, `items ${start}..${start + 4} ran in one process`);
     }
-    await rejectsWith(pool.map((x: number) => x, [1], { chunksize: 0 }), 'ERR_ARG');
+    await rejectsWith(
+      pool.map((x: number) => x, [1], { chunksize: 0 }),
+      'ERR_ARG',
+    );
   });
 
   it('imap yields in input order; imapUnordered yields every result as it is done', async () => {
@@ -81,7 +97,10 @@ describe('Pool', () => {
         seen.push(index);
         if (seen.length === 7) writeFileSync(join(dir, 'release'), '');
       }
-      assert.deepEqual(seen.slice(0, 7).sort((a, b) => a - b), [1, 2, 3, 4, 5, 6, 7]);
+      assert.deepEqual(
+        seen.slice(0, 7).sort((a, b) => a - b),
+        [1, 2, 3, 4, 5, 6, 7],
+      );
       assert.equal(seen[7], 0);
     } finally {
       rmSync(dir, { recursive: true, force: true });
@@ -90,10 +109,13 @@ describe('Pool', () => {
 
   it('a failing item rejects map with its index and the process’s stack; closures are refused', async () => {
     const error = await rejectsWith(
-      pool.map((x: number) => {
-        if (x === 7) throw new Error('seven is bad');
-        return x;
-      }, [...Array(10).keys()]),
+      pool.map(
+        (x: number) => {
+          if (x === 7) throw new Error('seven is bad');
+          return x;
+        },
+        [...Array(10).keys()],
+      ),
       'ERR_ENGINE',
     );
     assert.match(error.message, /\(item 7\) Error: seven is bad/);

@@ -11,7 +11,10 @@ describe('PROC_NULL, Sendrecv, Create_cart, IN_PLACE ... through tsmpirun', () =
     it(`every body at np ${np}`, async () => {
       const run = await runJob(['-np', String(np), 'node', built('test/fixtures/topology.js')], { timeoutMs: 180_000 });
       assert.equal(run.exitCode, 0, run.stderr);
-      assert.deepEqual(run.lines, [...BODIES.map(([name]) => `ok ${name}`), Array.from({ length: np }, () => `${hostname()} 1e-9`).join(', ')]);
+      assert.deepEqual(run.lines, [
+        ...BODIES.map(([name]) => `ok ${name}`),
+        Array.from({ length: np }, () => `${hostname()} 1e-9`).join(', '),
+      ]);
     });
   }
 });
@@ -48,11 +51,17 @@ describe('examples/heat.js', () => {
     const expected = serialHeat(points, maxSteps, tolerance);
     for (const np of [1, 2, 3, 4]) {
       it(`${points} points, at most ${maxSteps} steps, tolerance ${tolerance}: the same bits as the serial scheme at np ${np}`, async () => {
-        const run = await runJob(['-np', String(np), 'node', built('examples/heat.js'), String(points), String(maxSteps), '--tol', String(tolerance), '--dump'], { timeoutMs: 180_000 });
+        const run = await runJob(
+          ['-np', String(np), 'node', built('examples/heat.js'), String(points), String(maxSteps), '--tol', String(tolerance), '--dump'],
+          { timeoutMs: 180_000 },
+        );
         assert.equal(run.exitCode, 0, run.stderr);
         const summary = run.lines.at(-1) ?? '';
         assert.deepEqual(run.lines.slice(0, -1).map(Number), expected.rod);
-        assert.match(summary, new RegExp(`^heat: ${points} points on ${np} ranks: ${expected.steps} steps, residual ${expected.residual.toExponential(3)}, `));
+        assert.match(
+          summary,
+          new RegExp(`^heat: ${points} points on ${np} ranks: ${expected.steps} steps, residual ${expected.residual.toExponential(3)}, `),
+        );
         if (tolerance > 0) assert.ok(expected.steps < maxSteps && expected.residual <= tolerance, 'the tolerance ended the run');
       });
     }

@@ -13,7 +13,9 @@ const SNAKEFILE = join(ROOT, 'examples/workflow/Snakefile');
 const BOOKS = sharedOrSkip('books');
 const snakemake = spawnSync('snakemake', ['--version'], { encoding: 'utf8' });
 const SKIP =
-  snakemake.status !== 0 ? `snakemake is not installed (${snakemake.error?.message ?? snakemake.stderr.trim()}); apt-get install snakemake` : BOOKS.skip;
+  snakemake.status !== 0
+    ? `snakemake is not installed (${snakemake.error?.message ?? snakemake.stderr.trim()}); apt-get install snakemake`
+    : BOOKS.skip;
 const scratch = mkdtempSync(join(tmpdir(), 'tsmpi-workflow-'));
 after(() => rmSync(scratch, { recursive: true, force: true }));
 
@@ -28,7 +30,11 @@ function snake(cores: number, config: readonly string[]) {
 }
 
 function files(dir: string): Map<string, string> {
-  return new Map(readdirSync(dir).sort().map((name) => [name, readFileSync(join(dir, name), 'latin1')]));
+  return new Map(
+    readdirSync(dir)
+      .sort()
+      .map((name) => [name, readFileSync(join(dir, name), 'latin1')]),
+  );
 }
 
 describe('examples/workflow/Snakefile', { skip: SKIP }, () => {
@@ -38,7 +44,15 @@ describe('examples/workflow/Snakefile', { skip: SKIP }, () => {
   it('writes the .dat, ACF and zipf files of acf-all.js, byte for byte', async () => {
     mkdirSync(books);
     for (const name of NAMES) copyFileSync(join(BOOKS.path, `${name}.txt`), join(books, `${name}.txt`));
-    const all = await runJob(['-np', '3', 'node', built('examples/acf-all.js'), '--out', reference, ...NAMES.map((name) => join(books, `${name}.txt`))]);
+    const all = await runJob([
+      '-np',
+      '3',
+      'node',
+      built('examples/acf-all.js'),
+      '--out',
+      reference,
+      ...NAMES.map((name) => join(books, `${name}.txt`)),
+    ]);
     assert.equal(all.exitCode, 0, all.stderr);
     const expected = files(reference);
     assert.equal(expected.size, 2 * NAMES.length + 1);

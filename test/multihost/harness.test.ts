@@ -98,7 +98,10 @@ describe('fake hosts h1..h3', { skip }, () => {
     const started = Date.now();
     let running!: () => void;
     const sleeping = new Promise<void>((resolve) => (running = resolve));
-    const sleeper = runCommand(hosts().sshWrapper, ['h2', 'echo up; exec sleep 300'], { timeoutMs: 60_000, onStdout: (text) => text.includes('up') && running() });
+    const sleeper = runCommand(hosts().sshWrapper, ['h2', 'echo up; exec sleep 300'], {
+      timeoutMs: 60_000,
+      onStdout: (text) => text.includes('up') && running(),
+    });
     await Promise.race([sleeping, sleeper]);
     assert.ok(hosts().pidsIn('h2').length >= 3, `h2: ${hosts().pidsIn('h2').join(' ')}`);
     await hosts().killHost('h2');

@@ -49,9 +49,14 @@ function waitingJob(args: readonly string[], np: number): { ready: Promise<numbe
 /** The frames of a well-formed tsmpi message from "rank 1", tag 5, on the world communicator. */
 /** An outside socket connects to `endpoint` and sends `frames`; resolves with how its handshake ended. */
 function intrude(endpoint: string, frames: Uint8Array[], curve?: { publicKey: string; secretKey: string }): Promise<string> {
-  const socket = new zmq.Dealer({ linger: 0, routingId: 'outsider', ...(curve === undefined ? {} : { curveServerKey: curve.publicKey, curvePublicKey: curve.publicKey, curveSecretKey: curve.secretKey }) });
+  const socket = new zmq.Dealer({
+    linger: 0,
+    routingId: 'outsider',
+    ...(curve === undefined ? {} : { curveServerKey: curve.publicKey, curvePublicKey: curve.publicKey, curveSecretKey: curve.secretKey }),
+  });
   return new Promise<string>((resolve) => {
-    for (const type of ['handshake', 'handshake:error:protocol', 'handshake:error:auth', 'handshake:error:other'] as const) socket.events.on(type, () => resolve(type));
+    for (const type of ['handshake', 'handshake:error:protocol', 'handshake:error:auth', 'handshake:error:other'] as const)
+      socket.events.on(type, () => resolve(type));
     socket.connect(endpoint);
     socket.send(frames).catch(() => {});
   }).finally(() => socket.close());
@@ -63,8 +68,14 @@ describe('jobs across three hosts', { skip }, () => {
   it('hello at np 6: ranks fill each host in turn and say their own hostname; --display-map shows it', async () => {
     const run = await remoteJob(['-H', 'h1:2,h2:2,h3:2', '--display-map', 'node', HELLO]);
     assert.equal(run.exitCode, 0, run.stderr);
-    assert.deepEqual([...run.lines].sort(), [0, 1, 2, 3, 4, 5].map((rank) => `Hello from rank ${rank} of 6 on h${Math.floor(rank / 2) + 1}`).sort());
-    assert.match(run.stderr, /job map \(6 ranks on 3 hosts, by slot\)\n\s+h1\s+slots 2\s+ranks 0 1\n\s+h2\s+slots 2\s+ranks 2 3\n\s+h3\s+slots 2\s+ranks 4 5/);
+    assert.deepEqual(
+      [...run.lines].sort(),
+      [0, 1, 2, 3, 4, 5].map((rank) => `Hello from rank ${rank} of 6 on h${Math.floor(rank / 2) + 1}`).sort(),
+    );
+    assert.match(
+      run.stderr,
+      /job map \(6 ranks on 3 hosts, by slot\)\n\s+h1\s+slots 2\s+ranks 0 1\n\s+h2\s+slots 2\s+ranks 2 3\n\s+h3\s+slots 2\s+ranks 4 5/,
+    );
   });
 
   for (const dialect of ['lab.txt', 'lab-mpich.txt']) {
@@ -72,10 +83,12 @@ describe('jobs across three hosts', { skip }, () => {
       const file = join(ROOT, 'hostfiles', dialect);
       const bySlot = await remoteJob(['--hostfile', file, 'node', HELLO]);
       assert.equal(bySlot.exitCode, 0, bySlot.stderr);
-      for (let rank = 0; rank < 6; rank++) assert.ok(bySlot.lines.includes(`Hello from rank ${rank} of 6 on h${Math.floor(rank / 2) + 1}`), bySlot.stdout);
+      for (let rank = 0; rank < 6; rank++)
+        assert.ok(bySlot.lines.includes(`Hello from rank ${rank} of 6 on h${Math.floor(rank / 2) + 1}`), bySlot.stdout);
       const byNode = await remoteJob(['--machinefile', file, '--map-by', 'node', 'node', HELLO]);
       assert.equal(byNode.exitCode, 0, byNode.stderr);
-      for (let rank = 0; rank < 6; rank++) assert.ok(byNode.lines.includes(`Hello from rank ${rank} of 6 on h${(rank % 3) + 1}`), byNode.stdout);
+      for (let rank = 0; rank < 6; rank++)
+        assert.ok(byNode.lines.includes(`Hello from rank ${rank} of 6 on h${(rank % 3) + 1}`), byNode.stdout);
     });
   }
 
@@ -92,14 +105,19 @@ describe('jobs across three hosts', { skip }, () => {
 
   for (const perHost of [2, 4]) {
     it(`every collective, every root, world + Dup + Split at np ${perHost * 3}`, async () => {
-      const run = await remoteJob(['-H', `h1:${perHost},h2:${perHost},h3:${perHost}`, 'node', built('test/fixtures/coll-all.js')], { timeoutMs: 600_000 });
+      const run = await remoteJob(['-H', `h1:${perHost},h2:${perHost},h3:${perHost}`, 'node', built('test/fixtures/coll-all.js')], {
+        timeoutMs: 600_000,
+      });
       assert.equal(run.exitCode, 0, run.stderr);
       assert.deepEqual(run.lines, ['ok world', 'ok dup', 'ok split', 'ok split-undefined free']);
     });
   }
 
   it('ranks on the launcher host and on remote hosts talk, each host announcing its --if-include address', async () => {
-    const run = await remoteJob(['-H', 'localhost:1,h1:1,h2:1', '--if-include', '10.77.0.0/24', 'node', built('test/fixtures/coll-all.js')], { timeoutMs: 300_000 });
+    const run = await remoteJob(
+      ['-H', 'localhost:1,h1:1,h2:1', '--if-include', '10.77.0.0/24', 'node', built('test/fixtures/coll-all.js')],
+      { timeoutMs: 300_000 },
+    );
     assert.equal(run.exitCode, 0, run.stderr);
     assert.deepEqual(run.lines, ['ok world', 'ok dup', 'ok split', 'ok split-undefined free']);
     const wrong = await remoteJob(['-H', 'h1:1', '--if-include', '192.168.77.0/24', 'node', HELLO]);
@@ -112,7 +130,17 @@ describe('jobs across three hosts', { skip }, () => {
     const serial = await runJob(['-np', '1', 'node', built('examples/acf.js'), book.path], { timeoutMs: 180_000 });
     assert.equal(serial.exitCode, 0, serial.stderr);
     for (const comm of ['gather', 'p2p']) {
-      const spread = await remoteJob(['-H', 'h1:2,h2:2,h3:2', '--map-by', 'node', 'node', built('examples/acf.js'), book.path, '--comm', comm]);
+      const spread = await remoteJob([
+        '-H',
+        'h1:2,h2:2,h3:2',
+        '--map-by',
+        'node',
+        'node',
+        built('examples/acf.js'),
+        book.path,
+        '--comm',
+        comm,
+      ]);
       assert.equal(spread.exitCode, 0, spread.stderr);
       assert.equal(spread.stdout, serial.stdout, `--comm ${comm}`);
     }
@@ -139,7 +167,11 @@ describe('jobs across three hosts', { skip }, () => {
     const forged = await forgedMessage('injected', 7, 8, 0, 5);
     const outsiders = [undefined, deriveJobKeys(Buffer.from('not the job secret'), 'other').curve];
     const outcomes = await Promise.all(outsiders.flatMap((curve) => endpoints.map((endpoint) => intrude(endpoint, forged, curve))));
-    assert.deepEqual(outcomes.filter((outcome) => !outcome.startsWith('handshake:error')), [], `outcomes: ${outcomes.join(', ')}`);
+    assert.deepEqual(
+      outcomes.filter((outcome) => !outcome.startsWith('handshake:error')),
+      [],
+      `outcomes: ${outcomes.join(', ')}`,
+    );
     stdin.stream?.write('go\n');
     stdin.stream?.end();
     const run = await done;
@@ -170,14 +202,18 @@ describe('jobs across three hosts', { skip }, () => {
     // (No wall-clock assertion: a hang is caught by the job's deadline, the cause by the message.)
     const run = await remoteJob(['-H', 'h1:2,10.77.0.9:1', '--connect-timeout', '2', 'node', FAIL, 'wait', '0']);
     assert.equal(run.exitCode, 1);
-    assert.match(run.stderr, /host 10\.77\.0\.9 failed: cannot start ranks there \(ssh exited with code 255\).*(timed out|No route|unreachable)/i);
+    assert.match(
+      run.stderr,
+      /host 10\.77\.0\.9 failed: cannot start ranks there \(ssh exited with code 255\).*(timed out|No route|unreachable)/i,
+    );
     assert.ok(await until(() => leftovers().length === 0, 10_000), `left running: ${leftovers().join(' ')}`);
   });
 
   it('--check-hosts prints each host’s node and tsmpi, launches nothing, and fails for a host it cannot reach', async () => {
     const good = await remoteJob(['--check-hosts', '--hostfile', join(ROOT, 'hostfiles', 'lab.txt'), 'node', HELLO]);
     assert.equal(good.exitCode, 0, good.stdout + good.stderr);
-    for (const name of ['h1', 'h2', 'h3']) assert.match(good.stdout, new RegExp(`^${name}\\s+yes\\s+${name}\\s+${process.version}\\s+\\d+\\.\\d+\\.\\d+\\s+present$`, 'm'));
+    for (const name of ['h1', 'h2', 'h3'])
+      assert.match(good.stdout, new RegExp(`^${name}\\s+yes\\s+${name}\\s+${process.version}\\s+\\d+\\.\\d+\\.\\d+\\s+present$`, 'm'));
     const bad = await remoteJob(['--check-hosts', '-H', 'h1,10.77.0.9', '--connect-timeout', '2', 'node', 'no-such-program.js']);
     assert.equal(bad.exitCode, 1);
     assert.match(bad.stdout, /^h1\s+yes\s+h1\s+.*missing .*no-such-program\.js$/m);
@@ -231,7 +267,10 @@ describe('jobs across three hosts', { skip }, () => {
       assert.ok(key !== undefined && key.length === 40, `ranks get ${name}`);
       for (const line of lines) assert.ok(!line.includes(key), `${name} on a command line: ${line}`);
     }
-    assert.ok(lines.some((line) => line.includes('TSMPI_JOB_ID=')), 'the public environment is on the agent command line');
+    assert.ok(
+      lines.some((line) => line.includes('TSMPI_JOB_ID=')),
+      'the public environment is on the agent command line',
+    );
     // SIGTERM (as Ctrl-C) to tsmpirun stops the remote ranks too.
     process.kill(launcher, 'SIGTERM');
     const run = await job.done;

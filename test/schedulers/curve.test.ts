@@ -12,22 +12,42 @@ describe('CURVE keys derived for a foreign-launched job', () => {
     const inbox = await ZmqTransport.bind({ rank: 0, size: 2, host: 'a', tcpAddress: '127.0.0.1', curve: keys.curve, lingerMs: 0 });
     const received: string[] = [];
     let arrived: () => void = () => {};
-    inbox.transport.setHandler((frames) => {
-      received.push(Buffer.from(frames[0] ?? new Uint8Array()).toString());
-      arrived();
-    }, (error) => assert.fail(error));
+    inbox.transport.setHandler(
+      (frames) => {
+        received.push(Buffer.from(frames[0] ?? new Uint8Array()).toString());
+        arrived();
+      },
+      (error) => assert.fail(error),
+    );
     const release = inbox.transport.hold();
     const peers = [inbox.address, { host: 'b' }];
-    const outsiders = [deriveJobKeys(Buffer.from('another secret'), 'slurm::1.0'), deriveJobKeys(Buffer.from('the job secret'), 'slurm::2.0')];
+    const outsiders = [
+      deriveJobKeys(Buffer.from('another secret'), 'slurm::1.0'),
+      deriveJobKeys(Buffer.from('the job secret'), 'slurm::2.0'),
+    ];
     const senders = [];
     try {
       for (const [i, outsider] of outsiders.entries()) {
-        const { transport } = await ZmqTransport.bind({ rank: 1, size: 2, host: 'b', tcpAddress: '127.0.0.1', curve: outsider.curve, lingerMs: 0 });
+        const { transport } = await ZmqTransport.bind({
+          rank: 1,
+          size: 2,
+          host: 'b',
+          tcpAddress: '127.0.0.1',
+          curve: outsider.curve,
+          lingerMs: 0,
+        });
         transport.setPeers(peers);
         senders.push(transport);
         await transport.send(0, [Buffer.from(`outsider ${i}`)]);
       }
-      const { transport: member } = await ZmqTransport.bind({ rank: 1, size: 2, host: 'b', tcpAddress: '127.0.0.1', curve: keys.curve, lingerMs: 0 });
+      const { transport: member } = await ZmqTransport.bind({
+        rank: 1,
+        size: 2,
+        host: 'b',
+        tcpAddress: '127.0.0.1',
+        curve: keys.curve,
+        lingerMs: 0,
+      });
       member.setPeers(peers);
       senders.push(member);
       for (const n of [1, 2, 3]) {

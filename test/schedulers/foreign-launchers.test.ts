@@ -36,7 +36,10 @@ for (const launcher of [mpirun, mpiexecHydra, srun]) {
     }
 
     it('hello and a p2p ring at np 4 print what tsmpirun prints', async () => {
-      for (const program of [['node', built('examples/hello.js')], ['node', RING]]) {
+      for (const program of [
+        ['node', built('examples/hello.js')],
+        ['node', RING],
+      ]) {
         const run = await runUnder(launcher, 4, program);
         ok(run);
         assert.deepEqual(sorted(run), sorted(await underTsmpirun(4, program)));
@@ -122,9 +125,14 @@ describe('rendezvous ports', { skip: mpiexecHydra.skip }, () => {
 
   it('a rank whose secret differs is refused by rank 0 and the job fails instead of hanging', async () => {
     // Rank 1 reads another secret: its hello fails authentication.
-    const run = await runUnder(mpiexecHydra, 2, ['sh', '-c', `if [ "$PMI_RANK" = 1 ]; then export TSMPI_SECRET=not-the-job-secret; fi; exec node ${RING}`], {
-      env: { ...SECRET_ENV, TSMPI_RENDEZVOUS_TIMEOUT: '20' },
-    });
+    const run = await runUnder(
+      mpiexecHydra,
+      2,
+      ['sh', '-c', `if [ "$PMI_RANK" = 1 ]; then export TSMPI_SECRET=not-the-job-secret; fi; exec node ${RING}`],
+      {
+        env: { ...SECRET_ENV, TSMPI_RENDEZVOUS_TIMEOUT: '20' },
+      },
+    );
     assert.notEqual(run.exitCode, 0, run.stdout);
     assert.match(run.stderr, /failed authentication/);
     assert.doesNotMatch(run.stderr, /test helper: killed/);
@@ -136,12 +144,18 @@ describe('tsmpirun inside a Slurm allocation', { skip: srun.skip }, () => {
   before(async () => slurmUp());
   after(() => slurmDown());
   const salloc = (np: number, args: readonly string[]): Promise<JobRun> =>
-    runCommand('salloc', ['-I30', '-n', String(np), process.execPath, LAUNCHER, ...args], { timeoutMs: 120_000, env: { ...SECRET_ENV, ...srun.env() } });
+    runCommand('salloc', ['-I30', '-n', String(np), process.execPath, LAUNCHER, ...args], {
+      timeoutMs: 120_000,
+      env: { ...SECRET_ENV, ...srun.env() },
+    });
 
   it('starts the allocation’s tasks with srun: hello, the ring and the ACF as under tsmpirun', async () => {
     const hello = await salloc(3, ['--tag-output', 'node', RING]);
     ok(hello);
-    assert.deepEqual(sorted(hello), ['[0] rank 0 of 3 on ' + hostname(), '[0] sum 3', '[1] rank 1 of 3 on ' + hostname(), '[2] rank 2 of 3 on ' + hostname()].sort());
+    assert.deepEqual(
+      sorted(hello),
+      ['[0] rank 0 of 3 on ' + hostname(), '[0] sum 3', '[1] rank 1 of 3 on ' + hostname(), '[2] rank 2 of 3 on ' + hostname()].sort(),
+    );
     const acf = await salloc(4, ['node', built('examples/acf.js')]);
     ok(acf);
     assert.equal(acf.stdout, (await underTsmpirun(4, ['node', built('examples/acf.js')])).stdout);

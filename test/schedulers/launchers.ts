@@ -30,7 +30,22 @@ export const mpirun: Launcher = {
   name: 'mpirun (Open MPI)',
   skip: onPath('mpirun') && onPath('ompi_info') ? false : 'Open MPI mpirun is missing (apt-get install -y openmpi-bin)',
   // The tcp pin stops Open MPI wandering onto other bridges; ob1 skips probing absent fabrics.
-  argv: (np) => ['mpirun', ...(isRoot ? ['--allow-run-as-root'] : []), '--oversubscribe', '--mca', 'pml', 'ob1', '--mca', 'btl', 'tcp,self', '--mca', 'btl_tcp_if_include', 'lo', '-np', String(np)],
+  argv: (np) => [
+    'mpirun',
+    ...(isRoot ? ['--allow-run-as-root'] : []),
+    '--oversubscribe',
+    '--mca',
+    'pml',
+    'ob1',
+    '--mca',
+    'btl',
+    'tcp,self',
+    '--mca',
+    'btl_tcp_if_include',
+    'lo',
+    '-np',
+    String(np),
+  ],
   env: () => ({}),
 };
 

@@ -12,7 +12,10 @@ const ok = (run: JobRun): void => assert.equal(run.exitCode, 0, `exit ${run.exit
 // their way back from another node, so the failure test runs without it: the surviving
 // ranks see their peer end without finalizing and exit by themselves.
 const srun3 = (np: number, program: readonly string[], killOnBadExit = true): Promise<JobRun> =>
-  runCommand('srun', ['-I30', ...(killOnBadExit ? ['-K'] : []), '-N3', '-n', String(np), ...program], { timeoutMs: 180_000, env: { ...SECRET_ENV, ...srun.env() } });
+  runCommand('srun', ['-I30', ...(killOnBadExit ? ['-K'] : []), '-N3', '-n', String(np), ...program], {
+    timeoutMs: 180_000,
+    env: { ...SECRET_ENV, ...srun.env() },
+  });
 
 describe('srun across three nodes', { skip: slurmSkip(SLURM_HOSTS_SH) }, () => {
   before(async () => slurmUp(SLURM_HOSTS_SH));
@@ -47,7 +50,10 @@ describe('srun across three nodes', { skip: slurmSkip(SLURM_HOSTS_SH) }, () => {
   });
 
   it('tsmpirun inside salloc -N3 starts the ranks on the allocation’s nodes', async () => {
-    const run = await runCommand('salloc', ['-I30', '-N3', '-n3', process.execPath, LAUNCHER, 'node', RING], { timeoutMs: 180_000, env: { ...SECRET_ENV, ...srun.env() } });
+    const run = await runCommand('salloc', ['-I30', '-N3', '-n3', process.execPath, LAUNCHER, 'node', RING], {
+      timeoutMs: 180_000,
+      env: { ...SECRET_ENV, ...srun.env() },
+    });
     ok(run);
     const hosts = new Set(run.lines.filter((line) => line.startsWith('rank ')).map((line) => line.split(' on ')[1]));
     assert.deepEqual([...hosts].sort(), ['h1', 'h2', 'h3']);

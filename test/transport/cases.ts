@@ -57,7 +57,10 @@ function clobber(...arrays: Float64Array[]): void {
 type Reuse = (comm: Comm, count: number, tag: number) => Promise<void>;
 
 /** Point-to-point: rank 0 sends `pattern(count, 0)` to rank 1 in some way, then overwrites it. */
-function p2p(send: (comm: Comm, buffer: Float64Array, tag: number) => Promise<void>, receive: (comm: Comm, count: number, tag: number) => Promise<unknown>): Reuse {
+function p2p(
+  send: (comm: Comm, buffer: Float64Array, tag: number) => Promise<void>,
+  receive: (comm: Comm, count: number, tag: number) => Promise<unknown>,
+): Reuse {
   return async (comm, count, tag) => {
     if (comm.rank === 0) {
       const buffer = pattern(count, 0);
@@ -131,13 +134,16 @@ const reuse: Record<string, Reuse> = {
     const recvbuf = comm.rank === 0 ? new Float64Array(count * comm.size) : null;
     await comm.Gather(mine, recvbuf, 0);
     clobber(mine);
-    if (recvbuf !== null) for (let rank = 0; rank < comm.size; rank++) expect(`rank 0 from ${rank}`, recvbuf.subarray(rank * count, (rank + 1) * count), pattern(count, rank));
+    if (recvbuf !== null)
+      for (let rank = 0; rank < comm.size; rank++)
+        expect(`rank 0 from ${rank}`, recvbuf.subarray(rank * count, (rank + 1) * count), pattern(count, rank));
   },
   allgather: async (comm, count) => {
     const mine = pattern(count, comm.rank);
     const got = await comm.allgather({ a: mine });
     clobber(mine);
-    for (let rank = 0; rank < comm.size; rank++) if (rank !== comm.rank) expect(`rank ${comm.rank} from ${rank}`, got[rank]?.a, pattern(count, rank));
+    for (let rank = 0; rank < comm.size; rank++)
+      if (rank !== comm.rank) expect(`rank ${comm.rank} from ${rank}`, got[rank]?.a, pattern(count, rank));
   },
   reduce: async (comm, count) => {
     const mine = pattern(count, comm.rank);
@@ -171,7 +177,8 @@ const reuse: Record<string, Reuse> = {
     const parts = Array.from({ length: comm.size }, (_, dest) => pattern(count, comm.rank * comm.size + dest));
     const got = await comm.alltoall(parts.map((a) => ({ a })));
     clobber(...parts);
-    for (let rank = 0; rank < comm.size; rank++) if (rank !== comm.rank) expect(`rank ${comm.rank} from ${rank}`, got[rank]?.a, pattern(count, rank * comm.size + comm.rank));
+    for (let rank = 0; rank < comm.size; rank++)
+      if (rank !== comm.rank) expect(`rank ${comm.rank} from ${rank}`, got[rank]?.a, pattern(count, rank * comm.size + comm.rank));
   },
   scan: async (comm, count) => {
     const mine = pattern(count, comm.rank);
@@ -200,7 +207,8 @@ function bytesFor(index: number, length: number): Uint8Array {
 
 function sameBytes(where: string, got: unknown, want: Uint8Array): void {
   if (!(got instanceof Uint8Array)) throw new Error(`${where}: received ${Object.prototype.toString.call(got)}`);
-  if (Buffer.compare(Buffer.from(got.buffer, got.byteOffset, got.byteLength), Buffer.from(want)) !== 0) throw new Error(`${where}: ${got.byteLength} bytes differ from the ${want.byteLength} sent`);
+  if (Buffer.compare(Buffer.from(got.buffer, got.byteOffset, got.byteLength), Buffer.from(want)) !== 0)
+    throw new Error(`${where}: ${got.byteLength} bytes differ from the ${want.byteLength} sent`);
 }
 
 /** The message of what `check` throws, as a list (empty when it passes). */
@@ -228,7 +236,13 @@ const otherCases: ContractCase[] = [
     run: async (comm) => {
       if (comm.rank === 0) {
         // Not awaited one by one: every message is outstanding together.
-        await Promise.all(MIXED_BYTES.map((length, index) => (index % 2 === 0 ? comm.Isend(bytesFor(index, length), 1, index % 3).wait() : comm.isend(bytesFor(index, length), 1, index % 3).wait())));
+        await Promise.all(
+          MIXED_BYTES.map((length, index) =>
+            index % 2 === 0
+              ? comm.Isend(bytesFor(index, length), 1, index % 3).wait()
+              : comm.isend(bytesFor(index, length), 1, index % 3).wait(),
+          ),
+        );
       } else if (comm.rank === 1) {
         const status = new Status();
         const problems: string[] = [];
@@ -245,7 +259,11 @@ const otherCases: ContractCase[] = [
     name: 'a receive for a later tag skips an earlier large message, which then waits in order',
     run: async (comm) => {
       if (comm.rank === 0) {
-        await Promise.all([comm.Isend(bytesFor(1, 2 << 20), 1, 1).wait(), comm.Isend(bytesFor(2, 10), 1, 2).wait(), comm.Isend(bytesFor(3, 3 << 20), 1, 1).wait()]);
+        await Promise.all([
+          comm.Isend(bytesFor(1, 2 << 20), 1, 1).wait(),
+          comm.Isend(bytesFor(2, 10), 1, 2).wait(),
+          comm.Isend(bytesFor(3, 3 << 20), 1, 1).wait(),
+        ]);
       } else if (comm.rank === 1) {
         const got = [await comm.recv(0, 2), await comm.recv(0, 1), await comm.recv(0, 1)];
         sameBytes('tag 2 first', got[0], bytesFor(2, 10));
@@ -323,7 +341,8 @@ const otherCases: ContractCase[] = [
         for (let round = 0; round < rounds; round++) {
           for (const source of senders) {
             await comm.Recv(into, source, 11);
-            if (into[0] !== source || into[count - 1] !== round) problem ??= `round ${round} from rank ${source}: corrupted or out of order`;
+            if (into[0] !== source || into[count - 1] !== round)
+              problem ??= `round ${round} from rank ${source}: corrupted or out of order`;
             sample();
           }
         }
@@ -339,7 +358,10 @@ const otherCases: ContractCase[] = [
       const growths = await comm.allgather(peak - start);
       const over = growths.map((bytes, rank) => ({ rank, mib: bytes / 2 ** 20 })).filter((entry) => entry.mib >= 300);
       if (problem !== undefined) throw new Error(problem);
-      if (over.length > 0) throw new Error(`resident memory grew by ${over.map((entry) => `${entry.mib.toFixed(0)} MiB on rank ${entry.rank}`).join(', ')} (bound 300 MiB)`);
+      if (over.length > 0)
+        throw new Error(
+          `resident memory grew by ${over.map((entry) => `${entry.mib.toFixed(0)} MiB on rank ${entry.rank}`).join(', ')} (bound 300 MiB)`,
+        );
     },
   },
 ];

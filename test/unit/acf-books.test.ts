@@ -38,20 +38,31 @@ describe('real books', () => {
 
   it("pg117's top 16 words", { skip: BOOKS.skip }, () => {
     assert.deepEqual(
-      book('pg117').counts.slice(0, 16).map(({ word }) => word),
+      book('pg117')
+        .counts.slice(0, 16)
+        .map(({ word }) => word),
       'the of gutenberg project to or and you in a tm this with 1 work any'.split(' '),
     );
   });
 
   it('pg45: the 16th word is decided by first appearance (with before be, 837 each); ” is a top word', { skip: BOOKS.skip }, () => {
     const top = book('pg45').counts.slice(0, 17);
-    assert.deepEqual(top.slice(15).map(({ word, count }) => `${word} ${count}`), ['with 837', 'be 837']);
+    assert.deepEqual(
+      top.slice(15).map(({ word, count }) => `${word} ${count}`),
+      ['with 837', 'be 837'],
+    );
     assert.ok(top.slice(0, 16).some(({ word }) => word === '”'));
   });
 
   it("pg117: splitting with JavaScript's \\s would lose the BOM word (789 instead of 790)", { skip: BOOKS.skip }, () => {
     const text = readFileSync(join(BOOKS.path, 'pg117.txt'), 'utf8');
-    const naive = new Set(text.replace(/[.,;:?$@^<>#%`!*\-=()[\]{}/"']/g, ' ').split(/\s+/).filter(Boolean).map((word) => word.toLowerCase()));
+    const naive = new Set(
+      text
+        .replace(/[.,;:?$@^<>#%`!*\-=()[\]{}/"']/g, ' ')
+        .split(/\s+/)
+        .filter(Boolean)
+        .map((word) => word.toLowerCase()),
+    );
     assert.equal(naive.size, 789);
     assert.equal(new Set(tokenize(text)).size, 790);
   });
@@ -68,8 +79,14 @@ describe('real books', () => {
 
   it('zipf table: 3 ex2.dat ex1.dat pg117.dat', { skip: BOOKS.skip || EXAMPLES.skip }, () => {
     const rows = [
-      { book: zipfBookName(join(EXAMPLES.path, 'ex2.dat')), counts: parseDat(readFileSync(join(EXAMPLES.path, 'ex2.dat'), 'utf8'), 'ex2.dat') },
-      { book: zipfBookName(join(EXAMPLES.path, 'ex1.dat')), counts: parseDat(readFileSync(join(EXAMPLES.path, 'ex1.dat'), 'utf8'), 'ex1.dat') },
+      {
+        book: zipfBookName(join(EXAMPLES.path, 'ex2.dat')),
+        counts: parseDat(readFileSync(join(EXAMPLES.path, 'ex2.dat'), 'utf8'), 'ex2.dat'),
+      },
+      {
+        book: zipfBookName(join(EXAMPLES.path, 'ex1.dat')),
+        counts: parseDat(readFileSync(join(EXAMPLES.path, 'ex1.dat'), 'utf8'), 'ex1.dat'),
+      },
       { book: zipfBookName('somewhere/pg117.dat'), counts: book('pg117').counts },
     ];
     assert.equal(formatZipf(3, rows), 'Book,word1,word2,word3\nex2,5,3,2\nex1,3,2,1\npg117,203,132,98\n');

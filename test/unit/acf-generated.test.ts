@@ -41,8 +41,22 @@ describe('lineChart', () => {
       xLabel: 'lag',
       yLabel: 'value',
       series: [
-        { name: 'a', points: [[0, 1], [1, 0.5], [2, 0.25]] },
-        { name: 'b', points: [[0, 0.3], [1, NaN], [2, 0.1]] },
+        {
+          name: 'a',
+          points: [
+            [0, 1],
+            [1, 0.5],
+            [2, 0.25],
+          ],
+        },
+        {
+          name: 'b',
+          points: [
+            [0, 0.3],
+            [1, NaN],
+            [2, 0.1],
+          ],
+        },
       ],
     });
     assert.ok(svg.startsWith('<svg xmlns="http://www.w3.org/2000/svg"'));
@@ -54,7 +68,23 @@ describe('lineChart', () => {
   });
 
   it('log axes skip points that cannot be drawn and tick at powers of ten', () => {
-    const svg = lineChart({ title: 't', xLabel: 'rank', yLabel: 'count', logX: true, logY: true, series: [{ name: 'a', points: [[1, 1000], [10, 100], [100, 0]] }] });
+    const svg = lineChart({
+      title: 't',
+      xLabel: 'rank',
+      yLabel: 'count',
+      logX: true,
+      logY: true,
+      series: [
+        {
+          name: 'a',
+          points: [
+            [1, 1000],
+            [10, 100],
+            [100, 0],
+          ],
+        },
+      ],
+    });
     assert.ok(svg.includes('>1000</text>') && svg.includes('>100</text>'));
     assert.ok(!svg.includes('Infinity'));
   });

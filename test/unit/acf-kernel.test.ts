@@ -3,7 +3,18 @@ import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
-import { addRows, averageAcf, checkTopWords, divide, formatAcfCsv, maskOf, occurrences, scanAcf, splitRange, wordAcf } from '../../examples/lib/acf.js';
+import {
+  addRows,
+  averageAcf,
+  checkTopWords,
+  divide,
+  formatAcfCsv,
+  maskOf,
+  occurrences,
+  scanAcf,
+  splitRange,
+  wordAcf,
+} from '../../examples/lib/acf.js';
 import { countWords, InputError, parseDat, readBookWords, tokenize } from '../../examples/lib/words.js';
 import { sharedOrSkip } from '../helpers/job.js';
 
@@ -48,7 +59,7 @@ describe('wordAcf', () => {
   });
 
   it('reproduces the hand-worked values of ex1 (index 0 skipped)', () => {
-    const words = tokenize('The cat sat. The Cat\'s hat -- on the mat!');
+    const words = tokenize("The cat sat. The Cat's hat -- on the mat!");
     const [the, cat] = occurrences(words, ['the', 'cat']).map((positions) => wordAcf(positions, 10));
     assert.deepEqual([the?.[0], the?.[3], the?.[5]], [2 / 3, 0, 1 / 3]);
     assert.deepEqual([cat?.[0], cat?.[3]], [1, 1 / 2]);
@@ -64,20 +75,33 @@ describe('ACF file', () => {
     it(`reproduces the serial acf_${name}.csv byte for byte`, { skip: EXAMPLES.skip }, () => {
       const words = readBookWords(join(EXAMPLES.path, `${name}.txt`));
       const top = parseDat(readFileSync(join(EXAMPLES.path, `${name}.dat`), 'utf8'), name).slice(0, 16);
-      assert.equal(formatAcfCsv(averageAcf(words, top.map(({ word }) => word))), readFileSync(join(EXAMPLES.path, `acf_${name}.csv`), 'utf8'));
+      assert.equal(
+        formatAcfCsv(
+          averageAcf(
+            words,
+            top.map(({ word }) => word),
+          ),
+        ),
+        readFileSync(join(EXAMPLES.path, `acf_${name}.csv`), 'utf8'),
+      );
     });
   }
 
   for (const name of ['ex1', 'ex2', 'ex3_bom_crlf']) {
     it(`reproduces the MPI script's mpi16_acf_${name}.csv (divide by 16) at every np`, { skip: EXAMPLES.skip }, () => {
       const words = readBookWords(join(EXAMPLES.path, `${name}.txt`));
-      const top = countWords(words).slice(0, 16).map(({ word }) => word);
+      const top = countWords(words)
+        .slice(0, 16)
+        .map(({ word }) => word);
       const expected = readFileSync(join(EXAMPLES.path, `mpi16_acf_${name}.csv`), 'utf8');
       for (let size = 1; size <= 5; size++) {
         const total = new Float64Array(100);
         for (let rank = 0; rank < size; rank++) {
           const mine = top.slice(...splitRange(16, size, rank));
-          addRows(total, occurrences(words, mine).map((positions) => wordAcf(positions)));
+          addRows(
+            total,
+            occurrences(words, mine).map((positions) => wordAcf(positions)),
+          );
         }
         assert.equal(formatAcfCsv(divide(total, 16)), expected, `np ${size}`);
       }
@@ -85,7 +109,10 @@ describe('ACF file', () => {
   }
 
   it('labels rows 1..T (lag + 1) in %.18e', () => {
-    assert.equal(formatAcfCsv(new Float64Array([1, 0.5])), '1.000000000000000000e+00,1.000000000000000000e+00\n2.000000000000000000e+00,5.000000000000000000e-01\n');
+    assert.equal(
+      formatAcfCsv(new Float64Array([1, 0.5])),
+      '1.000000000000000000e+00,1.000000000000000000e+00\n2.000000000000000000e+00,5.000000000000000000e-01\n',
+    );
   });
 });
 
@@ -101,10 +128,13 @@ describe('checkTopWords', () => {
       { word: 'a', count: 2 },
       { word: 'zebra', count: 5 },
     ];
-    assert.throws(() => checkTopWords(wrong, occurrences(words, ['a', 'zebra']), 'y.dat', 'x.txt'), (error: unknown) => {
-      assert.ok(error instanceof InputError);
-      assert.match(error.message, /^'y\.dat' does not match 'x\.txt': the word "zebra" occurs 0 times in the book, not 5/);
-      return true;
-    });
+    assert.throws(
+      () => checkTopWords(wrong, occurrences(words, ['a', 'zebra']), 'y.dat', 'x.txt'),
+      (error: unknown) => {
+        assert.ok(error instanceof InputError);
+        assert.match(error.message, /^'y\.dat' does not match 'x\.txt': the word "zebra" occurs 0 times in the book, not 5/);
+        return true;
+      },
+    );
   });
 });

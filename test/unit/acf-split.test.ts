@@ -64,10 +64,13 @@ describe('splitRange', () => {
   });
 
   it('works for other word counts (--nwords)', () => {
-    assert.deepEqual([0, 1, 2].map((rank) => splitRange(10, 3, rank)), [
-      [0, 4],
-      [4, 7],
-      [7, 10],
-    ]);
+    assert.deepEqual(
+      [0, 1, 2].map((rank) => splitRange(10, 3, rank)),
+      [
+        [0, 4],
+        [4, 7],
+        [7, 10],
+      ],
+    );
   });
 });

@@ -11,13 +11,34 @@ const NAMES = ['ex1', 'ex2', 'ex3_bom_crlf', 'ex4_chars', 'ex5_ties'];
 
 describe('tokenize', () => {
   it('replaces the 26 ASCII delimiters by spaces and lower-cases', () => {
-    assert.deepEqual(tokenize("The cat sat. The Cat's hat -- on the mat!\n"), ['the', 'cat', 'sat', 'the', 'cat', 's', 'hat', 'on', 'the', 'mat']);
+    assert.deepEqual(tokenize("The cat sat. The Cat's hat -- on the mat!\n"), [
+      'the',
+      'cat',
+      'sat',
+      'the',
+      'cat',
+      's',
+      'hat',
+      'on',
+      'the',
+      'mat',
+    ]);
     assert.deepEqual(tokenize('a.b,c;d:e?f$g@h^i<j>k#l%m`n!o*p-q=r(s)t[u]v{w}x/y"z\'A'), [...'abcdefghijklmnopqrstuvwxyza']);
   });
 
   it('keeps & _ + | ~ \\ digits and non-ASCII punctuation inside words', () => {
     assert.deepEqual(tokenize('Don’t & under_score +plus ~tilde back\\slash|pipe 3.14 “quoted,” —'), [
-      'don’t', '&', 'under_score', '+plus', '~tilde', 'back\\slash|pipe', '3', '14', '“quoted', '”', '—',
+      'don’t',
+      '&',
+      'under_score',
+      '+plus',
+      '~tilde',
+      'back\\slash|pipe',
+      '3',
+      '14',
+      '“quoted',
+      '”',
+      '—',
     ]);
   });
 
@@ -26,8 +47,30 @@ describe('tokenize', () => {
   });
 
   it("splits on Python's whitespace set, not JavaScript's \\s", () => {
-    const separators = ['\t', '\n', '\v', '\f', '\r', '\x1c', '\x1d', '\x1e', '\x1f', ' ', '\x85', '\xa0', '\u1680', '\u2000', '\u200a', '\u2028', '\u2029', '\u202f', '\u205f', '\u3000'];
-    for (const separator of separators) assert.deepEqual(tokenize(`a${separator}b`), ['a', 'b'], `U+${separator.charCodeAt(0).toString(16)}`);
+    const separators = [
+      '\t',
+      '\n',
+      '\v',
+      '\f',
+      '\r',
+      '\x1c',
+      '\x1d',
+      '\x1e',
+      '\x1f',
+      ' ',
+      '\x85',
+      '\xa0',
+      '\u1680',
+      '\u2000',
+      '\u200a',
+      '\u2028',
+      '\u2029',
+      '\u202f',
+      '\u205f',
+      '\u3000',
+    ];
+    for (const separator of separators)
+      assert.deepEqual(tokenize(`a${separator}b`), ['a', 'b'], `U+${separator.charCodeAt(0).toString(16)}`);
     for (const joiner of ['\u200b', '\u001b', '\u000f', '\u180e']) assert.deepEqual(tokenize(`a${joiner}b`), [`a${joiner}b`]);
   });
 
@@ -47,7 +90,10 @@ describe('tokenize', () => {
 
 describe('countWords and formatDat', () => {
   it('keeps ties in order of first appearance, numbers included (a Map, not an object)', () => {
-    assert.deepEqual(countWords(tokenize('b 2 a 1 a 2 b 1 c')).map(({ word, count }) => `${word}${count}`), ['b2', '22', 'a2', '12', 'c1']);
+    assert.deepEqual(
+      countWords(tokenize('b 2 a 1 a 2 b 1 c')).map(({ word, count }) => `${word}${count}`),
+      ['b2', '22', 'a2', '12', 'c1'],
+    );
   });
 
   it('writes percentages as Python does, after the MIN_LENGTH filter', () => {
@@ -70,11 +116,14 @@ describe('countWords and formatDat', () => {
 describe('decodeUtf8 and parseDat', () => {
   it('keeps the BOM and rejects bytes that are not UTF-8, naming the offset', () => {
     assert.equal(decodeUtf8(Buffer.from([0xef, 0xbb, 0xbf, 0x61]), 'x'), '\ufeffa');
-    assert.throws(() => decodeUtf8(Buffer.from([0x61, 0x62, 0xff, 0x63]), 'bad.txt'), (error: unknown) => {
-      assert.ok(error instanceof InputError);
-      assert.equal(error.message, "'bad.txt' is not UTF-8 text (byte 0xff at offset 2)");
-      return true;
-    });
+    assert.throws(
+      () => decodeUtf8(Buffer.from([0x61, 0x62, 0xff, 0x63]), 'bad.txt'),
+      (error: unknown) => {
+        assert.ok(error instanceof InputError);
+        assert.equal(error.message, "'bad.txt' is not UTF-8 text (byte 0xff at offset 2)");
+        return true;
+      },
+    );
     assert.throws(() => decodeUtf8(Buffer.from([0x61, 0xc3]), 'cut.txt'), /byte 0xc3 at offset 1/);
     assert.throws(() => decodeUtf8(Buffer.from([0xed, 0xa0, 0x80]), 'surrogate.txt'), /offset 0/);
   });
@@ -87,11 +136,14 @@ describe('decodeUtf8 and parseDat', () => {
   });
 
   it('names the file and line of a malformed line', () => {
-    assert.throws(() => parseDat('the 3 30.0\nnonsense\n', 'x.dat'), (error: unknown) => {
-      assert.ok(error instanceof InputError);
-      assert.match(error.message, /^'x\.dat' line 2 is not 'word count percent'/);
-      return true;
-    });
+    assert.throws(
+      () => parseDat('the 3 30.0\nnonsense\n', 'x.dat'),
+      (error: unknown) => {
+        assert.ok(error instanceof InputError);
+        assert.match(error.message, /^'x\.dat' line 2 is not 'word count percent'/);
+        return true;
+      },
+    );
     assert.throws(() => parseDat('the three 30.0\n', 'x.dat'), /line 1/);
   });
 });

@@ -24,7 +24,10 @@ describe('Compute_dims', () => {
       for (let ndims = 1; ndims <= 3; ndims++) {
         const dims = Compute_dims(n, ndims);
         assert.equal(dims.length, ndims);
-        assert.equal(dims.reduce((a, b) => a * b, 1), n);
+        assert.equal(
+          dims.reduce((a, b) => a * b, 1),
+          n,
+        );
         for (let i = 1; i < ndims; i++) assert.ok((dims[i - 1] ?? 0) >= (dims[i] ?? 0), `${n} ${dims}`);
       }
     }

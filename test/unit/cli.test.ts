@@ -28,11 +28,21 @@ describe('tsmpirun argument parsing', () => {
   });
 
   it('does not rewrite -np once the program has started', () => {
-    assert.deepEqual(normaliseArgv(['-np', '2', 'prog', '-np', '3'], (flag) => flag === '-np' || flag === '--np'), ['--np', '2', '--', 'prog', '-np', '3']);
+    assert.deepEqual(
+      normaliseArgv(['-np', '2', 'prog', '-np', '3'], (flag) => flag === '-np' || flag === '--np'),
+      ['--np', '2', '--', 'prog', '-np', '3'],
+    );
   });
 
   it('rejects bad counts and unknown options with a LaunchError', () => {
-    for (const argv of [['-np', '0', 'p'], ['-np', '-1', 'p'], ['-np', '2.5', 'p'], ['-np', 'x', 'p'], ['--nope', 'p'], ['-np', '2']]) {
+    for (const argv of [
+      ['-np', '0', 'p'],
+      ['-np', '-1', 'p'],
+      ['-np', '2.5', 'p'],
+      ['-np', 'x', 'p'],
+      ['--nope', 'p'],
+      ['-np', '2'],
+    ]) {
       assert.throws(() => parse(argv), LaunchError, argv.join(' '));
     }
   });

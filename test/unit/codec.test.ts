@@ -43,7 +43,14 @@ describe('codec round trip', () => {
     ['undefined', undefined],
     ['array', [1, 'two', [3], { four: 4 }]],
     ['plain object', { a: 1, nested: { b: [true, null] } }],
-    ['Map with non-string keys', new Map<unknown, unknown>([[1, 'one'], ['k', { v: 2 }], [true, null]])],
+    [
+      'Map with non-string keys',
+      new Map<unknown, unknown>([
+        [1, 'one'],
+        ['k', { v: 2 }],
+        [true, null],
+      ]),
+    ],
     ['Set', new Set([1, 'a', 3])],
     ['Date', new Date(Date.UTC(2024, 1, 29, 12, 0, 0, 123))],
     ['BigInt in 64 bits', -(2n ** 63n)],
@@ -54,7 +61,10 @@ describe('codec round trip', () => {
     ['Boolean object', new Boolean(false)],
     ['BigInt object', Object(5n)],
     ['object with an own __proto__ key', JSON.parse('{"__proto__": {"a": 1}, "b": 2}')],
-    ['__proto__ keys nested in arrays, Maps and Sets', [new Map([['m', JSON.parse('{"__proto__": 1}')]]), new Set([JSON.parse('{"__proto__": 2}')])]],
+    [
+      '__proto__ keys nested in arrays, Maps and Sets',
+      [new Map([['m', JSON.parse('{"__proto__": 1}')]]), new Set([JSON.parse('{"__proto__": 2}')])],
+    ],
     ['the string "__proto__" as a value', { key: '__proto__', __proto_: 'a key of its own' }],
   ];
   for (const [name, value] of rows) {
@@ -73,7 +83,10 @@ describe('codec round trip', () => {
       assert.equal(direct.frames[0]?.buffer, array.buffer, 'typed arrays are not copied when encoded');
       for (const back of [roundTrip(array), (roundTrip({ inner: [array] }) as { inner: unknown[] }).inner[0]]) {
         assert.equal((back as object).constructor, array.constructor);
-        assert.deepEqual(Buffer.from((back as Uint8Array).buffer, (back as Uint8Array).byteOffset, (back as Uint8Array).byteLength), Buffer.from(array.buffer));
+        assert.deepEqual(
+          Buffer.from((back as Uint8Array).buffer, (back as Uint8Array).byteOffset, (back as Uint8Array).byteLength),
+          Buffer.from(array.buffer),
+        );
       }
     });
   }
@@ -102,7 +115,10 @@ describe('codec round trip', () => {
     ['a WeakRef', new WeakRef({})],
   ] as [string, unknown][]) {
     it(`rejects ${name} with ERR_CODEC`, () => {
-      assert.throws(() => encode(value, 'send'), (error: unknown) => error instanceof MpiError && error.code === 'ERR_CODEC' && /^send: /.test(error.message));
+      assert.throws(
+        () => encode(value, 'send'),
+        (error: unknown) => error instanceof MpiError && error.code === 'ERR_CODEC' && /^send: /.test(error.message),
+      );
     });
   }
 
@@ -128,7 +144,8 @@ describe('codec round trip', () => {
   it('refuses at the sender a string no receiver could decode (over 0x1fffffe8 UTF-8 bytes)', () => {
     assert.throws(
       () => encode(['é'.repeat(270_000_000)], 'send'),
-      (error: unknown) => error instanceof MpiError && error.code === 'ERR_CODEC' && /540000000 UTF-8 bytes cannot be received/.test(error.message),
+      (error: unknown) =>
+        error instanceof MpiError && error.code === 'ERR_CODEC' && /540000000 UTF-8 bytes cannot be received/.test(error.message),
     );
   });
 
@@ -136,13 +153,25 @@ describe('codec round trip', () => {
     const array = new Float64Array(4);
     structuredClone(array.buffer, { transfer: [array.buffer] });
     for (const value of [array, { inside: array }]) {
-      assert.throws(() => encode(value, 'send'), (error: unknown) => error instanceof MpiError && error.code === 'ERR_BUFFER' && /detached/.test(error.message));
+      assert.throws(
+        () => encode(value, 'send'),
+        (error: unknown) => error instanceof MpiError && error.code === 'ERR_BUFFER' && /detached/.test(error.message),
+      );
     }
-    assert.throws(() => encode(new Float64Array(2 ** 29 + 1), 'Send'), (error: unknown) => error instanceof MpiError && error.code === 'ERR_BUFFER' && /4294967295 bytes/.test(error.message));
+    assert.throws(
+      () => encode(new Float64Array(2 ** 29 + 1), 'Send'),
+      (error: unknown) => error instanceof MpiError && error.code === 'ERR_BUFFER' && /4294967295 bytes/.test(error.message),
+    );
   });
 
   it('rejects a malformed message with ERR_CODEC', () => {
-    assert.throws(() => decode(Encoding.Pack, 0, [Buffer.from([0x92, 0x01])]), (error: unknown) => error instanceof MpiError && error.code === 'ERR_CODEC');
-    assert.throws(() => decode(Encoding.Typed, 9, [Buffer.alloc(7)]), (error: unknown) => error instanceof MpiError && error.code === 'ERR_CODEC');
+    assert.throws(
+      () => decode(Encoding.Pack, 0, [Buffer.from([0x92, 0x01])]),
+      (error: unknown) => error instanceof MpiError && error.code === 'ERR_CODEC',
+    );
+    assert.throws(
+      () => decode(Encoding.Typed, 9, [Buffer.alloc(7)]),
+      (error: unknown) => error instanceof MpiError && error.code === 'ERR_CODEC',
+    );
   });
 });

@@ -121,17 +121,38 @@ describe('collective control block', () => {
     const controls: Control[] = [
       { kind: 'data', seq: 0, call: 'bcast(root 0)', error: null },
       { kind: 'data', seq: 2 ** 31 - 1, call: 'Allreduce(Float64Array(4), SUM)', error: { code: 'ERR_OP', message: 'é\u0000"' } },
-      { kind: 'agree', seq: 7, calls: [['a()', 0], ['b()', 3]], error: null },
+      {
+        kind: 'agree',
+        seq: 7,
+        calls: [
+          ['a()', 0],
+          ['b()', 3],
+        ],
+        error: null,
+      },
       { kind: 'agree', seq: 7, calls: [['a()', 0]], error: { code: 'ERR_ROOT', message: 'r', rank: 2 } },
     ];
     for (const control of controls) assert.deepEqual(decodeControl(encodeControl(control)), control);
   });
 
   it('refuses malformed blocks with ERR_CODEC', () => {
-    const bad = ['', 'nope', '[]', '{"k":"data","s":-1,"call":"a()","e":null}', '{"k":"data","s":1,"e":null}', '{"k":"x","s":1}',
-      '{"k":"data","s":1,"call":"a()","e":["nope","m"]}', '{"k":"agree","s":1,"calls":[["a()"]],"e":null}', '{"k":"agree","s":1,"calls":[],"e":["ERR_ROOT","m"]}'];
+    const bad = [
+      '',
+      'nope',
+      '[]',
+      '{"k":"data","s":-1,"call":"a()","e":null}',
+      '{"k":"data","s":1,"e":null}',
+      '{"k":"x","s":1}',
+      '{"k":"data","s":1,"call":"a()","e":["nope","m"]}',
+      '{"k":"agree","s":1,"calls":[["a()"]],"e":null}',
+      '{"k":"agree","s":1,"calls":[],"e":["ERR_ROOT","m"]}',
+    ];
     for (const text of bad) {
-      assert.throws(() => decodeControl(Buffer.from(text)), (error: unknown) => error instanceof MpiError && error.code === 'ERR_CODEC', text);
+      assert.throws(
+        () => decodeControl(Buffer.from(text)),
+        (error: unknown) => error instanceof MpiError && error.code === 'ERR_CODEC',
+        text,
+      );
     }
   });
 });

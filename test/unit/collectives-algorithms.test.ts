@@ -90,8 +90,18 @@ test('allgather, alltoall, scan and exscan at every size', async () => {
     const gathered = await network(size, (port) => allgather(port, port.rank * 2));
     for (const value of values(gathered.results)) assert.deepEqual(value, all);
     for (const port of gathered.ports) assert.ok(port.sent <= ceilLog2(size) + 2);
-    const swapped = await network(size, (port) => alltoall(port, Array.from({ length: size }, (_, dest) => `${port.rank}>${dest}`)));
-    values(swapped.results).forEach((value, rank) => assert.deepEqual(value, Array.from({ length: size }, (_, source) => `${source}>${rank}`)));
+    const swapped = await network(size, (port) =>
+      alltoall(
+        port,
+        Array.from({ length: size }, (_, dest) => `${port.rank}>${dest}`),
+      ),
+    );
+    values(swapped.results).forEach((value, rank) =>
+      assert.deepEqual(
+        value,
+        Array.from({ length: size }, (_, source) => `${source}>${rank}`),
+      ),
+    );
     const inclusive = await network(size, (port) => scan(port, `${port.rank},`, concat, false));
     values(inclusive.results).forEach((value, rank) => assert.equal(value, Array.from({ length: rank + 1 }, (_, r) => `${r},`).join('')));
     const exclusive = await network(size, (port) => scan(port, port.rank + 1, SUM, true));
@@ -110,7 +120,10 @@ test('errors reach every rank that would wait: scatter count, op mismatch, unenc
       const unencodable = await network(size, (port) => bcast(port, port.rank === root ? () => 1 : null, root));
       assert.deepEqual(codes(unencodable.results), new Array(size).fill('ERR_CODEC'));
       const unsendable = await network(size, (port) => gather(port, port.rank === size - 1 ? () => 1 : 1, root));
-      assert.deepEqual(codes(unsendable.results), Array.from({ length: size }, (_, rank) => (root !== size - 1 && (rank === root || rank === size - 1) ? 'ERR_CODEC' : 'ok')));
+      assert.deepEqual(
+        codes(unsendable.results),
+        Array.from({ length: size }, (_, rank) => (root !== size - 1 && (rank === root || rank === size - 1) ? 'ERR_CODEC' : 'ok')),
+      );
       const userReduced = await network(size, (port) => reduce(port, port.rank === size - 1 ? Symbol('x') : 1, (a: unknown) => a, root));
       assert.equal(codes(userReduced.results)[root], 'ERR_CODEC');
       const reduced = await network(size, (port) => reduce(port, port.rank === size - 1 ? [1, 2] : [1], SUM, root));
@@ -118,7 +131,12 @@ test('errors reach every rank that would wait: scatter count, op mismatch, unenc
     }
     const mixed = await network(size, (port) => allreduce(port, port.rank === 1 ? 'x' : 1, SUM));
     assert.deepEqual(codes(mixed.results), new Array(size).fill('ERR_OP'));
-    const unequal = await network(size, (port) => alltoall(port, capture(() => checkPerRank('alltoall', port.rank === 0 ? [] : new Array(size).fill(0), size))));
+    const unequal = await network(size, (port) =>
+      alltoall(
+        port,
+        capture(() => checkPerRank('alltoall', port.rank === 0 ? [] : new Array(size).fill(0), size)),
+      ),
+    );
     assert.deepEqual(codes(unequal.results), new Array(size).fill('ERR_COUNT'));
     const notAnOp = await network(size, (port) => allreduce(port, 1, (port.rank === 1 ? 'SUM' : SUM) as Op));
     assert.deepEqual(codes(notAnOp.results), new Array(size).fill('ERR_OP'));
@@ -149,11 +167,21 @@ test('buffer forms fill the caller’s arrays at every size and root', async () 
 
         const ag = new Float32Array(size);
         await buffers.Allgather(port, Float32Array.of(rank), ag);
-        assert.deepEqual([...ag], Array.from({ length: size }, (_, r) => r));
+        assert.deepEqual(
+          [...ag],
+          Array.from({ length: size }, (_, r) => r),
+        );
 
         const a2a = new Int32Array(size);
-        await buffers.Alltoall(port, Int32Array.from({ length: size }, (_, dest) => 100 * rank + dest), a2a);
-        assert.deepEqual([...a2a], Array.from({ length: size }, (_, source) => 100 * source + rank));
+        await buffers.Alltoall(
+          port,
+          Int32Array.from({ length: size }, (_, dest) => 100 * rank + dest),
+          a2a,
+        );
+        assert.deepEqual(
+          [...a2a],
+          Array.from({ length: size }, (_, source) => 100 * source + rank),
+        );
 
         const r = new Float64Array(2);
         await buffers.Reduce(port, Float64Array.of(rank, 1), rank === root ? r : null, SUM, root);
@@ -169,15 +197,25 @@ test('buffer forms fill the caller’s arrays at every size and root', async () 
         const sv = new Float64Array(rank + 1);
         await buffers.Scatterv(port, rank === root ? [Float64Array.from({ length: total }, (_, i) => i), counts] : null, sv, root);
         const first = (rank * (rank + 1)) / 2;
-        assert.deepEqual([...sv], Array.from({ length: rank + 1 }, (_, i) => first + i));
+        assert.deepEqual(
+          [...sv],
+          Array.from({ length: rank + 1 }, (_, i) => first + i),
+        );
 
         const gv = new Float64Array(total);
         await buffers.Gatherv(port, sv, rank === root ? [gv, counts] : null, root);
-        if (rank === root) assert.deepEqual([...gv], Array.from({ length: total }, (_, i) => i));
+        if (rank === root)
+          assert.deepEqual(
+            [...gv],
+            Array.from({ length: total }, (_, i) => i),
+          );
 
         const agv = new Float64Array(total);
         await buffers.Allgatherv(port, sv, [agv, counts]);
-        assert.deepEqual([...agv], Array.from({ length: total }, (_, i) => i));
+        assert.deepEqual(
+          [...agv],
+          Array.from({ length: total }, (_, i) => i),
+        );
         return true;
       });
       values(results);
@@ -188,21 +226,36 @@ test('buffer forms fill the caller’s arrays at every size and root', async () 
 test('buffer size mismatches reject instead of hanging', async () => {
   for (const size of [2, 3, 4, 8]) {
     for (const root of [0, size - 1]) {
-      const scattered = await network(size, (port) => buffers.Scatter(port, port.rank === root ? new Float64Array(size + 1) : null, new Float64Array(1), root));
+      const scattered = await network(size, (port) =>
+        buffers.Scatter(port, port.rank === root ? new Float64Array(size + 1) : null, new Float64Array(1), root),
+      );
       assert.deepEqual(codes(scattered.results), new Array(size).fill('ERR_BUFFER'));
       const bcasted = await network(size, (port) => buffers.Bcast(port, new Float64Array(port.rank === 1 ? 3 : 2), root));
-      assert.deepEqual(codes(bcasted.results), Array.from({ length: size }, (_, rank) => ((rank === 1) !== (root === 1) ? 'ERR_BUFFER' : 'ok')));
-      const reduced = await network(size, (port) => buffers.Reduce(port, new Float64Array(port.rank === 1 ? 3 : 2), new Float64Array(2), SUM, root));
+      assert.deepEqual(
+        codes(bcasted.results),
+        Array.from({ length: size }, (_, rank) => ((rank === 1) !== (root === 1) ? 'ERR_BUFFER' : 'ok')),
+      );
+      const reduced = await network(size, (port) =>
+        buffers.Reduce(port, new Float64Array(port.rank === 1 ? 3 : 2), new Float64Array(2), SUM, root),
+      );
       assert.equal(codes(reduced.results)[root], 'ERR_OP');
-      const v = await network(size, (port) => buffers.Scatterv(port, port.rank === root ? [new Float64Array(size), [1]] : null, new Float64Array(1), root));
+      const v = await network(size, (port) =>
+        buffers.Scatterv(port, port.rank === root ? [new Float64Array(size), [1]] : null, new Float64Array(1), root),
+      );
       assert.deepEqual(codes(v.results), new Array(size).fill('ERR_COUNT'));
     }
     // Not a typed array on one rank: that rank still passes on what the others need.
     const notTyped = (rank: number, bad: number): unknown => (rank === bad ? null : new Float64Array(2));
     const bcastBad = await network(size, (port) => buffers.Bcast(port, notTyped(port.rank, 1), 0));
-    assert.deepEqual(codes(bcastBad.results), Array.from({ length: size }, (_, rank) => (rank === 1 ? 'ERR_BUFFER' : 'ok')));
+    assert.deepEqual(
+      codes(bcastBad.results),
+      Array.from({ length: size }, (_, rank) => (rank === 1 ? 'ERR_BUFFER' : 'ok')),
+    );
     const gatherBad = await network(size, (port) => buffers.Gather(port, notTyped(port.rank, size - 1), new Float64Array(2 * size), 0));
-    assert.deepEqual(codes(gatherBad.results), Array.from({ length: size }, (_, rank) => (rank === 0 || rank === size - 1 ? 'ERR_BUFFER' : 'ok')));
+    assert.deepEqual(
+      codes(gatherBad.results),
+      Array.from({ length: size }, (_, rank) => (rank === 0 || rank === size - 1 ? 'ERR_BUFFER' : 'ok')),
+    );
     const reduceBad = await network(size, (port) => buffers.Reduce(port, notTyped(port.rank, 1), new Float64Array(2), SUM, 0));
     assert.equal(codes(reduceBad.results)[0], 'ERR_BUFFER');
     const allreduceBad = await network(size, (port) => buffers.Allreduce(port, new Float64Array(2), notTyped(port.rank, size - 1), SUM));
@@ -213,9 +266,13 @@ test('buffer size mismatches reject instead of hanging', async () => {
     assert.deepEqual(codes(alltoallBad.results), new Array(size).fill('ERR_BUFFER'));
     const scatterBad = await network(size, (port) => buffers.Scatter(port, port.rank === 0 ? 'nope' : null, new Float64Array(1), 0));
     assert.deepEqual(codes(scatterBad.results), new Array(size).fill('ERR_BUFFER'));
-    const allreduced = await network(size, (port) => buffers.Allreduce(port, new Float64Array(2), new Float64Array(port.rank === 0 ? 1 : 2), SUM));
+    const allreduced = await network(size, (port) =>
+      buffers.Allreduce(port, new Float64Array(2), new Float64Array(port.rank === 0 ? 1 : 2), SUM),
+    );
     assert.deepEqual(codes(allreduced.results), new Array(size).fill('ERR_BUFFER'));
-    const gathered = await network(size, (port) => buffers.Allgather(port, new Float64Array(port.rank === 0 ? 2 : 1), new Float64Array(size)));
+    const gathered = await network(size, (port) =>
+      buffers.Allgather(port, new Float64Array(port.rank === 0 ? 2 : 1), new Float64Array(size)),
+    );
     assert.deepEqual(codes(gathered.results), new Array(size).fill('ERR_BUFFER'));
   }
 });

@@ -28,7 +28,10 @@ test('ring and Rabenseifner: the sum on every rank, identical bits everywhere; R
   for (const size of SIZES) {
     for (const count of COUNTS) {
       const doubling = values((await network(size, (port) => allreduce(port, vector(port.rank, count), SUM))).results) as Float64Array[];
-      for (const [name, run] of [['ring', allreduceRing], ['rabenseifner', allreduceRabenseifner]] as const) {
+      for (const [name, run] of [
+        ['ring', allreduceRing],
+        ['rabenseifner', allreduceRabenseifner],
+      ] as const) {
         const outs = Array.from({ length: size }, () => new Float64Array(count));
         const { results, ports } = await network(size, (port) => run(port, vector(port.rank, count), SUM, outs[port.rank]!, 'Allreduce'));
         values(results);
@@ -38,7 +41,8 @@ test('ring and Rabenseifner: the sum on every rank, identical bits everywhere; R
           for (let rank = 0; rank < size; rank++) sum += awkward(rank, index);
           assert.ok(Math.abs(outs[0]![index]! - sum) <= Math.abs(sum) * 1e-12, `${name} size ${size} count ${count} [${index}]`);
         }
-        if (name === 'rabenseifner') assert.equal(bits(outs[0]!), bits(doubling[0]!), `size ${size} count ${count}: Rabenseifner regrouped the sum`);
+        if (name === 'rabenseifner')
+          assert.equal(bits(outs[0]!), bits(doubling[0]!), `size ${size} count ${count}: Rabenseifner regrouped the sum`);
         const pof2 = 2 ** Math.floor(Math.log2(size));
         for (const port of ports) {
           const paired = port.rank < 2 * (size - pof2);
@@ -56,7 +60,13 @@ test('ring and Rabenseifner: a bad vector on one rank, an op that fails on one e
     for (const run of [allreduceRing, allreduceRabenseifner]) {
       const bad = size - 1;
       const local = await network(size, (port) =>
-        run(port, port.rank === bad ? marker(new MpiError('ERR_BUFFER', 'Allreduce: sendbuf must be a typed array')) : vector(port.rank, 100), SUM, new Float64Array(100), 'Allreduce'),
+        run(
+          port,
+          port.rank === bad ? marker(new MpiError('ERR_BUFFER', 'Allreduce: sendbuf must be a typed array')) : vector(port.rank, 100),
+          SUM,
+          new Float64Array(100),
+          'Allreduce',
+        ),
       );
       assert.deepEqual(codes(local.results), new Array(size).fill('ERR_BUFFER'));
       // BAND needs integers: one element that is not fails at whichever rank reduces it.
@@ -65,8 +75,13 @@ test('ring and Rabenseifner: a bad vector on one rank, an op that fails on one e
         return run(port, data, BAND, new Float64Array(100), 'Allreduce');
       });
       assert.deepEqual(codes(fraction.results), new Array(size).fill('ERR_OP'));
-      const shorter = await network(size, (port) => run(port, vector(port.rank, port.rank === bad ? 99 : 100), MAX, new Float64Array(port.rank === bad ? 99 : 100), 'Allreduce'));
-      assert.ok(codes(shorter.results).every((code) => code === 'ERR_OP' || code === 'ERR_COUNT'), `size ${size}: ${codes(shorter.results).join(' ')}`);
+      const shorter = await network(size, (port) =>
+        run(port, vector(port.rank, port.rank === bad ? 99 : 100), MAX, new Float64Array(port.rank === bad ? 99 : 100), 'Allreduce'),
+      );
+      assert.ok(
+        codes(shorter.results).every((code) => code === 'ERR_OP' || code === 'ERR_COUNT'),
+        `size ${size}: ${codes(shorter.results).join(' ')}`,
+      );
     }
   }
 });
@@ -76,12 +91,32 @@ test('buffers.Allreduce with each algorithm forced: the same result as recursive
     for (const algorithm of ALGORITHMS.allreduce) {
       const overrides: Overrides = { allreduce: algorithm };
       const outs = Array.from({ length: size }, () => new Float64Array(333));
-      values((await network(size, (port) => buffers.Allreduce(port, Float64Array.from({ length: 333 }, (_, i) => port.rank * 1000 + i), outs[port.rank], SUM, overrides))).results);
-      for (const out of outs) assert.deepEqual(Array.from(out.subarray(0, 3)), [0, 1, 2].map((i) => (1000 * size * (size - 1)) / 2 + size * i));
+      values(
+        (
+          await network(size, (port) =>
+            buffers.Allreduce(
+              port,
+              Float64Array.from({ length: 333 }, (_, i) => port.rank * 1000 + i),
+              outs[port.rank],
+              SUM,
+              overrides,
+            ),
+          )
+        ).results,
+      );
+      for (const out of outs)
+        assert.deepEqual(
+          Array.from(out.subarray(0, 3)),
+          [0, 1, 2].map((i) => (1000 * size * (size - 1)) / 2 + size * i),
+        );
       if (size === 1) continue;
-      const mismatched = await network(size, (port) => buffers.Allreduce(port, new Float64Array(333), new Float64Array(port.rank === 1 ? 332 : 333), SUM, overrides));
+      const mismatched = await network(size, (port) =>
+        buffers.Allreduce(port, new Float64Array(333), new Float64Array(port.rank === 1 ? 332 : 333), SUM, overrides),
+      );
       assert.deepEqual(codes(mismatched.results), new Array(size).fill('ERR_BUFFER'));
-      const notTyped = await network(size, (port) => buffers.Allreduce(port, port.rank === 0 ? null : new Float64Array(333), new Float64Array(333), SUM, overrides));
+      const notTyped = await network(size, (port) =>
+        buffers.Allreduce(port, port.rank === 0 ? null : new Float64Array(333), new Float64Array(333), SUM, overrides),
+      );
       assert.deepEqual(codes(notTyped.results), new Array(size).fill('ERR_BUFFER'));
     }
   }
@@ -99,7 +134,8 @@ test('Bcast scatter-allgather: every root and size, odd byte lengths; the root s
         for (const buf of bufs) assert.deepEqual(buf, data);
         // Scatter: one message per binomial child; ring: size - 1 more.
         if (size > 1) assert.equal(ports[root]!.sent, Math.ceil(Math.log2(size)) + size - 1);
-        for (const port of ports) if (port.rank !== root) assert.ok(port.received <= size, `size ${size}: rank ${port.rank} received ${port.received}`);
+        for (const port of ports)
+          if (port.rank !== root) assert.ok(port.received <= size, `size ${size}: rank ${port.rank} received ${port.received}`);
       }
     }
     if (size === 1) continue;
@@ -107,11 +143,21 @@ test('Bcast scatter-allgather: every root and size, odd byte lengths; the root s
       const wrong = (root + 1) % size;
       const bufs = Array.from({ length: size }, (_, rank) => new Float64Array(rank === wrong ? 100 : 101).fill(rank === root ? 2.5 : 0));
       const { results } = await network(size, (port) => buffers.Bcast(port, bufs[port.rank], root, overrides));
-      assert.deepEqual(codes(results), Array.from({ length: size }, (_, rank) => (rank === wrong ? 'ERR_BUFFER' : 'ok')));
+      assert.deepEqual(
+        codes(results),
+        Array.from({ length: size }, (_, rank) => (rank === wrong ? 'ERR_BUFFER' : 'ok')),
+      );
       bufs.forEach((buf, rank) => rank !== wrong && assert.ok(buf.every((v) => v === 2.5)));
-      const notTyped = await network(size, (port) => buffers.Bcast(port, port.rank === wrong ? 'nope' : new Float64Array(101), root, overrides));
-      assert.deepEqual(codes(notTyped.results), Array.from({ length: size }, (_, rank) => (rank === wrong ? 'ERR_BUFFER' : 'ok')));
-      const badRoot = await network(size, (port) => buffers.Bcast(port, port.rank === root ? null : new Float64Array(101), root, overrides));
+      const notTyped = await network(size, (port) =>
+        buffers.Bcast(port, port.rank === wrong ? 'nope' : new Float64Array(101), root, overrides),
+      );
+      assert.deepEqual(
+        codes(notTyped.results),
+        Array.from({ length: size }, (_, rank) => (rank === wrong ? 'ERR_BUFFER' : 'ok')),
+      );
+      const badRoot = await network(size, (port) =>
+        buffers.Bcast(port, port.rank === root ? null : new Float64Array(101), root, overrides),
+      );
       assert.deepEqual(codes(badRoot.results), new Array(size).fill('ERR_BUFFER'));
     }
   }
@@ -121,7 +167,9 @@ test('Bcast: non-roots follow the root’s choice, whatever their own override s
   for (const size of [2, 3, 5, 8]) {
     const data = Float64Array.from({ length: 1000 }, (_, i) => i / 3);
     const bufs = Array.from({ length: size }, (_, rank) => (rank === 0 ? data.slice() : new Float64Array(1000)));
-    const { results } = await network(size, (port) => buffers.Bcast(port, bufs[port.rank], 0, { bcast: port.rank === 0 ? 'scatter-allgather' : 'binomial' }));
+    const { results } = await network(size, (port) =>
+      buffers.Bcast(port, bufs[port.rank], 0, { bcast: port.rank === 0 ? 'scatter-allgather' : 'binomial' }),
+    );
     values(results);
     for (const buf of bufs) assert.deepEqual(buf, data);
   }

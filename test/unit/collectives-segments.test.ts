@@ -24,7 +24,10 @@ test('blockRange: size blocks that tile [0, count) in order, lengths within one 
       blocks.forEach((block, index) => {
         if (index > 0) assert.equal(block.lo, blocks[index - 1]?.hi);
         const length = block.hi - block.lo;
-        assert.ok(length === Math.floor(count / size) || length === Math.ceil(count / size), `size ${size} count ${count} block ${index}: ${length}`);
+        assert.ok(
+          length === Math.floor(count / size) || length === Math.ceil(count / size),
+          `size ${size} count ${count} block ${index}: ${length}`,
+        );
       });
     }
   }
@@ -159,7 +162,10 @@ test('chooseAllreduce: user ops and non-typed values always take recursive doubl
       assert.equal(chooseAllreduce({ ...big, builtin: false, commutative: false }, { allreduce: algorithm }), 'recursive-doubling');
     }
     assert.equal(chooseAllreduce({ ...big, commutative: false }, { allreduce: 'ring' }), 'recursive-doubling');
-    assert.equal(chooseAllreduce({ ...big, commutative: false }, { allreduce: 'rabenseifner' }), size === 1 ? 'recursive-doubling' : 'rabenseifner');
+    assert.equal(
+      chooseAllreduce({ ...big, commutative: false }, { allreduce: 'rabenseifner' }),
+      size === 1 ? 'recursive-doubling' : 'rabenseifner',
+    );
   }
 });
 
@@ -167,14 +173,18 @@ test('chooseBcast: binomial for small or non-typed values, overrides force eithe
   for (const size of SIZES) {
     assert.equal(chooseBcast({ size, byteLength: null }, { bcast: 'scatter-allgather' }), 'binomial');
     assert.equal(chooseBcast({ size, byteLength: 8 }), 'binomial');
-    for (const algorithm of ALGORITHMS.bcast) assert.equal(chooseBcast({ size, byteLength: 8 }, { bcast: algorithm }), size === 1 ? 'binomial' : algorithm);
+    for (const algorithm of ALGORITHMS.bcast)
+      assert.equal(chooseBcast({ size, byteLength: 8 }, { bcast: algorithm }), size === 1 ? 'binomial' : algorithm);
   }
 });
 
 test('parseOverrides: TSMPI_COLL_<NAME>=<algorithm>, case-insensitive names, auto; unknown names rejected with the valid ones listed', () => {
   const parse = (variables: Record<string, string>): unknown => parseOverrides(variables, COLL_ENV_PREFIX);
   assert.deepEqual(parse({}), {});
-  assert.deepEqual(parse({ TSMPI_COLL_ALLREDUCE: 'ring', TSMPI_COLL_Bcast: 'scatter-allgather', OTHER: 'x' }), { allreduce: 'ring', bcast: 'scatter-allgather' });
+  assert.deepEqual(parse({ TSMPI_COLL_ALLREDUCE: 'ring', TSMPI_COLL_Bcast: 'scatter-allgather', OTHER: 'x' }), {
+    allreduce: 'ring',
+    bcast: 'scatter-allgather',
+  });
   assert.deepEqual(parse({ TSMPI_COLL_ALLREDUCE: 'auto', TSMPI_COLL_BCAST: '' }), {});
   const rejects = (variables: Record<string, string>, pattern: RegExp): void => {
     assert.throws(
@@ -188,8 +198,11 @@ test('parseOverrides: TSMPI_COLL_<NAME>=<algorithm>, case-insensitive names, aut
 });
 
 test('collectiveEnv: picks exactly the TSMPI_COLL_* variables tsmpirun forwards', () => {
-  assert.deepEqual(collectiveEnv({ TSMPI_COLL_ALLREDUCE: 'ring', TSMPI_COLL_BCAST: 'binomial', TSMPI_RANK: '0', PATH: '/bin', TSMPI_COLLX: 'y' }), {
-    TSMPI_COLL_ALLREDUCE: 'ring',
-    TSMPI_COLL_BCAST: 'binomial',
-  });
+  assert.deepEqual(
+    collectiveEnv({ TSMPI_COLL_ALLREDUCE: 'ring', TSMPI_COLL_BCAST: 'binomial', TSMPI_RANK: '0', PATH: '/bin', TSMPI_COLLX: 'y' }),
+    {
+      TSMPI_COLL_ALLREDUCE: 'ring',
+      TSMPI_COLL_BCAST: 'binomial',
+    },
+  );
 });

@@ -8,7 +8,14 @@ import { CANDIDATES, jobTag, rendezvousPorts } from '../../src/transport/rendezv
 const code = (expected: string) => (error: unknown) => error instanceof MpiError && error.code === expected;
 
 describe('recognising a foreign launcher', () => {
-  const slurm = { SLURM_JOB_ID: '12', SLURM_STEP_ID: '0', SLURM_PROCID: '2', SLURM_NTASKS: '4', SLURM_STEP_NUM_NODES: '1', SLURM_STEP_NODELIST: 'vm' };
+  const slurm = {
+    SLURM_JOB_ID: '12',
+    SLURM_STEP_ID: '0',
+    SLURM_PROCID: '2',
+    SLURM_NTASKS: '4',
+    SLURM_STEP_NUM_NODES: '1',
+    SLURM_STEP_NODELIST: 'vm',
+  };
   it('srun: rank, size, a key per job step, 127.0.0.1 on one node', () => {
     const job = detectForeign(slurm, 1, 'vm');
     assert.deepEqual(job, { kind: 'slurm', rank: 2, size: 4, jobKey: 'slurm::12.0', singleNode: true, rendezvousHost: '127.0.0.1' });
@@ -24,8 +31,19 @@ describe('recognising a foreign launcher', () => {
     assert.equal(detectForeign({ SLURM_JOB_ID: '5', SLURM_NTASKS: '2' }, 1, 'vm'), null);
   });
   it('Open MPI: the PMIx namespace names the job', () => {
-    const job = detectForeign({ OMPI_COMM_WORLD_RANK: '1', OMPI_COMM_WORLD_SIZE: '3', OMPI_COMM_WORLD_LOCAL_SIZE: '3', PMIX_NAMESPACE: '1459421185' }, 1, 'vm');
-    assert.deepEqual(job, { kind: 'openmpi', rank: 1, size: 3, jobKey: 'openmpi:1459421185', singleNode: true, rendezvousHost: '127.0.0.1' });
+    const job = detectForeign(
+      { OMPI_COMM_WORLD_RANK: '1', OMPI_COMM_WORLD_SIZE: '3', OMPI_COMM_WORLD_LOCAL_SIZE: '3', PMIX_NAMESPACE: '1459421185' },
+      1,
+      'vm',
+    );
+    assert.deepEqual(job, {
+      kind: 'openmpi',
+      rank: 1,
+      size: 3,
+      jobKey: 'openmpi:1459421185',
+      singleNode: true,
+      rendezvousHost: '127.0.0.1',
+    });
   });
   it('MPICH: the hydra proxy (parent pid) names the job on one node', () => {
     const env = { PMI_RANK: '0', PMI_SIZE: '2', MPI_LOCALNRANKS: '2' };

@@ -56,7 +56,12 @@ describe('parseHostfile: Open MPI dialect', () => {
     const text = '10.77.0.2 slots=2\n::1\nfe80::1%eth0 slots=3\nnode-1.lab.example.org\n';
     assert.deepEqual(
       parseHostfile(text, 'ip.txt').map((host) => [host.host, host.slots]),
-      [['10.77.0.2', 2], ['::1', 1], ['fe80::1%eth0', 3], ['node-1.lab.example.org', 1]],
+      [
+        ['10.77.0.2', 2],
+        ['::1', 1],
+        ['fe80::1%eth0', 3],
+        ['node-1.lab.example.org', 1],
+      ],
     );
   });
 });
@@ -121,7 +126,10 @@ describe('parseHostfile errors name the file, the line and the token', () => {
     ['[::1', ["lab.txt:1: '[::1' is not a valid host name"]],
     ['[::1]2', ["lab.txt:1: '[::1]2' is not a valid host name"]],
     [`${'a'.repeat(64)}`, [`lab.txt:1: '${'a'.repeat(64)}' is not a valid host name`]],
-    ['h1 slots=2 max_slots=2\nh1 slots=1', ["lab.txt:2: 'h1' is listed again and now has 3 slots, more than its max_slots=2 (first listed at lab.txt:1)"]],
+    [
+      'h1 slots=2 max_slots=2\nh1 slots=1',
+      ["lab.txt:2: 'h1' is listed again and now has 3 slots, more than its max_slots=2 (first listed at lab.txt:1)"],
+    ],
   ];
   for (const [text, parts] of cases) {
     it(JSON.stringify(text), () => {
@@ -202,14 +210,28 @@ describe('readHostfile', () => {
     const strip = (name: string) => readHostfile(join(dir, name)).map(({ host, slots, maxSlots }) => ({ host, slots, maxSlots }));
     assert.deepEqual(strip('localhost.txt'), [{ host: 'localhost', slots: 4, maxSlots: undefined }]);
     assert.deepEqual(strip('localhost-mpich.txt'), strip('localhost.txt'));
-    assert.deepEqual(strip('lab.txt'), ['h1', 'h2', 'h3'].map((host) => ({ host, slots: 2, maxSlots: undefined })));
+    assert.deepEqual(
+      strip('lab.txt'),
+      ['h1', 'h2', 'h3'].map((host) => ({ host, slots: 2, maxSlots: undefined })),
+    );
     assert.deepEqual(strip('lab-mpich.txt'), strip('lab.txt'));
   });
 });
 
 describe('isLocalHost', () => {
   it('recognises loopback names and addresses', () => {
-    for (const name of ['localhost', 'LOCALHOST', 'localhost.', 'localhost.localdomain', '127.0.0.1', '127.1.2.3', '::1', '[::1]', '0:0:0:0:0:0:0:1', '::ffff:127.0.0.1']) {
+    for (const name of [
+      'localhost',
+      'LOCALHOST',
+      'localhost.',
+      'localhost.localdomain',
+      '127.0.0.1',
+      '127.1.2.3',
+      '::1',
+      '[::1]',
+      '0:0:0:0:0:0:0:1',
+      '::ffff:127.0.0.1',
+    ]) {
       assert.equal(isLocalHost(name, 'node1.lab.example'), true, name);
     }
   });
@@ -222,7 +244,18 @@ describe('isLocalHost', () => {
   });
 
   it('rejects other hosts and addresses', () => {
-    for (const name of ['node2', 'node10', 'node', 'node1.other.example', '10.0.0.1', '128.0.0.1', '::2', 'fe80::1', '::ffff:10.0.0.1', '']) {
+    for (const name of [
+      'node2',
+      'node10',
+      'node',
+      'node1.other.example',
+      '10.0.0.1',
+      '128.0.0.1',
+      '::2',
+      'fe80::1',
+      '::ffff:10.0.0.1',
+      '',
+    ]) {
       assert.equal(isLocalHost(name, 'node1.lab.example'), false, name);
     }
     assert.equal(isLocalHost('node1', ''), false);

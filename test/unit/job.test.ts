@@ -79,10 +79,13 @@ describe('job supervisor', () => {
     assert.equal(host?.env.TSMPI_SIZE, '2');
     assert.equal(host?.env.TSMPI_LOCAL_SIZE, '2');
     assert.equal(host?.env.FOO, 'bar');
-    assert.deepEqual(host?.ranks.map((rank) => rank.env), [
-      { TSMPI_RANK: '0', TSMPI_LOCAL_RANK: '0' },
-      { TSMPI_RANK: '1', TSMPI_LOCAL_RANK: '1' },
-    ]);
+    assert.deepEqual(
+      host?.ranks.map((rank) => rank.env),
+      [
+        { TSMPI_RANK: '0', TSMPI_LOCAL_RANK: '0' },
+        { TSMPI_RANK: '1', TSMPI_LOCAL_RANK: '1' },
+      ],
+    );
   });
 
   it('hands out the address table once every rank has said hello', async () => {
@@ -99,7 +102,7 @@ describe('job supervisor', () => {
     assert.deepEqual(await result, { exitCode: 0 });
   });
 
-  it('on a failing rank: SIGTERM to all, SIGKILL after the grace period, the rank\'s exit code', async () => {
+  it("on a failing rank: SIGTERM to all, SIGKILL after the grace period, the rank's exit code", async () => {
     const { spawner, timers, log, result } = setup(3);
     spawner.sink.exited(1, 5, null);
     assert.deepEqual(spawner.killed, ['SIGTERM']);
@@ -132,7 +135,13 @@ describe('job supervisor', () => {
   });
 
   it('Abort stops every rank at once whatever its code; the exit code is code & 255 || 1, and 0 for Abort(0)', async () => {
-    for (const [code, exitCode] of [[0, 0], [256, 1], [1e10, 1], [-1, 255], [7, 7]] as const) {
+    for (const [code, exitCode] of [
+      [0, 0],
+      [256, 1],
+      [1e10, 1],
+      [-1, 255],
+      [7, 7],
+    ] as const) {
       const { spawner, log, result } = setup(3);
       spawner.sink.control(1, { kind: 'abort', rank: 1, code, reason: `rank 1 called Abort(${code})` });
       assert.deepEqual(spawner.killed, ['SIGTERM'], `Abort(${code}) must stop the others before rank 1 exits`);
@@ -154,7 +163,13 @@ describe('job supervisor', () => {
   it('on --timeout asks every rank where it waits, prints it and stops the job with 124', async () => {
     const { spawner, timers, log, result } = setup(2, { timeoutSeconds: 5 });
     timers.fire(5000);
-    assert.deepEqual(spawner.sent.map(([rank, message]) => [rank, message.kind]), [[0, 'report'], [1, 'report']]);
+    assert.deepEqual(
+      spawner.sent.map(([rank, message]) => [rank, message.kind]),
+      [
+        [0, 'report'],
+        [1, 'report'],
+      ],
+    );
     spawner.sink.control(0, { kind: 'report', rank: 0, waiting: ['recv(source=1, tag=3) for 5.0 s'] });
     spawner.sink.control(1, { kind: 'report', rank: 1, waiting: [] });
     assert.ok(log.includes('rank 0 (pid 1000 on hostA): waiting in recv(source=1, tag=3) for 5.0 s'), log.join('\n'));
@@ -169,7 +184,14 @@ describe('job supervisor', () => {
     const { spawner, log, result } = setup(3);
     for (const rank of [0, 1, 2]) spawner.sink.control(rank, { kind: 'hello', rank, address: { host: 'hostA', ipc: `ipc://${rank}` } });
     spawner.sent.length = 0;
-    spawner.sink.control(0, { kind: 'finished', rank: 0, sent: [[1, 4], [2, 1]] });
+    spawner.sink.control(0, {
+      kind: 'finished',
+      rank: 0,
+      sent: [
+        [1, 4],
+        [2, 1],
+      ],
+    });
     spawner.sink.control(1, { kind: 'finished', rank: 1, sent: [[0, 2]] });
     assert.deepEqual(spawner.sent, [], 'nothing before every rank has finished');
     spawner.sink.exited(2, 0, null); // a rank may also just end
@@ -192,8 +214,14 @@ describe('job supervisor', () => {
   });
 
   it('names unreceived messages: many tags, one tag, a collective never completed', () => {
-    assert.equal(describeUnreceived({ origin: 2, tags: [1], count: 1, collective: 0 }), 'ended with 1 unreceived message from rank 2, tag 1');
-    assert.equal(describeUnreceived({ origin: 0, tags: [5, 5], count: 12, collective: 2 }), 'ended with 12 unreceived messages from rank 0, tags 5 5 ..., and 2 messages from rank 0 of a collective it never completed');
+    assert.equal(
+      describeUnreceived({ origin: 2, tags: [1], count: 1, collective: 0 }),
+      'ended with 1 unreceived message from rank 2, tag 1',
+    );
+    assert.equal(
+      describeUnreceived({ origin: 0, tags: [5, 5], count: 12, collective: 2 }),
+      'ended with 12 unreceived messages from rank 0, tags 5 5 ..., and 2 messages from rank 0 of a collective it never completed',
+    );
   });
 
   it('--timeout tells a finished rank waiting to exit from one that did not answer', async () => {
@@ -252,7 +280,15 @@ describe('job supervisor: failures while launching, long timeouts', () => {
       exported: {},
       hostEnv: () => ({}),
     });
-    const job = new Job({ size: 6, hosts, spawnerFor: () => spawner, output: new OutputForwarder({ write: () => true, whenDrained: (_stream, callback) => callback() }, { tag: false, ranks: 6 }), log: (line) => log.push(line), timers, graceMs: 3000 });
+    const job = new Job({
+      size: 6,
+      hosts,
+      spawnerFor: () => spawner,
+      output: new OutputForwarder({ write: () => true, whenDrained: (_stream, callback) => callback() }, { tag: false, ranks: 6 }),
+      log: (line) => log.push(line),
+      timers,
+      graceMs: 3000,
+    });
     const result = job.run();
     assert.deepEqual(launched, ['hostA'], 'hostB is not started once the launch failed');
     assert.deepEqual(killed, ['hostA SIGTERM'], 'the ranks that started are stopped');
@@ -269,7 +305,10 @@ describe('job supervisor: failures while launching, long timeouts', () => {
     assert.deepEqual(delays, [2 ** 31 - 1]);
     timers.fire(2 ** 31 - 1);
     assert.equal(spawner.sent.length, 0, 'no report request yet');
-    assert.deepEqual([...timers.pending.values()].map((timer) => timer.ms), [2147484 * 1000 - (2 ** 31 - 1)]);
+    assert.deepEqual(
+      [...timers.pending.values()].map((timer) => timer.ms),
+      [2147484 * 1000 - (2 ** 31 - 1)],
+    );
     spawner.sink.exited(0, 0, null);
     assert.equal((await result).exitCode, 0);
   });

@@ -7,12 +7,18 @@ const roomy: HostLimits = { processes: 4096, processesInUse: 100, pidMax: 32768,
 describe('host limits checked before a job starts', () => {
   it('a job that fits is accepted', () => {
     assert.equal(checkLimits({ np: 100, localRanks: 100, sshSessions: 0 }, roomy), null);
-    assert.equal(checkLimits({ np: 100, localRanks: 100, sshSessions: 0 }, { ...roomy, processes: null, pidMax: null, descriptors: null }), null);
+    assert.equal(
+      checkLimits({ np: 100, localRanks: 100, sshSessions: 0 }, { ...roomy, processes: null, pidMax: null, descriptors: null }),
+      null,
+    );
   });
 
   it('more ranks than the process limit leaves: refused naming RLIMIT_NPROC', () => {
     const refusal = checkLimits({ np: 100000, localRanks: 100000, sshSessions: 0 }, { ...roomy, processes: 96362 });
-    assert.match(refusal ?? '', /^-np 100000 needs 100000 processes on this host but the process limit \(RLIMIT_NPROC, ulimit -u\) is 96362 with 100 in use, leaving 96262/);
+    assert.match(
+      refusal ?? '',
+      /^-np 100000 needs 100000 processes on this host but the process limit \(RLIMIT_NPROC, ulimit -u\) is 96362 with 100 in use, leaving 96262/,
+    );
   });
 
   it('more ranks than kernel.pid_max allows (root, no RLIMIT_NPROC): refused naming pid_max', () => {
@@ -22,13 +28,17 @@ describe('host limits checked before a job starts', () => {
 
   it('more descriptors than ulimit -n: refused naming RLIMIT_NOFILE and the number needed', () => {
     const refusal = checkLimits({ np: 100, localRanks: 100, sshSessions: 0 }, { ...roomy, descriptors: 150 });
-    assert.match(refusal ?? '', /^-np 100 needs about 337 file descriptors in tsmpirun \(3 per local rank\) but the descriptor limit \(RLIMIT_NOFILE, ulimit -n\) is 150; raise it \(ulimit -n 337\)/);
+    assert.match(
+      refusal ?? '',
+      /^-np 100 needs about 337 file descriptors in tsmpirun \(3 per local rank\) but the descriptor limit \(RLIMIT_NOFILE, ulimit -n\) is 150; raise it \(ulimit -n 337\)/,
+    );
     // Remote ranks cost tsmpirun one ssh session per host, not descriptors per rank.
     assert.equal(checkLimits({ np: 100, localRanks: 0, sshSessions: 4 }, { ...roomy, descriptors: 150 }), null);
   });
 
   it('reads the soft value of a /proc/self/limits row', () => {
-    const text = 'Limit                     Soft Limit           Hard Limit           Units     \nMax processes             96362                96362                processes \nMax open files            150                  4096                 files     \nMax locked memory         unlimited            unlimited            bytes     \n';
+    const text =
+      'Limit                     Soft Limit           Hard Limit           Units     \nMax processes             96362                96362                processes \nMax open files            150                  4096                 files     \nMax locked memory         unlimited            unlimited            bytes     \n';
     assert.equal(softLimit(text, 'Max processes'), 96362);
     assert.equal(softLimit(text, 'Max open files'), 150);
     assert.equal(softLimit(text, 'Max locked memory'), null);

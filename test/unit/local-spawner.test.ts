@@ -11,7 +11,14 @@ import type { HostLaunch, SpawnSink } from '../../launcher/spawners/spawner.js';
 /** A child that started: pipes for stdio and the lifeline, a pid, and a record of signals. */
 function startedChild(pid: number): ChildProcess {
   const child = new EventEmitter() as ChildProcess & { pid: number };
-  Object.assign(child, { pid, stdin: null, stdout: new PassThrough(), stderr: new PassThrough(), stdio: [null, null, null, new PassThrough()], kill: () => true });
+  Object.assign(child, {
+    pid,
+    stdin: null,
+    stdout: new PassThrough(),
+    stderr: new PassThrough(),
+    stdio: [null, null, null, new PassThrough()],
+    kill: () => true,
+  });
   return child;
 }
 
@@ -34,11 +41,23 @@ function recordingSink(): { sink: SpawnSink; events: string[] } {
   return { sink, events };
 }
 
-const spec: HostLaunch = { host: 'here', command: 'prog', args: [], cwd: '/', env: {}, ranks: [0, 1, 2, 3].map((rank) => ({ rank, env: {} })) };
+const spec: HostLaunch = {
+  host: 'here',
+  command: 'prog',
+  args: [],
+  cwd: '/',
+  env: {},
+  ranks: [0, 1, 2, 3].map((rank) => ({ rank, env: {} })),
+};
 
 describe('local spawner: a spawn that fails part-way', () => {
   for (const [how, fail] of [
-    ['throws (EAGAIN)', (): ChildProcess => { throw Object.assign(new Error('spawn EAGAIN'), { code: 'EAGAIN' }); }],
+    [
+      'throws (EAGAIN)',
+      (): ChildProcess => {
+        throw Object.assign(new Error('spawn EAGAIN'), { code: 'EAGAIN' });
+      },
+    ],
     ['returns a child without pipes (EMFILE)', (): ChildProcess => failedChild('EMFILE')],
   ] as const) {
     it(`${how}: the rank is reported with the reason, no later rank is tried, those started can be stopped`, async () => {
@@ -58,9 +77,14 @@ describe('local spawner: a spawn that fails part-way', () => {
         const handle = new LocalSpawner(spawnProcess).launch(spec, sink);
         await new Promise((resolve) => setImmediate(resolve));
         assert.equal(calls.length, 3, 'rank 3 is not tried after rank 2 failed');
-        const hint = how.includes('EAGAIN') ? /control 2 cannot start 'prog': spawn EAGAIN \(process limit reached: raise ulimit -u or lower -np\)/ : /control 2 cannot start 'prog': spawn EMFILE \(too many open files: raise ulimit -n or lower -np\)/;
+        const hint = how.includes('EAGAIN')
+          ? /control 2 cannot start 'prog': spawn EAGAIN \(process limit reached: raise ulimit -u or lower -np\)/
+          : /control 2 cannot start 'prog': spawn EMFILE \(too many open files: raise ulimit -n or lower -np\)/;
         assert.match(events.join('\n'), hint);
-        assert.deepEqual(events.filter((event) => event.startsWith('exited')), ['exited 2 127', 'exited 3 127']);
+        assert.deepEqual(
+          events.filter((event) => event.startsWith('exited')),
+          ['exited 2 127', 'exited 3 127'],
+        );
         handle.kill('SIGTERM');
         assert.deepEqual(killed, [-1001, -1002], 'the started ranks’ process groups are signalled');
       } finally {

@@ -54,7 +54,10 @@ describe('matching engine', () => {
     for (let i = 0; i < 10; i++) engine.arrive(msg(`m${i}`, 1, i % 3));
     const got: string[] = [];
     for (let i = 0; i < 10; i++) engine.post(0, receiver(1, ANY_TAG, got));
-    assert.deepEqual(got, Array.from({ length: 10 }, (_, i) => `m${i}`));
+    assert.deepEqual(
+      got,
+      Array.from({ length: 10 }, (_, i) => `m${i}`),
+    );
   });
 
   it('never matches across contexts', () => {
@@ -72,12 +75,21 @@ describe('matching engine', () => {
     engine.arrive(msg('big', 1, 0));
     engine.arrive(msg('next', 1, 0));
     const got: string[] = [];
-    assert.equal(engine.post(0, receiver(1, 0, got, () => false)), 'declined');
+    assert.equal(
+      engine.post(
+        0,
+        receiver(1, 0, got, () => false),
+      ),
+      'declined',
+    );
     assert.equal(engine.post(0, receiver(1, 0, got)), 'matched');
     assert.deepEqual(got, ['declined big', 'big']);
     // Declined on arrival: the next posted receive gets it instead.
     const late: string[] = [];
-    engine.post(0, receiver(2, 0, late, () => false));
+    engine.post(
+      0,
+      receiver(2, 0, late, () => false),
+    );
     engine.post(0, receiver(2, 0, late));
     engine.arrive(msg('w', 2, 0));
     assert.deepEqual(late, ['declined w', 'w']);

@@ -6,7 +6,10 @@ import { BAND, BOR, BXOR, LAND, LOR, LXOR, MAX, MAXLOC, MIN, MINLOC, PROD, SUM, 
 const c = (op: Op, a: unknown, b: unknown): unknown => combine(op, a, b, 'test');
 
 function rejects(op: Op, a: unknown, b: unknown): void {
-  assert.throws(() => c(op, a, b), (error: unknown) => error instanceof MpiError && error.code === 'ERR_OP' && error.message.startsWith('test: '));
+  assert.throws(
+    () => c(op, a, b),
+    (error: unknown) => error instanceof MpiError && error.code === 'ERR_OP' && error.message.startsWith('test: '),
+  );
 }
 
 test('arithmetic ops on numbers and bigints', () => {
@@ -56,20 +59,49 @@ test('MAXLOC and MINLOC on pairs, ties to the lowest index', () => {
   assert.deepEqual(c(MAXLOC, [5, 4], [5, 2]), [5, 2]);
   assert.deepEqual(c(MINLOC, [5, 4], [5, 2]), [5, 2]);
   assert.deepEqual(c(MINLOC, [1, 7], [5, 2]), [1, 7]);
-  assert.deepEqual(c(MAXLOC, [[1, 0], [9, 0]], [[2, 1], [3, 1]]), [[2, 1], [9, 0]]);
+  assert.deepEqual(
+    c(
+      MAXLOC,
+      [
+        [1, 0],
+        [9, 0],
+      ],
+      [
+        [2, 1],
+        [3, 1],
+      ],
+    ),
+    [
+      [2, 1],
+      [9, 0],
+    ],
+  );
   rejects(MAXLOC, 3, 4);
   rejects(MAXLOC, [1, 2, 3], [1, 2, 3]);
 });
 
 test('user ops: applied as op(a, b); a throw becomes ERR_OP with the cause', () => {
-  assert.equal(c((a: string, b: string) => a + b, 'x', 'y'), 'xy');
+  assert.equal(
+    c((a: string, b: string) => a + b, 'x', 'y'),
+    'xy',
+  );
   assert.throws(
-    () => c(() => { throw new Error('boom'); }, 1, 2),
+    () =>
+      c(
+        () => {
+          throw new Error('boom');
+        },
+        1,
+        2,
+      ),
     (error: unknown) => error instanceof MpiError && error.code === 'ERR_OP' && error.cause instanceof Error,
   );
 });
 
 test('checkOp accepts ops and functions only', () => {
   assert.equal(checkOp('reduce', SUM), SUM);
-  assert.throws(() => checkOp('reduce', 'SUM'), (error: unknown) => error instanceof MpiError && error.code === 'ERR_OP');
+  assert.throws(
+    () => checkOp('reduce', 'SUM'),
+    (error: unknown) => error instanceof MpiError && error.code === 'ERR_OP',
+  );
 });

@@ -3,7 +3,12 @@ import { describe, it } from 'node:test';
 import { MAX_HELD_BYTES, OutputForwarder, type OutputTarget, type StreamName } from '../../launcher/output.js';
 
 /** Collects what the forwarder writes; `full` makes the destination report a full buffer. */
-function collector(full = false): { target: OutputTarget; writes: [string, string][]; bytes: (stream: StreamName) => Buffer; drain: () => void } {
+function collector(full = false): {
+  target: OutputTarget;
+  writes: [string, string][];
+  bytes: (stream: StreamName) => Buffer;
+  drain: () => void;
+} {
   const writes: [string, string][] = [];
   const raw: Record<StreamName, Buffer[]> = { stdout: [], stderr: [] };
   const waiting: (() => void)[] = [];
@@ -15,7 +20,12 @@ function collector(full = false): { target: OutputTarget; writes: [string, strin
     },
     whenDrained: (_stream, callback) => waiting.push(callback),
   };
-  return { target, writes, bytes: (stream) => Buffer.concat(raw[stream]), drain: () => waiting.splice(0).forEach((callback) => callback()) };
+  return {
+    target,
+    writes,
+    bytes: (stream) => Buffer.concat(raw[stream]),
+    drain: () => waiting.splice(0).forEach((callback) => callback()),
+  };
 }
 
 const several = { tag: false, ranks: 4 };
@@ -149,7 +159,13 @@ describe('output filtering', () => {
   it("drops zeromq.js's exit notice about delivering queued messages, and nothing else", () => {
     const { target, writes } = collector();
     const out = new OutputForwarder(target, several);
-    out.write(1, 'stderr', Buffer.from("(node:42) WARNING: Waiting for queued ZeroMQ messages to be delivered. Set 'context.blocky = false' to change this behaviour.\nreal error\n"));
+    out.write(
+      1,
+      'stderr',
+      Buffer.from(
+        "(node:42) WARNING: Waiting for queued ZeroMQ messages to be delivered. Set 'context.blocky = false' to change this behaviour.\nreal error\n",
+      ),
+    );
     out.write(1, 'stdout', Buffer.from('(node:42) WARNING: Waiting for queued ZeroMQ messages to be delivered.\n'));
     assert.deepEqual(writes, [
       ['stderr', 'real error\n'],

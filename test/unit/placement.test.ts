@@ -8,7 +8,11 @@ const bySlot = { mapBy: 'slot' as MapBy, oversubscribe: false };
 const byNode = { mapBy: 'node' as MapBy, oversubscribe: false };
 
 /** host → ranks, for compact expectations. */
-function ranksOf(hosts: readonly HostSlots[], np: number | undefined, options: { mapBy: MapBy; oversubscribe: boolean }): Record<string, number[]> {
+function ranksOf(
+  hosts: readonly HostSlots[],
+  np: number | undefined,
+  options: { mapBy: MapBy; oversubscribe: boolean },
+): Record<string, number[]> {
   return Object.fromEntries(place(hosts, np, options).placement.map((entry) => [entry.host, [...entry.ranks]]));
 }
 
@@ -51,14 +55,24 @@ describe('place: by node', () => {
 
   it('returns hosts in host order with ranks ascending', () => {
     const job = place(parseHostList('a:1,b:3,c:2'), 6, byNode);
-    assert.deepEqual(job.placement.map((entry) => entry.host), ['a', 'b', 'c']);
-    for (const entry of job.placement) assert.deepEqual([...entry.ranks], [...entry.ranks].sort((x, y) => x - y));
+    assert.deepEqual(
+      job.placement.map((entry) => entry.host),
+      ['a', 'b', 'c'],
+    );
+    for (const entry of job.placement)
+      assert.deepEqual(
+        [...entry.ranks],
+        [...entry.ranks].sort((x, y) => x - y),
+      );
   });
 });
 
 describe('place: more ranks than slots', () => {
   it('refuses without --oversubscribe, listing every host', () => {
-    throwsPlacement(() => place(three, 8, bySlot), '8 ranks requested but the hosts have only 6 slots (h1: 2, h2: 2, h3: 2); add slots or pass --oversubscribe');
+    throwsPlacement(
+      () => place(three, 8, bySlot),
+      '8 ranks requested but the hosts have only 6 slots (h1: 2, h2: 2, h3: 2); add slots or pass --oversubscribe',
+    );
     throwsPlacement(() => place(parseHostList('solo'), 2, byNode), 'only 1 slot (solo: 1)');
   });
 
@@ -106,7 +120,12 @@ describe('formatMap', () => {
     const hosts = parseHostList('h1:2,h2:2,h3:2');
     assert.equal(
       formatMap(hosts, place(hosts, undefined, bySlot), { mapBy: 'slot' }),
-      ['tsmpirun: job map (6 ranks on 3 hosts, by slot)', '  h1  slots 2  ranks 0 1', '  h2  slots 2  ranks 2 3', '  h3  slots 2  ranks 4 5'].join('\n'),
+      [
+        'tsmpirun: job map (6 ranks on 3 hosts, by slot)',
+        '  h1  slots 2  ranks 0 1',
+        '  h2  slots 2  ranks 2 3',
+        '  h3  slots 2  ranks 4 5',
+      ].join('\n'),
     );
   });
 
@@ -118,7 +137,12 @@ describe('formatMap', () => {
     ];
     assert.equal(
       formatMap(hosts, place(hosts, 2, byNode), { mapBy: 'node' }),
-      ['tsmpirun: job map (2 ranks on 2 hosts, by node)', '  big-node  slots 4 (max 8)  rank 0', '  n2        slots 1          rank 1', '  n3        slots 1          no ranks'].join('\n'),
+      [
+        'tsmpirun: job map (2 ranks on 2 hosts, by node)',
+        '  big-node  slots 4 (max 8)  rank 0',
+        '  n2        slots 1          rank 1',
+        '  n3        slots 1          no ranks',
+      ].join('\n'),
     );
     const over = { mapBy: 'slot' as MapBy, oversubscribe: true };
     assert.equal(
@@ -134,6 +158,9 @@ describe('formatMap', () => {
 
   it('uses the singular for one rank on one host', () => {
     const hosts = parseHostList('localhost');
-    assert.equal(formatMap(hosts, place(hosts, undefined, bySlot), { mapBy: 'slot' }), 'tsmpirun: job map (1 rank on 1 host, by slot)\n  localhost  slots 1  rank 0');
+    assert.equal(
+      formatMap(hosts, place(hosts, undefined, bySlot), { mapBy: 'slot' }),
+      'tsmpirun: job map (1 rank on 1 host, by slot)\n  localhost  slots 1  rank 0',
+    );
   });
 });

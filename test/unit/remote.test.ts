@@ -29,19 +29,57 @@ describe('quoting for the remote shell', () => {
     assert.ok(command.endsWith('/usr/bin/node /opt/tsmpi/dist/launcher/agent.js'));
   });
 
-  it('adds batch mode and a connect timeout for ssh, and keeps a custom agent\'s own words', () => {
+  it("adds batch mode and a connect timeout for ssh, and keeps a custom agent's own words", () => {
     const ssh = { node: 'node', agentScript: 'a.js', connectTimeout: 7 };
-    assert.deepEqual(agentArgv({ ...ssh, agent: ['ssh', '-p', '2222'] }, 'h1', 'cmd'), ['ssh', '-p', '2222', '-T', '-x', '-o', 'BatchMode=yes', '-o', 'ConnectTimeout=7', '-o', 'ServerAliveInterval=5', 'h1', 'cmd']);
+    assert.deepEqual(agentArgv({ ...ssh, agent: ['ssh', '-p', '2222'] }, 'h1', 'cmd'), [
+      'ssh',
+      '-p',
+      '2222',
+      '-T',
+      '-x',
+      '-o',
+      'BatchMode=yes',
+      '-o',
+      'ConnectTimeout=7',
+      '-o',
+      'ServerAliveInterval=5',
+      'h1',
+      'cmd',
+    ]);
     assert.deepEqual(agentArgv({ ...ssh, agent: ['/usr/bin/rsh'] }, 'h2', 'cmd'), ['/usr/bin/rsh', 'h2', 'cmd']);
   });
 });
 
 describe('the address ranks announce', () => {
   const interfaces = {
-    lo: [{ address: '127.0.0.1', netmask: '255.0.0.0', family: 'IPv4' as const, mac: '00:00:00:00:00:00', internal: true, cidr: '127.0.0.1/8' }],
+    lo: [
+      {
+        address: '127.0.0.1',
+        netmask: '255.0.0.0',
+        family: 'IPv4' as const,
+        mac: '00:00:00:00:00:00',
+        internal: true,
+        cidr: '127.0.0.1/8',
+      },
+    ],
     eth0: [
-      { address: '10.77.0.3', netmask: '255.255.255.0', family: 'IPv4' as const, mac: 'aa:bb:cc:dd:ee:ff', internal: false, cidr: '10.77.0.3/24' },
-      { address: 'fd00::3', netmask: 'ffff:ffff:ffff:ffff::', family: 'IPv6' as const, mac: 'aa:bb:cc:dd:ee:ff', internal: false, cidr: 'fd00::3/64', scopeid: 0 },
+      {
+        address: '10.77.0.3',
+        netmask: '255.255.255.0',
+        family: 'IPv4' as const,
+        mac: 'aa:bb:cc:dd:ee:ff',
+        internal: false,
+        cidr: '10.77.0.3/24',
+      },
+      {
+        address: 'fd00::3',
+        netmask: 'ffff:ffff:ffff:ffff::',
+        family: 'IPv6' as const,
+        mac: 'aa:bb:cc:dd:ee:ff',
+        internal: false,
+        cidr: 'fd00::3/64',
+        scopeid: 0,
+      },
     ],
   };
 
@@ -58,7 +96,10 @@ describe('the address ranks announce', () => {
     assert.equal(selectAddress('10.77.0.0/24', interfaces, 'h2'), '10.77.0.3');
     assert.equal(selectAddress('eth0', interfaces, 'h2'), '10.77.0.3');
     assert.equal(selectAddress('192.168.0.0/16,fd00::/8', interfaces, 'h2'), 'fd00::3');
-    assert.throws(() => selectAddress('192.168.0.0/16', interfaces, 'h2'), /no address of h2 matches --if-include 192\.168\.0\.0\/16 \(it has: lo 127\.0\.0\.1, eth0 10\.77\.0\.3/);
+    assert.throws(
+      () => selectAddress('192.168.0.0/16', interfaces, 'h2'),
+      /no address of h2 matches --if-include 192\.168\.0\.0\/16 \(it has: lo 127\.0\.0\.1, eth0 10\.77\.0\.3/,
+    );
     assert.throws(() => selectAddress('wlan0', interfaces, 'h2'), AddressError);
   });
 
@@ -71,7 +112,27 @@ describe('the address ranks announce', () => {
 
 describe('multi-host options', () => {
   it('reads hosts, mapping, agent, node, interface and preflight options', () => {
-    const parsed = parse(['--hostfile', 'lab.txt', '-H', 'h1:2', '-H', 'h2', '--map-by', 'node', '--display-map', '--launch-agent', 'ssh -p 2222', '--node', '/opt/node', '--if-include', '10.0.0.0/8', '--connect-timeout', '3', 'node', 'p.js']);
+    const parsed = parse([
+      '--hostfile',
+      'lab.txt',
+      '-H',
+      'h1:2',
+      '-H',
+      'h2',
+      '--map-by',
+      'node',
+      '--display-map',
+      '--launch-agent',
+      'ssh -p 2222',
+      '--node',
+      '/opt/node',
+      '--if-include',
+      '10.0.0.0/8',
+      '--connect-timeout',
+      '3',
+      'node',
+      'p.js',
+    ]);
     assert.equal(parsed.options.hostfile, 'lab.txt');
     assert.deepEqual(parsed.options.host, ['h1:2', 'h2']);
     assert.equal(parsed.options.mapBy, 'node');
@@ -85,7 +146,13 @@ describe('multi-host options', () => {
   });
 
   it('rejects what cannot work, in one line', () => {
-    for (const argv of [['--map-by', 'core', 'p'], ['--hostfile', 'a', '--machinefile', 'b', 'p'], ['--connect-timeout', '0', 'p'], ['--launch-agent', ' ', 'p'], ['-np', '2']]) {
+    for (const argv of [
+      ['--map-by', 'core', 'p'],
+      ['--hostfile', 'a', '--machinefile', 'b', 'p'],
+      ['--connect-timeout', '0', 'p'],
+      ['--launch-agent', ' ', 'p'],
+      ['-np', '2'],
+    ]) {
       assert.throws(() => parse(argv), LaunchError, argv.join(' '));
     }
   });

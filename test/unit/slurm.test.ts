@@ -26,7 +26,14 @@ describe('the allocation tsmpirun runs in', () => {
   it('is read inside salloc/sbatch (no step), not inside an srun step or outside Slurm', () => {
     const env = { SLURM_JOB_ID: '42', SLURM_JOB_NODELIST: 'h[1-3]', SLURM_TASKS_PER_NODE: '2(x2),1' };
     const allocation = slurmAllocation(env);
-    assert.deepEqual(allocation, { jobId: '42', nodes: [{ host: 'h1', slots: 2 }, { host: 'h2', slots: 2 }, { host: 'h3', slots: 1 }] });
+    assert.deepEqual(allocation, {
+      jobId: '42',
+      nodes: [
+        { host: 'h1', slots: 2 },
+        { host: 'h2', slots: 2 },
+        { host: 'h3', slots: 1 },
+      ],
+    });
     assert.equal(allocatedSlots(allocation!), 5);
     assert.equal(slurmAllocation({ ...env, SLURM_STEP_ID: '0', SLURM_PROCID: '1' }), null);
     assert.equal(slurmAllocation({}), null);
@@ -34,11 +41,24 @@ describe('the allocation tsmpirun runs in', () => {
   });
   it('becomes one srun step: labelled, killed on a bad exit, stdin to rank 0, peers not watched', () => {
     const launch = srunLaunch({ jobId: '7', nodes: [{ host: 'vm', slots: 4 }] }, 3, 'node', ['prog.js', '--x'], '/work', { FOO: '1' });
-    assert.deepEqual(launch.ranks.map((rank) => rank.rank), [0, 1, 2]);
+    assert.deepEqual(
+      launch.ranks.map((rank) => rank.rank),
+      [0, 1, 2],
+    );
     assert.equal(launch.env.FOO, '1');
     assert.equal(launch.env.TSMPI_WATCH_PEERS, 'off');
     assert.equal(launch.env.TSMPI_RANK, undefined);
-    assert.deepEqual(srunArgs(launch, { extraArgs: ['--overcommit'] }), ['--label', '--kill-on-bad-exit=1', '--input=0', '--ntasks=3', '--chdir=/work', '--overcommit', 'node', 'prog.js', '--x']);
+    assert.deepEqual(srunArgs(launch, { extraArgs: ['--overcommit'] }), [
+      '--label',
+      '--kill-on-bad-exit=1',
+      '--input=0',
+      '--ntasks=3',
+      '--chdir=/work',
+      '--overcommit',
+      'node',
+      'prog.js',
+      '--x',
+    ]);
   });
   it('finds the failing task in srun’s report', () => {
     assert.deepEqual(parseTaskExit('srun: error: vm: task 2: Exited with exit code 3'), { rank: 2, code: 3 });
