@@ -12,6 +12,9 @@
 //   dist/bundle/index.cjs    the runtime, CommonJS (package exports: require)
 //   dist/launcher/main.js    tsmpirun / tsmpiexec  (replaces tsc's per-file entry)
 //   dist/launcher/agent.js   the host agent ssh starts on other hosts (likewise)
+//   dist/bundle/engine.js    a Cluster engine (the rank program Cluster.start runs), and
+//   dist/bundle/watchdog.js  its interrupt watchdog (a worker thread); 'tsmpi' stays an import of
+//                            the package, so the engine and the functions it runs share one runtime
 import { build } from 'esbuild';
 import { chmodSync, readFileSync } from 'node:fs';
 import { builtinModules } from 'node:module';
@@ -74,6 +77,15 @@ await Promise.all([
     entryPoints: ['launcher/agent.ts'],
     format: 'esm',
     outfile: 'dist/launcher/agent.js',
+    plugins: [requireDependencies],
+    banner: { js: esmBanner },
+  }),
+  build({
+    ...common,
+    entryPoints: ['src/cluster/engine.ts', 'src/cluster/watchdog.ts'],
+    format: 'esm',
+    outdir: 'dist/bundle',
+    external: ['tsmpi'],
     plugins: [requireDependencies],
     banner: { js: esmBanner },
   }),

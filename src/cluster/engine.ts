@@ -108,6 +108,7 @@ async function execute(message: Extract<ToEngine, { id: number }>): Promise<void
   let stop: () => void = () => {};
   const stopped = new Promise<'interrupted'>((resolve) => (stop = () => resolve('interrupted')));
   current = { id: message.id, stop };
+  startWatchdog();
   Atomics.store(shared, RUNNING, 1);
   let reply: FromEngine;
   try {
@@ -159,11 +160,32 @@ function interrupt(epoch: number): void {
   void channel.send({ kind: 'idle', epoch }, 'engine');
 }
 
+/**
+ * The interrupt watchdog, started with the first call rather than at start: booting a thread
+ * costs tens of milliseconds of CPU, which would otherwise compete with the other engines'
+ * start on a machine with fewer cores than engines. Its thread boots even while the call
+ * keeps this one busy, and it hears interrupts sent before it connected (watchdogs.ts).
+ */
+let watchdog: Worker | null = null;
+function startWatchdog(): void {
+  if (watchdog !== null) return;
+  const watchdogData: WatchdogData = { info, rank, shared };
+  watchdog = new Worker(new URL('./watchdog.js', import.meta.url), { workerData: watchdogData });
+  watchdog.on('message', (epoch: number) => interrupt(epoch));
+  watchdog.on('error', (error) =>
+    process.stderr.write(`engine ${rank}: interrupt watchdog failed (${error.message}); cluster.interrupt() cannot stop busy loops\n`),
+  );
+  watchdog.unref();
+}
+
 async function close(): Promise<void> {
   closing = true;
-  const stopped = new Promise((resolve) => watchdog.once('exit', resolve));
-  watchdog.postMessage('close');
-  await stopped;
+  if (watchdog !== null) {
+    const running = watchdog;
+    const stopped = new Promise((resolve) => running.once('exit', resolve));
+    running.postMessage('close');
+    await stopped;
+  }
   await channel.close();
   await tsmpi.finalize();
   process.exit(0);
@@ -198,14 +220,6 @@ await channel.send(
   { kind: 'ready', rank, size: comm.size, pid: process.pid, host: process.env.TSMPI_HOST || hostname() } satisfies FromEngine,
   'engine',
 );
-// Started after `ready`: the cluster is usable while the watchdog loads.
-const watchdogData: WatchdogData = { info, rank, shared };
-const watchdog = new Worker(new URL('./watchdog.js', import.meta.url), { workerData: watchdogData });
-watchdog.on('message', (epoch: number) => interrupt(epoch));
-watchdog.on('error', (error) =>
-  process.stderr.write(`engine ${rank}: interrupt watchdog failed (${error.message}); cluster.interrupt() cannot stop busy loops\n`),
-);
-watchdog.unref();
 for await (const value of channel.messages()) {
   const message = asMessage<ToEngine>(value);
   if (message === null) continue;

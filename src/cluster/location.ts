@@ -1,6 +1,6 @@
 /**
  * Where the built package lies: the client starts `dist/launcher/main.js` (tsmpirun) with
- * `dist/src/cluster/engine.js` as a process, never importing the launcher.
+ * `dist/bundle/engine.js` as a process, never importing the launcher.
  * This file runs as dist/src/cluster/location.js (tsc) or inside dist/bundle/index.js and
  * index.cjs (the bundles; the CommonJS one stands in for import.meta.url with its own file).
  */
@@ -14,5 +14,5 @@ const here: string = dirname(fileURLToPath(import.meta.url));
 export const DIST = basename(here) === 'bundle' ? join(here, '..') : join(here, '..', '..');
 /** tsmpirun. */
 export const LAUNCHER = join(DIST, 'launcher', 'main.js');
-/** The engine program (ESM). */
-export const ENGINE = join(DIST, 'src', 'cluster', 'engine.js');
+/** The engine program (ESM, bundled by scripts/bundle.mjs: one file to load instead of a dozen). */
+export const ENGINE = join(DIST, 'bundle', 'engine.js');

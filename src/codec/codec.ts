@@ -120,16 +120,27 @@ export function bytesOf(value: AnyTypedArray, operation = 'send'): Uint8Array {
   return new Uint8Array(value.buffer, value.byteOffset, value.byteLength);
 }
 
-// Out-of-band frames of the message being packed / unpacked. Packing and unpacking are
-// synchronous, so one module-level slot is enough and never seen by two messages at once.
-let packFrames: Uint8Array[] | null = null;
-let unpackFrames: readonly Uint8Array[] | null = null;
+/**
+ * Out-of-band frames of the message being packed / unpacked. Packing and unpacking are
+ * synchronous, so one slot each is enough and never seen by two messages at once. The slots
+ * live on `globalThis`, not in this module: msgpackr's extensions are process-wide, so when
+ * two copies of this module run in one process (the ESM and CommonJS bundles, or a Cluster
+ * engine's bundle beside the runtime's), the extension registered last serves both copies,
+ * and it must see the frames of whichever copy is encoding.
+ */
+interface FrameSlots {
+  pack: Uint8Array[] | null;
+  unpack: readonly Uint8Array[] | null;
+}
+const FRAME_SLOTS = Symbol.for('tsmpi.codec.frames');
+const slots: FrameSlots = ((globalThis as { [FRAME_SLOTS]?: FrameSlots })[FRAME_SLOTS] ??= { pack: null, unpack: null });
 
 for (const Ctor of TYPED_KINDS) {
   addExtension({
     Class: Ctor,
     type: OOB_EXT,
     pack(instance: AnyTypedArray): Buffer {
+      const packFrames = slots.pack;
       if (packFrames === null) throw new MpiError('ERR_CODEC', 'encode: typed array packed outside the tsmpi codec');
       packFrames.push(bytesOf(instance));
       const record = Buffer.alloc(5);
@@ -139,7 +150,7 @@ for (const Ctor of TYPED_KINDS) {
     },
     unpack(record: Buffer): AnyTypedArray {
       const code = record.readUInt8(0);
-      const frame = unpackFrames?.[record.readUInt32LE(1)];
+      const frame = slots.unpack?.[record.readUInt32LE(1)];
       if (frame === undefined) throw new MpiError('ERR_CODEC', 'decode: message refers to a missing typed-array frame');
       return viewTyped(code, frame);
     },
@@ -314,7 +325,7 @@ export function encode(value: unknown, operation: string): Encoded {
 
 /** msgpack `value`, collecting its typed arrays into `frames`. */
 function pack(value: unknown, frames: Uint8Array[], operation: string): Uint8Array {
-  packFrames = frames;
+  slots.pack = frames;
   try {
     return packr.pack(value);
   } catch (error) {
@@ -323,7 +334,7 @@ function pack(value: unknown, frames: Uint8Array[], operation: string): Uint8Arr
     const code = error instanceof MpiError ? error.code : 'ERR_CODEC';
     throw new MpiError(code, `${operation}: value cannot be encoded (${reason})`, { cause: error });
   } finally {
-    packFrames = null;
+    slots.pack = null;
   }
 }
 
@@ -332,13 +343,13 @@ export function decode(encoding: number, typeCode: number, frames: readonly Uint
   const first = frames[0] ?? new Uint8Array(0);
   if (encoding === Encoding.Typed) return viewTyped(typeCode, first);
   if (encoding !== Encoding.Pack) throw new MpiError('ERR_CODEC', `decode: unknown encoding ${encoding}`);
-  unpackFrames = frames;
+  slots.unpack = frames;
   try {
     return packr.unpack(first);
   } catch (error) {
     if (error instanceof MpiError) throw error;
     throw new MpiError('ERR_CODEC', `decode: malformed message (${String(error)})`, { cause: error });
   } finally {
-    unpackFrames = null;
+    slots.unpack = null;
   }
 }

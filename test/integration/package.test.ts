@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import { existsSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
-import { ROOT, runCommand } from '../helpers/job.js';
+import { built, ROOT, runCommand, runJob } from '../helpers/job.js';
 
 const manifest = JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8')) as {
   main: string;
@@ -47,6 +47,15 @@ describe('package', () => {
     ]);
     assert.equal(run.exitCode, 0, run.stderr);
     assert.equal(run.stdout.trim(), '0 1 function function');
+  });
+
+  it('both builds loaded in one process (import and require) still carry typed arrays between ranks', async () => {
+    const run = await runJob(['-np', '3', 'node', built('test/fixtures/dual-package.js')]);
+    assert.equal(run.exitCode, 0, run.stderr);
+    assert.deepEqual(JSON.parse(run.stdout), {
+      rows: [0, 1, 2].map((rank) => [rank, 'Float64Array', [rank, 0.5]]),
+      sum: [3, 3],
+    });
   });
 
   it('ships type declarations for both entry points, and every file package.json names exists', () => {
