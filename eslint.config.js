@@ -16,8 +16,8 @@ const noTransportInCollectives = refuse(
   'collectives are built only on their point-to-point port, never on the transport',
 );
 const launcherSeesOnlyEnv = refuse(
-  '^(\\.\\./)+src/(?!runtime/env\\.js$)',
-  'the launcher shares only the env contract (src/runtime/env.ts) with the runtime',
+  '^(\\.\\./)+src/(?!runtime/env\\.js$|trace/(events|chrome|summary)\\.js$)',
+  'the launcher shares only the env contract (src/runtime/env.ts) and the trace format (src/trace/: records, merge, summary) with the runtime',
 );
 
 /** no-restricted-imports with the given pattern groups. */

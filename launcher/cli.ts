@@ -13,6 +13,7 @@ import { ENV, collectiveEnv } from '../src/runtime/env.js';
 import { deriveJobKeys } from '../src/runtime/job-keys.js';
 import { HostfileError, isLocalHost, parseHostList, readHostfile, type HostSlots } from './hostfile.js';
 import { Job } from './job.js';
+import { traceCollector, TraceOptionError, type TraceCollector } from './trace.js';
 import { checkLimits, readLimits, type LocalLoad } from './limits.js';
 import { OutputForwarder, processOutput } from './output.js';
 import { flushThenExit } from './flush.js';
@@ -52,6 +53,8 @@ export interface CliOptions {
   checkHosts: boolean;
   ifInclude?: string;
   connectTimeout: number;
+  trace?: string;
+  traceSummary: boolean;
 }
 
 export interface ParsedCommand {
@@ -142,6 +145,15 @@ export function buildProgram(): Command {
         .default(10),
     )
     .option('--check-hosts', 'reach every host, print what it has (node, tsmpi, the program) and launch nothing', false)
+    .option(
+      '--trace <file.json>',
+      'record every message and call of every rank and write a Chrome trace-event file (Perfetto; tsmpi-trace makes a report of it)',
+    )
+    .option(
+      '--trace-summary',
+      "at the end print, on stderr, each rank's compute / point-to-point / collective time and the matrix of messages between ranks",
+      false,
+    )
     .argument('[program]', 'the program to run, e.g. node')
     .argument('[args...]', 'its arguments, passed untouched')
     .allowExcessArguments(true)
@@ -189,6 +201,8 @@ export function parse(argv: readonly string[]): ParsedCommand {
     ifInclude?: string;
     connectTimeout: number;
     checkHosts: boolean;
+    trace?: string;
+    traceSummary: boolean;
   }>();
   if (command === undefined && !opts.checkHosts)
     throw new LaunchError("missing the program to run, e.g. 'tsmpirun -np 4 node prog.js' (run tsmpirun --help for usage)");
@@ -212,6 +226,8 @@ export function parse(argv: readonly string[]): ParsedCommand {
       checkHosts: opts.checkHosts,
       ...(opts.ifInclude === undefined ? {} : { ifInclude: opts.ifInclude }),
       connectTimeout: opts.connectTimeout,
+      ...(opts.trace === undefined ? {} : { trace: opts.trace }),
+      traceSummary: opts.traceSummary,
     },
     program: command ?? '',
     args: rest ?? [],
@@ -277,9 +293,17 @@ export async function run(argv: readonly string[]): Promise<number> {
   // Inside salloc/sbatch (and no hosts given): the allocation is the host list, and srun starts the ranks.
   const allocation = process.env.TSMPI_SRUN === 'off' || hosts !== null ? null : slurmAllocation(process.env);
   // Ranks write to pipes; tell them when the user will see their stderr on a terminal (progress lines).
+  let traces: TraceCollector | null;
+  try {
+    traces = traceCollector(options.trace ?? (process.env[ENV.trace] || undefined), options.traceSummary, cwd);
+  } catch (error) {
+    if (error instanceof TraceOptionError) throw new LaunchError(error.message);
+    throw error;
+  }
   const exported = {
     ...(isatty(2) ? { [ENV.stderrTty]: '1' } : {}),
     ...collectiveEnv(process.env),
+    ...(traces === null ? {} : traces.env),
     ...exportedEnv(options.export, process.env),
   };
   if (allocation === null && hosts === null) {
@@ -372,6 +396,7 @@ export async function run(argv: readonly string[]): Promise<number> {
     output,
     log: (line) => output.note('stderr', line),
     ...(options.timeout === undefined ? {} : { timeoutSeconds: options.timeout }),
+    ...(traces === null ? {} : { onTrace: (rank: number, data: string, last: boolean) => traces.part(rank, data, last) }),
   });
   const signals: NodeJS.Signals[] = ['SIGINT', 'SIGTERM', 'SIGHUP'];
   for (const signal of signals) process.on(signal, () => job.interrupt(signal));
@@ -386,7 +411,9 @@ export async function run(argv: readonly string[]): Promise<number> {
     paced(process.stdin, (chunk, hold) => job.stdin(chunk, hold()));
     process.stdin.on('end', () => job.stdin(null));
     process.stdin.on('error', () => job.stdin(null));
-    return (await finished).exitCode;
+    const { exitCode } = await finished;
+    const traced = traces?.finish((line) => output.note('stderr', line)) ?? true;
+    return traced || exitCode !== 0 ? exitCode : 1;
   } finally {
     rmSync(jobDir, { recursive: true, force: true });
   }

@@ -38,6 +38,8 @@ export interface JobOptions {
   readonly graceMs?: number;
   /** End the job after this many seconds (--timeout). */
   readonly timeoutSeconds?: number;
+  /** Takes each part of a rank's trace record (--trace); parts are acknowledged once taken. */
+  readonly onTrace?: (rank: number, data: string, last: boolean) => void;
 }
 
 export interface JobResult {
@@ -205,6 +207,10 @@ export class Job {
       case 'finished':
         state.finished = message.sent;
         this.maybeDrain();
+        return;
+      case 'trace':
+        this.options.onTrace?.(rank, message.data, message.last);
+        this.handles.get(state.host)?.control(rank, { kind: 'trace-ack' });
         return;
       case 'drained':
         state.drained = true;

@@ -94,6 +94,7 @@ export async function Bcast(port: CollPort, buf: unknown, root: number, override
   if (port.rank === root) {
     const mine = typedOrMarker('Bcast', 'buf', buf);
     const algorithm = chooseBcast({ size: port.size, byteLength: isMarker(mine) ? null : mine.byteLength }, overrides);
+    port.chose?.(algorithm);
     if (algorithm === 'scatter-allgather' && !isMarker(mine)) return bcastScatterAllgather(port, root, bytesOf(mine), null);
     await bcast(port, mine, root);
     return;
@@ -260,6 +261,7 @@ export async function allreduceSegmented(
     },
     overrides,
   );
+  port.chose?.(algorithm);
   if (algorithm === 'recursive-doubling' || !builtin) return false;
   const piece = isMarker(mine) || isTypedArray(mine) ? mine : marker(bufferError(where, 'not a typed array'));
   if (algorithm === 'ring') await allreduceRing(port, piece, op, out, where);

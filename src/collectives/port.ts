@@ -38,4 +38,6 @@ export interface CollPort {
   send(value: unknown, dest: number, options?: SendOptions): Promise<void>;
   /** Receive the next value from `source` on this collective's tag. */
   recv(source: number): Promise<unknown>;
+  /** Tell the trace which algorithm select.ts chose for this call (absent when tracing is off). */
+  readonly chose?: (algorithm: string) => void;
 }

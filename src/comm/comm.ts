@@ -727,8 +727,19 @@ export class Comm {
       name,
       call,
     });
-    await agree(link, this.rank, this.size, contribution(this.rank, call, local), name, seq);
-    return run(port);
+    const recorder = this.runtime.engine.recorder;
+    if (recorder === null) {
+      await agree(link, this.rank, this.size, contribution(this.rank, call, local), name, seq);
+      return run(port);
+    }
+    const t0 = recorder.now();
+    let algorithm: string | null = null;
+    try {
+      await agree(link, this.rank, this.size, contribution(this.rank, call, local), name, seq);
+      return await run({ ...port, chose: (chosen) => (algorithm = chosen) });
+    } finally {
+      recorder.collective(t0, this.context + 1, seq, name, call, algorithm);
+    }
   }
 
   /** Algorithms forced by the environment. */

@@ -36,9 +36,11 @@
 import { decode, encode, Encoding, type Encoded } from '../codec/codec.js';
 import { MpiError } from '../errors.js';
 import type { Transport } from '../transport/transport.js';
+import type { Recorder } from '../trace/recorder.js';
 import { ANY_SOURCE, ANY_TAG, MatchingEngine, type PostedReceive, type ProbeWaiter } from './matching.js';
 import {
   bulkMessages,
+  clockMessage,
   controlMessage,
   eagerMessage,
   Kind,
@@ -68,6 +70,19 @@ export interface TrafficStats {
   received: { messages: number; bytes: number };
 }
 
+/** The arguments of {@link Engine.send}. */
+export type SendArguments = [
+  value: unknown,
+  encoded: Encoded | null,
+  destWorld: number,
+  context: number,
+  source: number,
+  tag: number,
+  mode: SendMode,
+  label: string,
+  control?: Uint8Array | null,
+];
+
 /** A message that was never received, for the end-of-job report. */
 export interface Unreceived {
   /** World rank of the sender. */
@@ -85,6 +100,8 @@ export interface EngineOptions {
   readonly eagerLimit?: number;
   /** One line of diagnostics (dropped malformed messages); default: stderr. */
   readonly warn?: (line: string) => void;
+  /** Records every data message, receive and probe (tracing, src/trace/); none by default. */
+  readonly recorder?: Recorder | null;
 }
 
 interface Pending {
@@ -136,6 +153,10 @@ export class Engine {
   readonly size: number;
   /** Largest payload sent eagerly. */
   readonly eagerLimit: number;
+  /** The trace recorder, or null when tracing is off (then nothing is recorded and nothing costs). */
+  readonly recorder: Recorder | null;
+  /** Receives CLOCK messages while a clock measurement runs (src/comm/clock.ts). */
+  clockHandler: ((message: Message) => void) | null = null;
   private readonly matching = new MatchingEngine<Message>();
   private readonly acks = new Map<number, () => void>();
   private readonly outgoing = new Map<number, Outgoing>();
@@ -163,6 +184,7 @@ export class Engine {
     this.size = transport.size;
     this.eagerLimit = options.eagerLimit ?? DEFAULT_EAGER_LIMIT;
     this.warn = options.warn ?? ((line) => process.stderr.write(`${line}\n`));
+    this.recorder = options.recorder ?? null;
     transport.setHandler(
       (frames) => this.arrive(frames),
       (error) => this.fault(error),
@@ -194,17 +216,19 @@ export class Engine {
    * receiver has matched the message (MPI_Ssend). `control` travels in the header's
    * control block (wire.ts).
    */
-  async send(
-    value: unknown,
-    encoded: Encoded | null,
-    destWorld: number,
-    context: number,
-    source: number,
-    tag: number,
-    mode: SendMode,
-    label: string,
-    control: Uint8Array | null = null,
-  ): Promise<void> {
+  send(...args: SendArguments): Promise<void> {
+    const recorder = this.recorder;
+    if (recorder === null) return this.transmit(...args);
+    const [, , destWorld, context, , tag, , label, control = null] = args;
+    const t0 = recorder.now();
+    const [before, bytes] = [this.sentTo.get(destWorld) ?? 0, this.counters.sent.bytes];
+    // transmit() hands the message over before its first await: its number is known now.
+    const sent = this.transmit(...args);
+    const n = this.sentTo.get(destWorld) ?? 0;
+    return recorder.sent(sent, t0, destWorld, n === before ? 0 : n, context, tag, this.counters.sent.bytes - bytes, label, control);
+  }
+
+  private async transmit(...[value, encoded, destWorld, context, source, tag, mode, label, control = null]: SendArguments): Promise<void> {
     this.ensureOpen(label);
     const body = encoded ?? encode(value, label);
     this.counters.sent.messages++;
@@ -250,6 +274,12 @@ export class Engine {
    * Resolves once the whole message is here (for a rendezvous message, after its data).
    */
   receive(context: number, source: number, tag: number, label: string, accept?: Acceptor, into?: Uint8Array): Promise<Message> {
+    const recorder = this.recorder;
+    if (recorder === null) return this.match(context, source, tag, label, accept, into);
+    return recorder.received(this.match(context, source, tag, label, accept, into), recorder.now(), context, tag, label);
+  }
+
+  private match(context: number, source: number, tag: number, label: string, accept?: Acceptor, into?: Uint8Array): Promise<Message> {
     this.ensureOpen(label);
     return new Promise<Message>((resolve, reject) => {
       let release: (() => void) | null = null;
@@ -318,6 +348,12 @@ export class Engine {
 
   /** Wait until a matching message can be received, without receiving it. */
   probe(context: number, source: number, tag: number, label: string): Promise<Message> {
+    const recorder = this.recorder;
+    if (recorder === null) return this.watch(context, source, tag, label);
+    return recorder.probed(this.watch(context, source, tag, label), recorder.now(), context, source, tag, label);
+  }
+
+  private watch(context: number, source: number, tag: number, label: string): Promise<Message> {
     this.ensureOpen(label);
     return new Promise<Message>((resolve, reject) => {
       let release: (() => void) | null = null;
@@ -368,6 +404,16 @@ export class Engine {
     const entry: Pending = { label, since: performance.now(), fail };
     this.pending.add(entry);
     return () => this.pending.delete(entry);
+  }
+
+  /** Send a CLOCK message (src/comm/clock.ts): `reply` false for a ping, true for the answer carrying `timeMs`. */
+  sendClock(dest: number, seq: number, reply: boolean, timeMs: number): Promise<void> {
+    return this.transport.send(dest, clockMessage(seq, this.rank, reply, timeMs));
+  }
+
+  /** Keep reading incoming messages until the returned function is called (a clock measurement's server). */
+  hold(): () => void {
+    return this.transport.hold();
   }
 
   /** What this process is waiting in, oldest first: `recv(source=0, tag=12) for 3.2 s`. */
@@ -582,6 +628,10 @@ export class Engine {
         );
         return;
       }
+      case Kind.Clock:
+        if (this.clockHandler === null) return this.drop(`a clock message from rank ${message.origin} while no clock measurement runs`);
+        this.clockHandler(message);
+        return;
       default:
         return this.drop(`unknown message kind ${message.kind} from rank ${message.origin}`);
     }
@@ -618,7 +668,9 @@ export class Engine {
 
   private data(message: Message): void {
     if (message.origin >= this.size) return this.drop(`a message claiming to come from rank ${message.origin} in a job of ${this.size}`);
-    this.arrivedFrom.set(message.origin, (this.arrivedFrom.get(message.origin) ?? 0) + 1);
+    const arrived = (this.arrivedFrom.get(message.origin) ?? 0) + 1;
+    this.arrivedFrom.set(message.origin, arrived);
+    this.recorder?.arrived(message, arrived);
     if (this.finished && message.kind === Kind.Rts) this.refuse(message);
     this.matching.arrive(message);
     this.checkDrained();

@@ -6,6 +6,7 @@
  * `test()` is synchronous: it reports whether the operation has completed by the last
  * time the event loop ran, so a polling loop must await something between tests.
  */
+import { tracing } from '../trace/recorder.js';
 import { Status } from './status.js';
 
 export class Request<T = unknown> {
@@ -33,7 +34,7 @@ export class Request<T = unknown> {
 
   /** Wait for completion; resolves with the received value (undefined for sends). Rejects with the operation's error. */
   async wait(status?: Status): Promise<T> {
-    await this.settled;
+    await traced(this.settled, 'wait');
     return this.finish(status);
   }
 
@@ -56,7 +57,7 @@ export class Request<T = unknown> {
 
   /** Wait for all requests; resolves with their values in order. Rejects with the first failure. */
   static async waitall<V>(requests: readonly Request<V>[], statuses?: Status[]): Promise<V[]> {
-    await Promise.all(requests.map((request) => request.settled));
+    await traced(Promise.all(requests.map((request) => request.settled)), 'waitall');
     return requests.map((request, index) => request.finish(statuses?.[index]));
   }
 
@@ -64,7 +65,7 @@ export class Request<T = unknown> {
   static async waitany<V>(requests: readonly Request<V>[], status?: Status): Promise<[number, V]> {
     if (requests.length === 0) throw new RangeError('waitany: no requests');
     const ready = requests.findIndex((request) => request.done);
-    if (ready < 0) await Promise.race(requests.map((request) => request.settled));
+    if (ready < 0) await traced(Promise.race(requests.map((request) => request.settled)), 'waitany');
     const index = requests.findIndex((request) => request.done);
     const request = requests[index] as Request<V>;
     return [index, request.finish(status)];
@@ -75,4 +76,16 @@ export class Request<T = unknown> {
     if (!requests.every((request) => request.done)) return [false, undefined];
     return [true, requests.map((request, index) => request.finish(statuses?.[index]))];
   }
+}
+
+/** Await `settled`, recorded as a wait when tracing is on. */
+async function traced(settled: Promise<unknown>, label: string): Promise<void> {
+  const recorder = tracing.current;
+  if (recorder === null) {
+    await settled;
+    return;
+  }
+  const t0 = recorder.now();
+  await settled;
+  recorder.waited(t0, label);
 }

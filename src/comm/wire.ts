@@ -6,7 +6,7 @@
  *   u8 kind | u8 encoding | u8 typeCode | u8 flags |
  *   u32 context | u32 source (sender's rank in the communicator) | i32 tag |
  *   u32 seq (the sender's id of a synchronous or rendezvous message) | u32 origin (sender's world rank)
- * Kinds: 0 EAGER, 1 EAGER_SYNC, 2 ACK, 3 RTS, 4 CTS, 5 BULK, 6 DONE, 7 REFUSE, 8 CANCEL.
+ * Kinds: 0 EAGER, 1 EAGER_SYNC, 2 ACK, 3 RTS, 4 CTS, 5 BULK, 6 DONE, 7 REFUSE, 8 CANCEL, 9 CLOCK.
  *
  * EAGER, EAGER_SYNC and RTS may continue (flags bit 1, CONTROL) with a control block the
  * engine carries without looking inside (the collectives put their call's identity and
@@ -24,6 +24,9 @@
  * chunk where the payload has several); seq and origin name the message.
  * ACK, CTS, DONE, REFUSE and CANCEL are the header alone; seq names the message
  * (the ssend's or rendezvous sender's id), origin is who sends the control message.
+ * CLOCK (tracing's clock measurement, src/comm/clock.ts) is the header — seq numbers the
+ * ping, tag is 0 for a ping and 1 for its answer — and a second frame of 8 bytes, the
+ * sender's wall-clock time in milliseconds (f64, little-endian).
  */
 import type { Encoded } from '../codec/codec.js';
 import { MpiError } from '../errors.js';
@@ -41,6 +44,7 @@ export const enum Kind {
   Done = 6,
   Refuse = 7,
   Cancel = 8,
+  Clock = 9,
 }
 
 const FLAG_OWNED = 1;
@@ -165,6 +169,22 @@ export function controlMessage(kind: Kind, seq: number, origin: number): Uint8Ar
   return [bytes];
 }
 
+/** A CLOCK message: a ping (`reply` false) or its answer, carrying `timeMs`. */
+export function clockMessage(seq: number, origin: number, reply: boolean, timeMs: number): Uint8Array[] {
+  const bytes = Buffer.alloc(HEADER_BYTES);
+  writeHeader(bytes, Kind.Clock, null, 0, 0, 0, reply ? 1 : 0, seq, origin);
+  const time = Buffer.alloc(8);
+  time.writeDoubleLE(timeMs, 0);
+  return [bytes, time];
+}
+
+/** The time a CLOCK message carries, or null when its second frame is not 8 bytes. */
+export function clockTime(message: Message): number | null {
+  const frame = message.frames[0];
+  if (frame === undefined || frame.byteLength !== 8) return null;
+  return Buffer.from(frame.buffer, frame.byteOffset, 8).readDoubleLE(0);
+}
+
 /** The BULK messages carrying `frames` (views of the sender's memory, not copies), in order. */
 export function bulkMessages(frames: readonly Uint8Array[], seq: number, origin: number): Uint8Array[][] {
   const messages: Uint8Array[][] = [];
@@ -195,7 +215,7 @@ export function parse(frames: Uint8Array[]): Message {
     throw new MpiError('ERR_CODEC', `a ${head?.byteLength ?? 0}-byte frame is too short for a tsmpi header`);
   const view = Buffer.from(head.buffer, head.byteOffset, head.byteLength);
   const kind = view.readUInt8(0);
-  if (kind > Kind.Cancel) throw new MpiError('ERR_CODEC', `unknown message kind ${kind}`);
+  if (kind > Kind.Clock) throw new MpiError('ERR_CODEC', `unknown message kind ${kind}`);
   const base = {
     kind,
     encoding: view.readUInt8(1),

@@ -42,6 +42,8 @@
  * | variable                  | meaning                                                                |
  * |---------------------------|------------------------------------------------------------------------|
  * | TSMPI_EAGER_LIMIT         | largest payload in bytes sent eagerly (copied, buffered by the receiver); larger ones use a rendezvous (default 65536) |
+ * | TSMPI_TRACE               | record a trace (README, "Tracing"): under tsmpirun (`--trace`, `--trace-summary`) any non-empty value, the ranks hand their records to tsmpirun; otherwise the file rank 0 writes |
+ * | TSMPI_TRACE_LIMIT         | most events a rank records (default 200000); the trace notes when a rank reached it |
  *
  * The lifeline is a stream socket inherited from the launcher (or the host agent),
  * carrying one JSON object per line, {@link ToLauncher} one way and {@link ToRank} the
@@ -54,6 +56,11 @@
  * have arrived, then answers `drained` listing those it never received. Once every rank
  * has drained, the launcher sends `exit`: every message has reached its receiver, so
  * each rank closes its sockets without lingering and exits.
+ *
+ * Tracing (TSMPI_TRACE set): before `finished`, a rank sends its trace record
+ * (src/trace/events.ts) as JSON text in `trace` parts of at most {@link TRACE_PART_CHARS}
+ * characters, each after the launcher's `trace-ack` for the previous one, so that no
+ * write to the lifeline ever has to wait for room.
  */
 
 export const ENV = {
@@ -77,6 +84,8 @@ export const ENV = {
   foreign: 'TSMPI_FOREIGN',
   watchPeers: 'TSMPI_WATCH_PEERS',
   eagerLimit: 'TSMPI_EAGER_LIMIT',
+  trace: 'TSMPI_TRACE',
+  traceLimit: 'TSMPI_TRACE_LIMIT',
 } as const;
 
 /** Prefix of the variables that force a collective's algorithm. */
@@ -90,6 +99,9 @@ export function collectiveEnv(env: Readonly<Record<string, string | undefined>>)
   }
   return out;
 }
+
+/** Largest part of a trace record sent in one lifeline message. */
+export const TRACE_PART_CHARS = 32 * 1024;
 
 /** The file descriptor the launcher gives the lifeline. */
 export const LIFELINE_FD = 3;
@@ -110,7 +122,9 @@ export type ToLauncher =
   /** The rank's program is done; `sent` lists [world rank, data messages sent to it]. */
   | { readonly kind: 'finished'; readonly rank: number; readonly sent: readonly (readonly [number, number])[] }
   /** Every message sent to the rank has arrived; `unreceived` are those its program never received. */
-  | { readonly kind: 'drained'; readonly rank: number; readonly unreceived: readonly UnreceivedFrom[] };
+  | { readonly kind: 'drained'; readonly rank: number; readonly unreceived: readonly UnreceivedFrom[] }
+  /** Part of the rank's trace record (JSON text, cut into parts; `last` on the final one); answered by `trace-ack`. */
+  | { readonly kind: 'trace'; readonly rank: number; readonly data: string; readonly last: boolean };
 
 /** Messages from one sender that a rank never received (in the `drained` message). */
 export interface UnreceivedFrom {
@@ -134,7 +148,9 @@ export type ToRank =
   /** Every rank has finished: read until `expect` ([world rank, messages it sent here]) have arrived. */
   | { readonly kind: 'drain'; readonly expect: readonly (readonly [number, number])[] }
   /** Every rank has drained: close without lingering and exit. */
-  | { readonly kind: 'exit' };
+  | { readonly kind: 'exit' }
+  /** The launcher has read a `trace` part: the rank may send the next. */
+  | { readonly kind: 'trace-ack' };
 
 /**
  * The exit status of a job (and of the aborting process) for `Abort(code)`: the code's

@@ -13,7 +13,19 @@ import { MpiError } from '../errors.js';
 import { LoopbackHub } from '../transport/loopback.js';
 import type { Transport } from '../transport/transport.js';
 import type { PeerAddress, ZmqTransport } from '../transport/zmq.js';
-import { abortExitCode, COLL_ENV_PREFIX, collectiveEnv, ENV, LIFELINE_FD, UNRECEIVED_TAGS_SHOWN, type UnreceivedFrom } from './env.js';
+import { measureClock } from '../comm/clock.js';
+import { DEFAULT_TRACE_LIMIT } from '../trace/events.js';
+import { Recorder, tracing } from '../trace/recorder.js';
+import {
+  abortExitCode,
+  COLL_ENV_PREFIX,
+  collectiveEnv,
+  ENV,
+  LIFELINE_FD,
+  TRACE_PART_CHARS,
+  UNRECEIVED_TAGS_SHOWN,
+  type UnreceivedFrom,
+} from './env.js';
 import { detectForeign, watchForeign, wireUpForeign } from './foreign.js';
 import { Lifeline } from './lifeline.js';
 
@@ -66,8 +78,10 @@ export async function finalize(): Promise<void> {
     const runtime = await starting;
     if (runtime === null) return;
     const error = new MpiError('ERR_COMM_CLOSED', 'tsmpi was finalized while this operation was pending');
-    if (runtime.lifeline === null) await runtime.engine.close(error);
-    else await endWithLauncher(runtime.engine, runtime.lifeline, error);
+    if (runtime.lifeline === null) {
+      if (runtime.engine.recorder !== null) await writeTrace(runtime);
+      await runtime.engine.close(error);
+    } else await endWithLauncher(runtime, runtime.lifeline, error);
   })();
   return finalizing;
 }
@@ -77,11 +91,14 @@ export async function finalize(): Promise<void> {
  * wait until everything sent here has arrived, report what was never received, and
  * close without lingering once every rank is done.
  */
-async function endWithLauncher(engine: Engine, lifeline: Lifeline, error: MpiError): Promise<void> {
+async function endWithLauncher(runtime: Runtime, lifeline: Lifeline, error: MpiError): Promise<void> {
+  const engine = runtime.engine;
   const rank = engine.rank;
   lifeline.ref();
   try {
     const sent = await engine.finish(error);
+    if (engine.recorder !== null)
+      await sendTrace(lifeline, JSON.stringify(engine.recorder.snapshot(rank, engine.size, runtime.host)), rank);
     const drain = lifeline.next('drain');
     lifeline.send({ kind: 'finished', rank, sent: [...sent] });
     const { expect } = await drain;
@@ -93,6 +110,38 @@ async function endWithLauncher(engine: Engine, lifeline: Lifeline, error: MpiErr
     lifeline.unref();
   }
   await engine.close(error, { delivered: true });
+}
+
+/** Hand the trace record to the launcher in parts, each after the previous one was read (env.ts). */
+async function sendTrace(lifeline: Lifeline, text: string, rank: number): Promise<void> {
+  for (let at = 0; ; at += TRACE_PART_CHARS) {
+    const last = at + TRACE_PART_CHARS >= text.length;
+    const ack = lifeline.next('trace-ack');
+    lifeline.send({ kind: 'trace', rank, data: text.slice(at, at + TRACE_PART_CHARS), last });
+    await ack;
+    if (last) return;
+  }
+}
+
+/**
+ * Without tsmpirun (a foreign launcher, or a singleton): rank 0 gathers every rank's
+ * trace record over the world communicator and writes the trace file named by TSMPI_TRACE.
+ * The gather itself is not recorded.
+ */
+async function writeTrace(runtime: Runtime): Promise<void> {
+  const recorder = runtime.engine.recorder;
+  const path = process.env[ENV.trace];
+  if (recorder === null || path === undefined) return;
+  recorder.stop();
+  const mine = recorder.snapshot(runtime.engine.rank, runtime.engine.size, runtime.host);
+  const all = await runtime.world.gather(mine, 0);
+  if (all === undefined) return;
+  const { writeTraceFile } = await import('../trace/chrome.js');
+  try {
+    writeTraceFile(path, all);
+  } catch (cause) {
+    process.stderr.write(`tsmpi: rank 0: cannot write the trace ${path}: ${cause instanceof Error ? cause.message : String(cause)}\n`);
+  }
 }
 
 /** Unreceived messages grouped by sender, for the launcher's one-line warnings. */
@@ -146,7 +195,13 @@ async function start(): Promise<Runtime> {
     lifeline = new Lifeline(lifelineFd(rank));
     transport = await wireUp(rank, size, host, lifeline);
   }
-  const engine = new Engine(transport, eagerLimit === undefined ? {} : { eagerLimit });
+  const recorder = process.env[ENV.trace] ? new Recorder(intFromEnv(ENV.traceLimit) ?? DEFAULT_TRACE_LIMIT) : null;
+  const engine = new Engine(transport, { ...(eagerLimit === undefined ? {} : { eagerLimit }), recorder });
+  if (recorder !== null) {
+    const { offsetMs, rttMs } = await measureClock(engine);
+    recorder.setClock(offsetMs, rttMs);
+    tracing.current = recorder;
+  }
   const runtime: Runtime = {
     engine,
     host,
