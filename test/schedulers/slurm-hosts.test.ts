@@ -49,6 +49,27 @@ describe('srun across three nodes', { skip: slurmSkip(SLURM_HOSTS_SH) }, () => {
     assert.doesNotMatch(run.stderr, /test helper: killed/);
   });
 
+  it('a Cluster started inside salloc -N3 runs its engines on the allocation’s nodes (srun)', async () => {
+    // The nodes reach this namespace at the bridge's address (slurm-hosts.sh).
+    const run = await runCommand('salloc', ['-I30', '-N3', '-n3', process.execPath, built('test/fixtures/cluster-hosts.js'), '10.77.1.1'], {
+      timeoutMs: 180_000,
+      env: { ...SECRET_ENV, ...srun.env() },
+    });
+    ok(run);
+    assert.equal(run.lines.at(-1), 'closed');
+    const report = JSON.parse(run.lines[0] ?? '') as {
+      size: number;
+      engines: { rank: number; host: string; sum: number }[];
+      squares: number[];
+    };
+    assert.equal(report.size, 3);
+    assert.deepEqual(
+      report.engines.map(({ rank, host, sum }) => [rank, host, sum]),
+      ['h1', 'h2', 'h3'].map((host, rank) => [rank, host, 6]),
+    );
+    assert.deepEqual(report.squares, [0, 1, 4, 9, 16, 25, 36, 49]);
+  });
+
   it('tsmpirun inside salloc -N3 starts the ranks on the allocation’s nodes', async () => {
     const run = await runCommand('salloc', ['-I30', '-N3', '-n3', process.execPath, LAUNCHER, 'node', RING], {
       timeoutMs: 180_000,
