@@ -1,21 +1,16 @@
 /**
- * Cluster and Pool: how long `Cluster.start` takes until every engine is ready, what one
- * `apply` of an empty function costs (client → every engine → client), and a Pool.map of
- * tiny items. Medians over rounds; run on an otherwise idle machine (targets on the
- * 2-core VM: start with 4 engines under 1 s, empty apply under 5 ms).
+ * Cluster and Pool in more detail than `npm run bench`'s rows (bench/cases/cluster.ts): start
+ * and empty apply at 1, 2 and 4 engines beside a whole tsmpirun hello job of the same size,
+ * and a Pool.map of tiny items by chunk size. Medians over rounds; run on an otherwise idle
+ * machine.
  *
  *   node dist/bench/cluster.js            (the comparison table of `npm run bench` is bench/run.ts)
  */
 import { fileURLToPath } from 'node:url';
-import { Cluster, Pool } from '../src/index.js';
 import { join } from 'node:path';
-import { LAUNCHER, ROOT, run, table } from './util.js';
-
-function median(values: readonly number[]): number {
-  const sorted = [...values].sort((a, b) => a - b);
-  const middle = sorted.length >> 1;
-  return sorted.length % 2 === 1 ? (sorted[middle] ?? 0) : ((sorted[middle - 1] ?? 0) + (sorted[middle] ?? 0)) / 2;
-}
+import { Pool } from '../src/index.js';
+import { timeApplies, timeStart } from './cases/cluster.js';
+import { LAUNCHER, median, ROOT, run, table } from './util.js';
 
 export async function main(): Promise<void> {
   const quiet = { output: () => {} };
@@ -29,15 +24,9 @@ export async function main(): Promise<void> {
       const job = performance.now();
       run(process.execPath, [LAUNCHER, '-np', String(n), 'node', join(ROOT, 'dist/examples/hello.js')]);
       hellos.push(performance.now() - job);
-      const started = performance.now();
-      const cluster = await Cluster.start({ n, ...quiet });
-      starts.push(performance.now() - started);
-      await cluster.apply(() => {}); // warm: compile and cache the function on every engine
-      for (let call = 0; call < 50; call++) {
-        const before = performance.now();
-        await cluster.apply(() => {});
-        applies.push(performance.now() - before);
-      }
+      const { seconds, cluster } = await timeStart(n);
+      starts.push(seconds * 1000);
+      applies.push(...(await timeApplies(cluster, 50)).map((each) => each * 1000));
       await cluster.close();
     }
     rows.push([

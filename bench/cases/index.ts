@@ -3,8 +3,9 @@
  * returning its rows (see case.ts); to add rows, add a module and list it here.
  */
 import type { BenchCase } from './case.js';
+import { cluster } from './cluster.js';
 import { collectives } from './collectives.js';
 import { launch } from './launch.js';
 import { pingpong } from './pingpong.js';
 
-export const CASES: readonly BenchCase[] = [pingpong, collectives, launch];
+export const CASES: readonly BenchCase[] = [pingpong, collectives, launch, cluster];
