@@ -214,7 +214,7 @@ export class Cluster {
       if (tagged !== null) output(Number(tagged[1]), 'stderr', tagged[2] ?? '');
     });
 
-    const release = channel.hold();
+    const release = channel.keepReceiving();
     try {
       const size = await new Promise<number>((resolveStart, rejectStart) => {
         let expected = n;
@@ -335,7 +335,7 @@ export class Cluster {
     const id = this.nextId++;
     const message = { ...body, id } as Call;
     return new Promise<Reply>((resolveCall, rejectCall) => {
-      const release = this.channel.hold();
+      const release = this.channel.keepReceiving();
       this.pending.set(id, { resolve: resolveCall, reject: rejectCall, release });
       this.channel.send(engineId(rank), message, 'cluster').catch((error: unknown) => {
         this.pending.delete(id);
@@ -473,7 +473,7 @@ export class Cluster {
   async interrupt(): Promise<void> {
     if (this.stopped !== null) return;
     const epoch = ++this.epoch;
-    const release = this.channel.hold();
+    const release = this.channel.keepReceiving();
     try {
       await new Promise<void>((done) => {
         this.idleWaiters.set(epoch, { count: this.size, done });

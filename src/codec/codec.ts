@@ -20,6 +20,7 @@
 import { Packr, addExtension } from 'msgpackr';
 import { MpiError } from '../errors.js';
 
+/** How a payload is encoded; the value travels in the wire header (src/comm/wire.ts). */
 export const enum Encoding {
   Pack = 0,
   Typed = 1,
@@ -59,6 +60,56 @@ export type AnyTypedArray =
   | BigUint64Array;
 
 type TypedCtor = (typeof TYPED_KINDS)[number];
+
+/** A msgpack payload (any value that is not a typed array on its own). */
+export interface PackedLayout {
+  readonly encoding: Encoding.Pack;
+  readonly typeCode: 0;
+}
+
+/** A typed array's raw bytes. */
+export interface TypedLayout {
+  readonly encoding: Encoding.Typed;
+  /** Element-type code (an index into the codec's table; part of the wire format). */
+  readonly typeCode: number;
+  /** Bytes per element (1 for a Buffer or Uint8Array, 8 for a Float64Array...). */
+  readonly bytesPerElement: number;
+}
+
+/**
+ * How an encoded payload reads back: the codec's descriptor of a message's contents.
+ * The engine carries it in the wire header as two bytes and gets it back from
+ * {@link layoutOf}; nothing outside the codec interprets those bytes.
+ */
+export type Layout = PackedLayout | TypedLayout;
+
+/** The layout of every msgpack payload. */
+export const PACKED: PackedLayout = Object.freeze({ encoding: Encoding.Pack, typeCode: 0 });
+
+/** One frozen layout per typed-array kind, so parsing a header allocates nothing. */
+const TYPED_LAYOUTS: readonly TypedLayout[] = TYPED_KINDS.map((Ctor, typeCode) =>
+  Object.freeze({
+    encoding: Encoding.Typed,
+    typeCode,
+    bytesPerElement: Ctor === Buffer ? 1 : (Ctor as Float64ArrayConstructor).BYTES_PER_ELEMENT,
+  }),
+);
+
+/** The layout a wire header names. @throws ERR_CODEC for an unknown encoding or element type */
+export function layoutOf(encoding: number, typeCode: number): Layout {
+  if (encoding === Encoding.Pack) return PACKED;
+  const layout = encoding === Encoding.Typed ? TYPED_LAYOUTS[typeCode] : undefined;
+  if (layout === undefined) throw new MpiError('ERR_CODEC', `decode: unknown encoding ${encoding} with element type ${typeCode}`);
+  return layout;
+}
+
+/**
+ * How many elements `byteLength` payload bytes of `layout` are (MPI_Get_count): elements
+ * of the typed array, or bytes for a msgpack payload.
+ */
+export function elementCount(layout: Layout, byteLength: number): number {
+  return layout.encoding === Encoding.Typed ? byteLength / layout.bytesPerElement : byteLength;
+}
 
 // Extension type codes of our own; msgpackr's built-in ones are letters ('B' bigint, 's' Set, 't' typed arrays...).
 const OOB_EXT = 0x10;
@@ -284,9 +335,7 @@ const packr = new Packr({
 
 /** An encoded value: how to read it back and the frames that carry it. */
 export interface Encoded {
-  readonly encoding: Encoding;
-  /** Element-type code when `encoding` is `Typed`, else 0. */
-  readonly typeCode: number;
+  readonly layout: Layout;
   readonly frames: Uint8Array[];
   readonly byteLength: number;
 }
@@ -299,7 +348,7 @@ export function encode(value: unknown, operation: string): Encoded {
   const code = typedCode(value);
   if (code >= 0) {
     const bytes = bytesOf(value as AnyTypedArray);
-    return { encoding: Encoding.Typed, typeCode: code, frames: [bytes], byteLength: bytes.byteLength };
+    return { layout: TYPED_LAYOUTS[code] as TypedLayout, frames: [bytes], byteLength: bytes.byteLength };
   }
   let frames: Uint8Array[] = [];
   let packed = pack(value, frames, operation);
@@ -320,7 +369,7 @@ export function encode(value: unknown, operation: string): Encoded {
   frames.unshift(packed);
   let byteLength = 0;
   for (const frame of frames) byteLength += frame.byteLength;
-  return { encoding: Encoding.Pack, typeCode: 0, frames, byteLength };
+  return { layout: PACKED, frames, byteLength };
 }
 
 /** msgpack `value`, collecting its typed arrays into `frames`. */
@@ -339,10 +388,9 @@ function pack(value: unknown, frames: Uint8Array[], operation: string): Uint8Arr
 }
 
 /** Decode frames produced by {@link encode}. */
-export function decode(encoding: number, typeCode: number, frames: readonly Uint8Array[]): unknown {
+export function decode(layout: Layout, frames: readonly Uint8Array[]): unknown {
   const first = frames[0] ?? new Uint8Array(0);
-  if (encoding === Encoding.Typed) return viewTyped(typeCode, first);
-  if (encoding !== Encoding.Pack) throw new MpiError('ERR_CODEC', `decode: unknown encoding ${encoding}`);
+  if (layout.encoding === Encoding.Typed) return viewTyped(layout.typeCode, first);
   slots.unpack = frames;
   try {
     return packr.unpack(first);

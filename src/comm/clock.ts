@@ -40,7 +40,7 @@ export function bestOffset(samples: readonly ClockSample[]): { offsetMs: number;
  */
 export async function measureClock(engine: Engine, clock: () => number = wallClock): Promise<{ offsetMs: number; rttMs: number }> {
   if (engine.size === 1) return { offsetMs: 0, rttMs: 0 };
-  const release = engine.hold();
+  const release = engine.keepReceiving();
   try {
     if (engine.rank === 0) {
       let left = (engine.size - 1) * CLOCK_PINGS;

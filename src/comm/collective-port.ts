@@ -47,7 +47,15 @@ export function callPorts(site: CallSite): { port: CollPort; link: AgreeLink } {
   // The same bytes head every data message of the call: encode them once.
   const data = encodeControl({ kind: 'data', seq, call, error: null });
   const send = (value: unknown, dest: number, control: Uint8Array, options?: SendOptions): Promise<void> =>
-    engine.send(value, null, site.worldRank(dest), context, rank, seq, options?.owned === true ? 'owned' : 'standard', name, control);
+    engine.send(value, {
+      dest: site.worldRank(dest),
+      context,
+      source: rank,
+      tag: seq,
+      mode: options?.owned === true ? 'owned' : 'standard',
+      label: name,
+      control,
+    });
   const receive = (source: number, doing: string): Promise<Message> =>
     engine.receive(context, source, seq, `${name} (${doing} rank ${source})`);
 

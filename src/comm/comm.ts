@@ -28,7 +28,7 @@
  *   user's value.
  * - Messages a program sent before it exits are delivered.
  */
-import { bytesOf, isTypedArray, type AnyTypedArray } from '../codec/codec.js';
+import { bytesOf, elementCount, Encoding, isTypedArray, PACKED, type AnyTypedArray } from '../codec/codec.js';
 import { allgather } from '../collectives/allgather.js';
 import { allreduce } from '../collectives/allreduce.js';
 import { alltoall } from '../collectives/alltoall.js';
@@ -48,6 +48,7 @@ import { MAX, SUM, type Op } from '../ops/ops.js';
 import { MpiError } from '../errors.js';
 import { callPorts } from './collective-port.js';
 import type { Engine, Message, TrafficStats } from './engine.js';
+import { Kind } from './wire.js';
 import { ANY_SOURCE, ANY_TAG } from './matching.js';
 import { Request } from './request.js';
 import { Status } from './status.js';
@@ -64,12 +65,17 @@ export interface CommRuntime {
   readonly collectives?: Overrides;
 }
 
-function fill(status: Status | undefined, message: Message, elementBytes: number): void {
+/**
+ * Record in `status` (if given) where `message` came from and how large it is. `count` is
+ * in elements of `buf` for a buffer receive (MPI_Get_count with the receive's datatype),
+ * else as the codec counts the message's own contents.
+ */
+function setStatus(status: Status | undefined, message: Message, buf?: AnyTypedArray): void {
   if (status === undefined) return;
   status.source = message.source;
   status.tag = message.tag;
   status.byteLength = message.byteLength;
-  status.count = message.encoding === 1 ? message.byteLength / elementBytes : message.byteLength;
+  status.count = buf === undefined ? elementCount(message.layout, message.byteLength) : message.byteLength / buf.BYTES_PER_ELEMENT;
 }
 
 /**
@@ -77,9 +83,8 @@ function fill(status: Status | undefined, message: Message, elementBytes: number
  * count 0 (as in MPI). It never reaches the engine.
  */
 const NULL_MESSAGE: Message = {
-  kind: 0,
-  encoding: 0,
-  typeCode: 0,
+  kind: Kind.Eager,
+  layout: PACKED,
   context: 0,
   source: PROC_NULL,
   tag: ANY_TAG,
@@ -90,11 +95,6 @@ const NULL_MESSAGE: Message = {
   byteLength: 0,
   control: null,
 };
-
-function elementBytesOf(message: Message): number {
-  const sizes = [1, 1, 1, 1, 2, 2, 4, 4, 4, 8, 8, 8];
-  return message.encoding === 1 ? (sizes[message.typeCode] ?? 1) : 1;
-}
 
 /**
  * True for a collective context: every communicator has an even p2p context id (0 for
@@ -149,7 +149,7 @@ export class Comm {
    * @example await comm.send({ step: 1 }, 1, 7);
    */
   async send(value: unknown, dest: number, tag = 0): Promise<void> {
-    return this.post('send', value, dest, tag, false);
+    return this.startSend('send', value, dest, tag, false);
   }
 
   /**
@@ -158,7 +158,7 @@ export class Comm {
    * @throws as {@link Comm.send}
    */
   async ssend(value: unknown, dest: number, tag = 0): Promise<void> {
-    return this.post('ssend', value, dest, tag, true);
+    return this.startSend('ssend', value, dest, tag, true);
   }
 
   /**
@@ -168,8 +168,8 @@ export class Comm {
    * @example const data = await comm.recv(0, 11);
    */
   async recv<T = unknown>(source: number = ANY_SOURCE, tag: number = ANY_TAG, status?: Status): Promise<T> {
-    const message = await this.match('recv', source, tag);
-    fill(status, message, elementBytesOf(message));
+    const message = await this.postReceive('recv', source, tag);
+    setStatus(status, message);
     return this.valueOf(message) as T;
   }
 
@@ -178,22 +178,22 @@ export class Comm {
    * `value` until `wait()` has resolved (it may still be read until then).
    */
   isend(value: unknown, dest: number, tag = 0): Request<void> {
-    const sent = this.post('isend', value, dest, tag, false);
+    const sent = this.startSend('isend', value, dest, tag, false);
     return new Request(() => sent);
   }
 
   /** Non-blocking synchronous send; the Request completes as `ssend` would. Do not change `value` until then. */
   issend(value: unknown, dest: number, tag = 0): Request<void> {
-    const sent = this.post('issend', value, dest, tag, true);
+    const sent = this.startSend('issend', value, dest, tag, true);
     return new Request(() => sent);
   }
 
   /** Non-blocking receive; `await request.wait(status)` gives the value. */
   irecv<T = unknown>(source: number = ANY_SOURCE, tag: number = ANY_TAG): Request<T> {
-    const matched = this.match('irecv', source, tag);
+    const matched = this.postReceive('irecv', source, tag);
     return new Request(async (status) => {
       const message = await matched;
-      fill(status, message, elementBytesOf(message));
+      setStatus(status, message);
       return this.valueOf(message) as T;
     });
   }
@@ -211,10 +211,10 @@ export class Comm {
     recvtag: number = ANY_TAG,
     status?: Status,
   ): Promise<T> {
-    const received = this.match('sendrecv', source, recvtag);
-    const sent = this.post('sendrecv', value, dest, sendtag, false);
+    const received = this.postReceive('sendrecv', source, recvtag);
+    const sent = this.startSend('sendrecv', value, dest, sendtag, false);
     const [message] = await Promise.all([received, sent]);
-    fill(status, message, elementBytesOf(message));
+    setStatus(status, message);
     return this.valueOf(message) as T;
   }
 
@@ -239,21 +239,21 @@ export class Comm {
   ): Promise<void> {
     checkBuffer('Sendrecv', 'sendbuf', sendbuf);
     checkBuffer('Sendrecv', 'recvbuf', recvbuf);
-    const received = this.match('Sendrecv', source, recvtag, (candidate) => fits('Sendrecv', candidate, recvbuf), bytesOf(recvbuf));
-    const sent = this.post('Sendrecv', sendbuf, dest, sendtag, false);
+    const received = this.postReceive('Sendrecv', source, recvtag, (candidate) => fits('Sendrecv', candidate, recvbuf), bytesOf(recvbuf));
+    const sent = this.startSend('Sendrecv', sendbuf, dest, sendtag, false);
     const [message] = await Promise.all([received, sent]);
     copyInto(recvbuf, message);
-    fill(status, message, recvbuf.BYTES_PER_ELEMENT);
+    setStatus(status, message, recvbuf);
   }
 
   /** Wait until a matching message can be received, without receiving it; fills `status`. */
   async probe(source: number = ANY_SOURCE, tag: number = ANY_TAG, status?: Status): Promise<void> {
     this.checkOpen('probe');
     tag = checkTag('probe', tag, true);
-    if (source === PROC_NULL) return fill(status, NULL_MESSAGE, 1);
+    if (source === PROC_NULL) return setStatus(status, NULL_MESSAGE);
     source = checkRank('probe', 'source', source, this.size, true);
     const message = await this.runtime.engine.probe(this.context, source, tag, `probe(source=${label(source)}, tag=${label(tag)})`);
-    fill(status, message, elementBytesOf(message));
+    setStatus(status, message);
   }
 
   /** True if a matching message has arrived (without receiving it); fills `status` when true. */
@@ -261,13 +261,13 @@ export class Comm {
     this.checkOpen('iprobe');
     tag = checkTag('iprobe', tag, true);
     if (source === PROC_NULL) {
-      fill(status, NULL_MESSAGE, 1);
+      setStatus(status, NULL_MESSAGE);
       return true;
     }
     source = checkRank('iprobe', 'source', source, this.size, true);
     const message = await this.runtime.engine.iprobe(this.context, source, tag, 'iprobe');
     if (message === undefined) return false;
-    fill(status, message, elementBytesOf(message));
+    setStatus(status, message);
     return true;
   }
 
@@ -280,7 +280,7 @@ export class Comm {
    */
   async Send(buf: AnyTypedArray, dest: number, tag = 0): Promise<void> {
     checkBuffer('Send', 'buf', buf);
-    return this.post('Send', buf, dest, tag, false);
+    return this.startSend('Send', buf, dest, tag, false);
   }
 
   /**
@@ -291,9 +291,9 @@ export class Comm {
    */
   async Recv(buf: AnyTypedArray, source: number = ANY_SOURCE, tag: number = ANY_TAG, status?: Status): Promise<void> {
     checkBuffer('Recv', 'buf', buf);
-    const message = await this.match('Recv', source, tag, (candidate) => fits('Recv', candidate, buf), bytesOf(buf));
+    const message = await this.postReceive('Recv', source, tag, (candidate) => fits('Recv', candidate, buf), bytesOf(buf));
     copyInto(buf, message);
-    fill(status, message, buf.BYTES_PER_ELEMENT);
+    setStatus(status, message, buf);
   }
 
   /**
@@ -304,7 +304,7 @@ export class Comm {
   Isend(buf: AnyTypedArray, dest: number, tag = 0): Request<void> {
     const sent = rejecting(() => {
       checkBuffer('Isend', 'buf', buf);
-      return this.post('Isend', buf, dest, tag, false);
+      return this.startSend('Isend', buf, dest, tag, false);
     });
     return new Request(() => sent);
   }
@@ -313,12 +313,12 @@ export class Comm {
   Irecv(buf: AnyTypedArray, source: number = ANY_SOURCE, tag: number = ANY_TAG): Request<void> {
     const matched = rejecting(() => {
       checkBuffer('Irecv', 'buf', buf);
-      return this.match('Irecv', source, tag, (candidate) => fits('Irecv', candidate, buf), bytesOf(buf));
+      return this.postReceive('Irecv', source, tag, (candidate) => fits('Irecv', candidate, buf), bytesOf(buf));
     });
     return new Request(async (status) => {
       const message = await matched;
       copyInto(buf, message);
-      fill(status, message, buf.BYTES_PER_ELEMENT);
+      setStatus(status, message, buf);
     });
   }
 
@@ -768,30 +768,28 @@ export class Comm {
     return message === NULL_MESSAGE ? undefined : this.runtime.engine.value(message);
   }
 
-  private post(operation: string, value: unknown, dest: number, tag: number, sync: boolean): Promise<void> {
+  /** Check a send's arguments and hand it to the engine; a bad argument rejects (never throws). */
+  private startSend(operation: string, value: unknown, dest: number, tag: number, sync: boolean): Promise<void> {
     try {
       this.checkOpen(operation);
       tag = checkTag(operation, tag);
       if (dest === PROC_NULL) return Promise.resolve();
       dest = checkRank(operation, 'dest', dest, this.size);
-      const engine = this.runtime.engine;
-      return engine.send(
-        value,
-        null,
-        this.worldRank(dest),
-        this.context,
-        this.rank,
+      return this.runtime.engine.send(value, {
+        dest: this.worldRank(dest),
+        context: this.context,
+        source: this.rank,
         tag,
-        sync ? 'sync' : 'standard',
-        `${operation}(dest=${dest}, tag=${tag})`,
-      );
+        mode: sync ? 'sync' : 'standard',
+        label: `${operation}(dest=${dest}, tag=${tag})`,
+      });
     } catch (error) {
       return Promise.reject(error);
     }
   }
 
   /** Post a receive; `into` is the caller's buffer, where a large typed payload may be assembled directly. */
-  private match(
+  private postReceive(
     operation: string,
     source: number,
     tag: number,
@@ -827,7 +825,7 @@ function label(value: number): string {
 }
 
 function fits(operation: string, message: Message, buf: AnyTypedArray): MpiError | null {
-  if (message.encoding !== 1) {
+  if (message.layout.encoding !== Encoding.Typed) {
     return new MpiError(
       'ERR_BUFFER',
       `${operation}: the message from rank ${message.source} (tag ${message.tag}) is not a typed array; receive it with recv()`,

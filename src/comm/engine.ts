@@ -62,6 +62,22 @@ export const DEFAULT_EAGER_LIMIT = 64 * 1024;
 /** How a message is sent; see the protocols above. */
 export type SendMode = 'standard' | 'sync' | 'owned';
 
+/** Where and how {@link Engine.send} sends a value. */
+export interface SendOptions {
+  /** World rank of the receiver. */
+  readonly dest: number;
+  readonly context: number;
+  /** The sender's rank in the communicator (what the receiver matches on). */
+  readonly source: number;
+  readonly tag: number;
+  /** Default 'standard'. */
+  readonly mode?: SendMode;
+  /** The call, for errors and the --timeout report: `send(dest=1, tag=0)`. */
+  readonly label: string;
+  /** Carried in the header's control block (wire.ts), unread by the engine. */
+  readonly control?: Uint8Array | null;
+}
+
 export type { Message };
 
 /** Traffic counters since init: every data message, user and collective, counted once. */
@@ -69,19 +85,6 @@ export interface TrafficStats {
   sent: { messages: number; bytes: number };
   received: { messages: number; bytes: number };
 }
-
-/** The arguments of {@link Engine.send}. */
-export type SendArguments = [
-  value: unknown,
-  encoded: Encoded | null,
-  destWorld: number,
-  context: number,
-  source: number,
-  tag: number,
-  mode: SendMode,
-  label: string,
-  control?: Uint8Array | null,
-];
 
 /** A message that was never received, for the end-of-job report. */
 export interface Unreceived {
@@ -137,12 +140,23 @@ interface Incoming {
  * array received with `Recv` (one copy, overlapping the transfer), else fresh memory.
  */
 function destination(message: Message, into: Uint8Array | undefined): Uint8Array[] {
-  if (into !== undefined && message.encoding === Encoding.Typed && message.lengths.length === 1 && into.byteLength >= message.byteLength) {
+  if (
+    into !== undefined &&
+    message.layout.encoding === Encoding.Typed &&
+    message.lengths.length === 1 &&
+    into.byteLength >= message.byteLength
+  ) {
     return [into.subarray(0, message.byteLength)];
   }
   // allocUnsafeSlow: memory of its own at offset 0, so any element type can view it in place.
   return message.lengths.map((length) => Buffer.allocUnsafeSlow(length));
 }
+
+/**
+ * The first context id Dup and Split may use: the world communicator holds 0 (its
+ * point-to-point traffic) and 1 (its collectives).
+ */
+export const FIRST_FREE_CONTEXT = 2;
 
 function key(origin: number, seq: number): number {
   return origin * 2 ** 32 + seq;
@@ -164,7 +178,7 @@ export class Engine {
   private readonly pending = new Set<Pending>();
   private readonly warn: (line: string) => void;
   private nextSeq = 1;
-  private nextContextId = 2;
+  private nextContextId = FIRST_FREE_CONTEXT;
   private closed = false;
   private finished = false;
   private readonly counters: TrafficStats = { sent: { messages: 0, bytes: 0 }, received: { messages: 0, bytes: 0 } };
@@ -198,7 +212,7 @@ export class Engine {
 
   /** Claim the pair of context ids starting at `base` (p2p = base, collective = base + 1). */
   claimContexts(base: number): void {
-    if (!Number.isInteger(base) || base < 2) throw new MpiError('ERR_INTERN', `context: invalid context base ${base}`);
+    if (!Number.isInteger(base) || base < FIRST_FREE_CONTEXT) throw new MpiError('ERR_INTERN', `context: invalid context base ${base}`);
     this.nextContextId = Math.max(this.nextContextId, base + 2);
   }
 
@@ -210,44 +224,45 @@ export class Engine {
   }
 
   /**
-   * Send `value` (or its encoding) to world rank `destWorld`. Resolves when the sender's
-   * memory is its own again: at once for an eager or owned message, once the receiver
-   * holds every byte for a rendezvous one; with mode 'sync', also not before the
-   * receiver has matched the message (MPI_Ssend). `control` travels in the header's
-   * control block (wire.ts).
+   * Send `value` to world rank `options.dest`. Resolves when the sender's memory is its
+   * own again: at once for an eager or owned message, once the receiver holds every byte
+   * for a rendezvous one; with mode 'sync', also not before the receiver has matched the
+   * message (MPI_Ssend).
+   * @throws ERR_COMM_CLOSED, ERR_CODEC; rejects with ERR_NOT_RECEIVED, ERR_TRANSPORT
    */
-  send(...args: SendArguments): Promise<void> {
+  send(value: unknown, options: SendOptions): Promise<void> {
     const recorder = this.recorder;
-    if (recorder === null) return this.transmit(...args);
-    const [, , destWorld, context, , tag, , label, control = null] = args;
+    if (recorder === null) return this.transmit(value, options);
+    const { dest, context, tag, label, control = null } = options;
     const t0 = recorder.now();
-    const [before, bytes] = [this.sentTo.get(destWorld) ?? 0, this.counters.sent.bytes];
+    const [before, bytes] = [this.sentTo.get(dest) ?? 0, this.counters.sent.bytes];
     // transmit() hands the message over before its first await: its number is known now.
-    const sent = this.transmit(...args);
-    const n = this.sentTo.get(destWorld) ?? 0;
-    return recorder.sent(sent, t0, destWorld, n === before ? 0 : n, context, tag, this.counters.sent.bytes - bytes, label, control);
+    const sent = this.transmit(value, options);
+    const n = this.sentTo.get(dest) ?? 0;
+    return recorder.sent(sent, t0, dest, n === before ? 0 : n, context, tag, this.counters.sent.bytes - bytes, label, control);
   }
 
-  private async transmit(...[value, encoded, destWorld, context, source, tag, mode, label, control = null]: SendArguments): Promise<void> {
+  private async transmit(value: unknown, options: SendOptions): Promise<void> {
+    const { dest, context, source, tag, mode = 'standard', label, control = null } = options;
     this.ensureOpen(label);
-    const body = encoded ?? encode(value, label);
+    const body = encode(value, label);
     this.counters.sent.messages++;
     this.counters.sent.bytes += body.byteLength;
     if (mode === 'owned') {
-      await this.dataSend(destWorld, ownedMessage(body, { context, source, tag, seq: 0, origin: this.rank, control }));
+      await this.dataSend(dest, ownedMessage(body, { context, source, tag, seq: 0, origin: this.rank, control }));
       return;
     }
     if (body.byteLength > this.eagerLimit)
-      return this.rendezvous(body, destWorld, { context, source, tag, seq: this.nextSeq++, origin: this.rank, control }, label);
+      return this.rendezvous(body, dest, { context, source, tag, seq: this.nextSeq++, origin: this.rank, control }, label);
     const sync = mode === 'sync';
     const seq = sync ? this.nextSeq++ : 0;
     const frames = eagerMessage(sync, body, { context, source, tag, seq, origin: this.rank, control });
     if (!sync) {
-      await this.dataSend(destWorld, frames);
+      await this.dataSend(dest, frames);
       return;
     }
     const acked = new Promise<void>((resolve, reject) => {
-      const release = this.transport.hold();
+      const release = this.transport.keepReceiving();
       const entry: Pending = {
         label,
         since: performance.now(),
@@ -264,7 +279,7 @@ export class Engine {
         resolve();
       });
     });
-    await this.dataSend(destWorld, frames);
+    await this.dataSend(dest, frames);
     await acked;
   }
 
@@ -281,68 +296,38 @@ export class Engine {
 
   private match(context: number, source: number, tag: number, label: string, accept?: Acceptor, into?: Uint8Array): Promise<Message> {
     this.ensureOpen(label);
-    return new Promise<Message>((resolve, reject) => {
-      let release: (() => void) | null = null;
-      let entry: Pending | null = null;
+    return this.waitFor<Message>(label, (resolve, reject) => {
       /** Set once a rendezvous message matched: the key its data will arrive under. */
       let awaiting: number | null = null;
-      const done = (): void => {
-        release?.();
-        if (entry !== null) this.pending.delete(entry);
-      };
       const posted: PostedReceive<Message> = {
         source,
         tag,
         take: (message) => {
           const refusal = accept?.(message) ?? null;
           if (refusal !== null) {
-            done();
             reject(refusal);
             return false;
           }
           this.counters.received.messages++;
           this.counters.received.bytes += message.byteLength;
           if (message.kind !== Kind.Rts) {
-            done();
             this.taken(message);
             resolve(message);
             return true;
           }
           // Rendezvous: ask for the data and keep reading until it is here.
           awaiting = key(message.origin, message.seq);
-          this.incoming.set(awaiting, {
-            message,
-            into: destination(message, into),
-            frame: 0,
-            offset: 0,
-            received: 0,
-            resolve: (complete) => {
-              done();
-              resolve(complete);
-            },
-            reject: (error) => {
-              done();
-              reject(error);
-            },
-          });
+          this.incoming.set(awaiting, { message, into: destination(message, into), frame: 0, offset: 0, received: 0, resolve, reject });
           this.control(message.origin, Kind.Cts, message.seq, label);
           return true;
         },
       };
       const outcome = this.matching.post(context, posted);
-      if (outcome === 'declined' || (outcome === 'matched' && awaiting === null)) return;
-      release = this.transport.hold();
-      entry = {
-        label,
-        since: performance.now(),
-        fail: (error) => {
-          if (awaiting !== null) this.incoming.delete(awaiting);
-          else this.matching.cancel(context, posted);
-          done();
-          reject(error);
-        },
+      if (outcome === 'declined' || (outcome === 'matched' && awaiting === null)) return null;
+      return () => {
+        if (awaiting !== null) this.incoming.delete(awaiting);
+        else this.matching.cancel(context, posted);
       };
-      this.pending.add(entry);
     });
   }
 
@@ -355,29 +340,58 @@ export class Engine {
 
   private watch(context: number, source: number, tag: number, label: string): Promise<Message> {
     this.ensureOpen(label);
-    return new Promise<Message>((resolve, reject) => {
-      let release: (() => void) | null = null;
-      let entry: Pending | null = null;
-      let fired = false;
+    return this.waitFor<Message>(label, (resolve) => {
+      let seen = false;
       const waiter: ProbeWaiter<Message> = {
         source,
         tag,
         seen: (message) => {
-          fired = true;
-          release?.();
-          if (entry !== null) this.pending.delete(entry);
+          seen = true;
           resolve(message);
         },
       };
       this.matching.watch(context, waiter);
-      if (fired) return;
-      release = this.transport.hold();
+      return seen ? null : () => this.matching.unwatch(context, waiter);
+    });
+  }
+
+  /**
+   * The scaffolding shared by every operation that waits for arrivals (receive, probe):
+   * `start` registers with the matching engine and returns null when it already settled,
+   * or how to withdraw the registration. While it waits, the operation keeps the
+   * transport receiving and is listed in {@link waitingReport}; once settled (resolved,
+   * rejected, or failed by finish/fault through its withdrawal) it is neither.
+   */
+  private waitFor<T>(
+    label: string,
+    start: (resolve: (value: T) => void, reject: (error: MpiError) => void) => (() => void) | null,
+  ): Promise<T> {
+    return new Promise<T>((resolve, reject) => {
+      let release: (() => void) | null = null;
+      let entry: Pending | null = null;
+      const settled = (): void => {
+        release?.();
+        release = null;
+        if (entry !== null) this.pending.delete(entry);
+      };
+      const withdraw = start(
+        (value) => {
+          settled();
+          resolve(value);
+        },
+        (error) => {
+          settled();
+          reject(error);
+        },
+      );
+      if (withdraw === null) return;
+      release = this.transport.keepReceiving();
       entry = {
         label,
         since: performance.now(),
         fail: (error) => {
-          this.matching.unwatch(context, waiter);
-          release?.();
+          withdraw();
+          settled();
           reject(error);
         },
       };
@@ -396,14 +410,7 @@ export class Engine {
 
   /** Decode a received message's value. */
   value(message: Message): unknown {
-    return decode(message.encoding, message.typeCode, message.frames);
-  }
-
-  /** Register a long operation (e.g. a collective) for the "where is each rank waiting" report. */
-  track(label: string, fail: (error: MpiError) => void): () => void {
-    const entry: Pending = { label, since: performance.now(), fail };
-    this.pending.add(entry);
-    return () => this.pending.delete(entry);
+    return decode(message.layout, message.frames);
   }
 
   /** Send a CLOCK message (src/comm/clock.ts): `reply` false for a ping, true for the answer carrying `timeMs`. */
@@ -412,8 +419,8 @@ export class Engine {
   }
 
   /** Keep reading incoming messages until the returned function is called (a clock measurement's server). */
-  hold(): () => void {
-    return this.transport.hold();
+  keepReceiving(): () => void {
+    return this.transport.keepReceiving();
   }
 
   /** What this process is waiting in, oldest first: `recv(source=0, tag=12) for 3.2 s`. */
@@ -443,7 +450,7 @@ export class Engine {
         this.control(outgoing.dest, Kind.Cancel, seq, 'finalize');
       }
       for (const message of this.matching.unexpected()) if (message.kind === Kind.Rts) this.refuse(message);
-      this.transport.hold();
+      this.transport.keepReceiving();
     }
     // Sends still being handed to the transport may yet fail: count only what was handed over.
     while (this.inflight > 0) await new Promise<void>((resolve) => (this.quiet = resolve));
@@ -491,7 +498,7 @@ export class Engine {
   private rendezvous(body: Encoded, dest: number, envelope: DataEnvelope, label: string): Promise<void> {
     const seq = envelope.seq;
     return new Promise<void>((resolve, reject) => {
-      const release = this.transport.hold();
+      const release = this.transport.keepReceiving();
       const entry: Pending = {
         label,
         since: performance.now(),
@@ -556,7 +563,7 @@ export class Engine {
       this.drop(error instanceof Error ? error.message : String(error));
       return;
     }
-    switch (message.kind as Kind) {
+    switch (message.kind) {
       case Kind.Eager:
       case Kind.EagerSync:
       case Kind.Rts:

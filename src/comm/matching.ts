@@ -45,6 +45,13 @@ export function matches(envelope: Envelope, source: number, tag: number): boolea
  * array is compacted when the dead head grows, so taking from the front (the common
  * case, e.g. `recv(ANY_SOURCE)` draining a flood) is O(1) amortised.
  */
+/**
+ * Dead slots at the head of a {@link Queue} before it compacts (and only once they are
+ * over half the array): compacting copies the live items, so it waits until the copy
+ * is cheap against the work that made the slots dead.
+ */
+const COMPACT_AFTER_DEAD = 1024;
+
 class Queue<T> {
   private items: (T | undefined)[] = [];
   private head = 0;
@@ -85,7 +92,7 @@ class Queue<T> {
     this.items[index] = undefined;
     this.live--;
     while (this.head < this.items.length && this.items[this.head] === undefined) this.head++;
-    if (this.head > 1024 && this.head * 2 > this.items.length) {
+    if (this.head > COMPACT_AFTER_DEAD && this.head * 2 > this.items.length) {
       this.items = this.items.slice(this.head);
       this.head = 0;
     }
@@ -181,14 +188,6 @@ export class MatchingEngine<M extends Envelope> {
 
   unwatch(context: number, probe: ProbeWaiter<M>): boolean {
     return this.queues(context).probes.remove(probe);
-  }
-
-  /** Posted receives and probes still waiting, over all contexts. */
-  *waiting(): IterableIterator<[number, PostedReceive<M> | ProbeWaiter<M>]> {
-    for (const [context, queues] of this.contexts) {
-      for (const posted of queues.posted) yield [context, posted];
-      for (const probe of queues.probes) yield [context, probe];
-    }
   }
 
   /** Every unexpected message, context by context, oldest first within a context. */

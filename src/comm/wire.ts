@@ -3,7 +3,7 @@
  * protocols in engine.ts looks like as transport frames. Pure: no I/O.
  *
  * Frame 0 of every message starts with a 24-byte header, little-endian:
- *   u8 kind | u8 encoding | u8 typeCode | u8 flags |
+ *   u8 kind | u8 encoding | u8 typeCode | u8 flags |    (encoding, typeCode: the codec's Layout)
  *   u32 context | u32 source (sender's rank in the communicator) | i32 tag |
  *   u32 seq (the sender's id of a synchronous or rendezvous message) | u32 origin (sender's world rank)
  * Kinds: 0 EAGER, 1 EAGER_SYNC, 2 ACK, 3 RTS, 4 CTS, 5 BULK, 6 DONE, 7 REFUSE, 8 CANCEL, 9 CLOCK.
@@ -28,7 +28,7 @@
  * ping, tag is 0 for a ping and 1 for its answer — and a second frame of 8 bytes, the
  * sender's wall-clock time in milliseconds (f64, little-endian).
  */
-import type { Encoded } from '../codec/codec.js';
+import { layoutOf, PACKED, type Encoded, type Layout } from '../codec/codec.js';
 import { MpiError } from '../errors.js';
 import type { Envelope } from './matching.js';
 
@@ -59,9 +59,9 @@ export const CHUNK_BYTES = 1 << 20;
 
 /** A received message (or a rendezvous envelope whose data has not arrived yet). */
 export interface Message extends Envelope {
-  readonly kind: number;
-  readonly encoding: number;
-  readonly typeCode: number;
+  readonly kind: Kind;
+  /** How the payload reads back (the codec's descriptor). */
+  readonly layout: Layout;
   readonly seq: number;
   readonly origin: number;
   /** Payload frames; empty until a rendezvous message's data has arrived. */
@@ -85,7 +85,7 @@ function tableBytes(frames: number): number {
 function writeHeader(
   bytes: Buffer,
   kind: Kind,
-  encoded: Encoded | null,
+  layout: Layout,
   flags: number,
   context: number,
   source: number,
@@ -94,8 +94,8 @@ function writeHeader(
   origin: number,
 ): void {
   bytes.writeUInt8(kind, 0);
-  bytes.writeUInt8(encoded?.encoding ?? 0, 1);
-  bytes.writeUInt8(encoded?.typeCode ?? 0, 2);
+  bytes.writeUInt8(layout.encoding, 1);
+  bytes.writeUInt8(layout.typeCode, 2);
   bytes.writeUInt8(flags, 3);
   bytes.writeUInt32LE(context, 4);
   bytes.writeUInt32LE(source, 8);
@@ -120,7 +120,7 @@ function dataHead(kind: Kind, body: Encoded, flags: number, extra: number, envel
   const table = HEADER_BYTES + (control === null ? 0 : align8(4 + control.byteLength));
   const start = table + tableBytes(body.frames.length);
   const bytes = Buffer.allocUnsafe(start + extra);
-  writeHeader(bytes, kind, body, flags | (control === null ? 0 : FLAG_CONTROL), context, source, tag, seq, origin);
+  writeHeader(bytes, kind, body.layout, flags | (control === null ? 0 : FLAG_CONTROL), context, source, tag, seq, origin);
   if (control !== null) {
     bytes.writeUInt32LE(control.byteLength, HEADER_BYTES);
     bytes.set(control, HEADER_BYTES + 4);
@@ -165,14 +165,14 @@ export function rtsMessage(body: Encoded, envelope: DataEnvelope): Uint8Array[] 
 /** A control message (ACK, CTS, DONE, REFUSE, CANCEL): the header alone. */
 export function controlMessage(kind: Kind, seq: number, origin: number): Uint8Array[] {
   const bytes = Buffer.alloc(HEADER_BYTES);
-  writeHeader(bytes, kind, null, 0, 0, 0, 0, seq, origin);
+  writeHeader(bytes, kind, PACKED, 0, 0, 0, 0, seq, origin);
   return [bytes];
 }
 
 /** A CLOCK message: a ping (`reply` false) or its answer, carrying `timeMs`. */
 export function clockMessage(seq: number, origin: number, reply: boolean, timeMs: number): Uint8Array[] {
   const bytes = Buffer.alloc(HEADER_BYTES);
-  writeHeader(bytes, Kind.Clock, null, 0, 0, 0, reply ? 1 : 0, seq, origin);
+  writeHeader(bytes, Kind.Clock, PACKED, 0, 0, 0, reply ? 1 : 0, seq, origin);
   const time = Buffer.alloc(8);
   time.writeDoubleLE(timeMs, 0);
   return [bytes, time];
@@ -214,12 +214,11 @@ export function parse(frames: Uint8Array[]): Message {
   if (head === undefined || head.byteLength < HEADER_BYTES)
     throw new MpiError('ERR_CODEC', `a ${head?.byteLength ?? 0}-byte frame is too short for a tsmpi header`);
   const view = Buffer.from(head.buffer, head.byteOffset, head.byteLength);
-  const kind = view.readUInt8(0);
+  const kind = view.readUInt8(0) as Kind;
   if (kind > Kind.Clock) throw new MpiError('ERR_CODEC', `unknown message kind ${kind}`);
   const base = {
     kind,
-    encoding: view.readUInt8(1),
-    typeCode: view.readUInt8(2),
+    layout: layoutOf(view.readUInt8(1), view.readUInt8(2)),
     context: view.readUInt32LE(4),
     source: view.readUInt32LE(8),
     tag: view.readInt32LE(12),

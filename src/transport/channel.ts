@@ -11,11 +11,11 @@
  *
  * zeromq.js (6.x) allows one pending send() and one pending receive() per socket, so
  * each socket has one send chain and one reader loop. A pending receive() keeps Node's
- * event loop alive: the server reads only while somebody holds interest ({@link hold}),
+ * event loop alive: the server reads only while somebody holds interest ({@link keepReceiving}),
  * so a client with no call in flight keeps nothing alive.
  */
 import * as zmq from 'zeromq';
-import { decode, encode, Encoding } from '../codec/codec.js';
+import { decode, encode, PACKED } from '../codec/codec.js';
 import { MpiError } from '../errors.js';
 
 /** CURVE key pairs (z85 text) of a channel that crosses hosts. */
@@ -38,7 +38,7 @@ function frames(message: unknown, operation: string): Uint8Array[] {
 }
 
 function unpack(parts: readonly Uint8Array[]): unknown {
-  return decode(Encoding.Pack, 0, parts);
+  return decode(PACKED, parts);
 }
 
 /** The client's end: a ROUTER that engines connect to, each with its own routing id. */
@@ -81,7 +81,7 @@ export class ChannelServer {
   }
 
   /** Read while held; returns the release. */
-  hold(): () => void {
+  keepReceiving(): () => void {
     this.interest++;
     if (!this.reading) void this.read();
     let released = false;

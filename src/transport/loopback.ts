@@ -68,7 +68,7 @@ export class LoopbackTransport implements Transport {
     else this.handler(frames);
   }
 
-  hold(): () => void {
+  keepReceiving(): () => void {
     return () => {};
   }
 

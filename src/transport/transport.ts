@@ -33,7 +33,7 @@ export interface Transport {
    * while somebody holds interest, so an idle rank keeps nothing alive and the process
    * exits when its program is done. Returns the function that releases the interest.
    */
-  hold(): () => void;
+  keepReceiving(): () => void;
   /** Deliver every message that has already arrived, without waiting for more. */
   poll(): Promise<void>;
   /**

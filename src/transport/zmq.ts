@@ -17,7 +17,7 @@
  * and the ROUTER has one reader loop.
  *
  * A pending receive() keeps Node's event loop alive, so the reader loop runs only while
- * some operation holds interest ({@link Transport.hold}); when the last interest is
+ * some operation holds interest ({@link Transport.keepReceiving}); when the last interest is
  * released the loop stops after the message that satisfied it.
  *
  * With `curve` set (multi-host jobs), every socket uses CURVE with the job's key pair:
@@ -127,7 +127,7 @@ export class ZmqTransport implements Transport {
     return sent;
   }
 
-  hold(): () => void {
+  keepReceiving(): () => void {
     this.interest++;
     if (!this.reading) void this.readLoop();
     let released = false;

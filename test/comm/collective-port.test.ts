@@ -44,17 +44,14 @@ describe('collective port', () => {
 
   it('a data message of another call is a mismatch naming both, never a value', async () => {
     const [a, b] = sites('bcast(root 0)');
-    await a.engine.send(
-      42,
-      null,
-      1,
-      3,
-      0,
-      5,
-      'standard',
-      'test',
-      encodeControl({ kind: 'data', seq: 5, call: 'reduce(SUM, root 0)', error: null }),
-    );
+    await a.engine.send(42, {
+      dest: 1,
+      context: 3,
+      source: 0,
+      tag: 5,
+      label: 'test',
+      control: encodeControl({ kind: 'data', seq: 5, call: 'reduce(SUM, root 0)', error: null }),
+    });
     await assert.rejects(callPorts(b).port.recv(0), (error: unknown) => {
       assert.ok(code('ERR_COLL_MISMATCH')(error));
       assert.match((error as Error).message, /rank 0 sent reduce\(SUM, root 0\) where rank 1 is in bcast\(root 0\)/);
@@ -64,21 +61,18 @@ describe('collective port', () => {
 
   it('a message without a control block, or of another sequence number, is refused', async () => {
     const [a, b] = sites('bcast(root 0)');
-    await a.engine.send('plain', null, 1, 3, 0, 5, 'standard', 'test');
+    await a.engine.send('plain', { dest: 1, context: 3, source: 0, tag: 5, label: 'test' });
     await assert.rejects(callPorts(b).port.recv(0), code('ERR_INTERN'));
-    await a.engine.send(
-      'late',
-      null,
-      1,
-      3,
-      0,
-      5,
-      'standard',
-      'test',
-      encodeControl({ kind: 'data', seq: 4, call: 'bcast(root 0)', error: null }),
-    );
+    await a.engine.send('late', {
+      dest: 1,
+      context: 3,
+      source: 0,
+      tag: 5,
+      label: 'test',
+      control: encodeControl({ kind: 'data', seq: 4, call: 'bcast(root 0)', error: null }),
+    });
     await assert.rejects(callPorts(b).port.recv(0), code('ERR_INTERN'));
-    await a.engine.send(null, null, 1, 3, 0, 5, 'standard', 'test', Buffer.from('{not json'));
+    await a.engine.send(null, { dest: 1, context: 3, source: 0, tag: 5, label: 'test', control: Buffer.from('{not json') });
     await assert.rejects(callPorts(b).link.recv(0), code('ERR_CODEC'));
   });
 

@@ -22,8 +22,8 @@ describe('engine control block', () => {
       const control = new Uint8Array([7, 0, 255, 1, 2, 3]);
       // Not awaited before the receives: a large send resolves only once it is received.
       const sent = Promise.all([
-        a.send(value, null, 1, 5, 0, 9, 'standard', 'test', control),
-        a.send(value, null, 1, 5, 0, 9, 'standard', 'test'),
+        a.send(value, { dest: 1, context: 5, source: 0, tag: 9, label: 'test', control }),
+        a.send(value, { dest: 1, context: 5, source: 0, tag: 9, label: 'test' }),
       ]);
       const first = await b.receive(5, 0, 9, 'test');
       assert.deepEqual(first.control === null ? null : [...first.control], [...control]);
@@ -37,7 +37,7 @@ describe('engine control block', () => {
 
   it('an empty control block is present but empty', async () => {
     const [a, b] = pair();
-    await a.send('v', null, 1, 5, 0, 1, 'standard', 'test', new Uint8Array(0));
+    await a.send('v', { dest: 1, context: 5, source: 0, tag: 1, label: 'test', control: new Uint8Array(0) });
     const got = await b.receive(5, 0, 1, 'test');
     assert.equal(got.control?.byteLength, 0);
     assert.equal(b.value(got), 'v');

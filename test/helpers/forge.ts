@@ -15,10 +15,10 @@ export async function forgedMessage(value: unknown, origin: number, size: number
     send: async (_dest, sent) => {
       frames = [...sent];
     },
-    hold: () => () => {},
+    keepReceiving: () => () => {},
     poll: async () => {},
     close: async () => {},
   };
-  await new Engine(capture).send(value, null, dest, 0, origin, tag, 'standard', 'send');
+  await new Engine(capture).send(value, { dest, context: 0, source: origin, tag, label: 'send' });
   return frames;
 }

@@ -19,7 +19,7 @@ describe('CURVE keys derived for a foreign-launched job', () => {
       },
       (error) => assert.fail(error),
     );
-    const release = inbox.transport.hold();
+    const release = inbox.transport.keepReceiving();
     const peers = [inbox.address, { host: 'b' }];
     const outsiders = [
       deriveJobKeys(Buffer.from('another secret'), 'slurm::1.0'),

@@ -1,7 +1,7 @@
 // The round-trip table of README.md ("What values can be sent"), one row per assertion.
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { decode, encode, Encoding } from '../../src/codec/codec.js';
+import { decode, elementCount, encode, Encoding, layoutOf, PACKED } from '../../src/codec/codec.js';
 import { MpiError } from '../../src/errors.js';
 
 function roundTrip(value: unknown): unknown {
@@ -12,7 +12,7 @@ function roundTrip(value: unknown): unknown {
     padded.set(frame, 1);
     return padded.subarray(1);
   });
-  return decode(encoded.encoding, encoded.typeCode, frames);
+  return decode(encoded.layout, frames);
 }
 
 const typedKinds = [
@@ -78,7 +78,10 @@ describe('codec round trip', () => {
   for (const array of typedKinds) {
     it(`${array.constructor.name} keeps its element type and bits, directly and inside an object`, () => {
       const direct = encode(array, 'send');
-      assert.equal(direct.encoding, Encoding.Typed);
+      assert.equal(direct.layout.encoding, Encoding.Typed);
+      assert.equal(direct.layout.encoding === Encoding.Typed && direct.layout.bytesPerElement, array.BYTES_PER_ELEMENT);
+      assert.equal(elementCount(direct.layout, direct.byteLength), array.length, 'counted in elements');
+      assert.equal(layoutOf(direct.layout.encoding, direct.layout.typeCode), direct.layout, 'the two header bytes name the same layout');
       assert.equal(direct.frames.length, 1);
       assert.equal(direct.frames[0]?.buffer, array.buffer, 'typed arrays are not copied when encoded');
       for (const back of [roundTrip(array), (roundTrip({ inner: [array] }) as { inner: unknown[] }).inner[0]]) {
@@ -166,12 +169,21 @@ describe('codec round trip', () => {
 
   it('rejects a malformed message with ERR_CODEC', () => {
     assert.throws(
-      () => decode(Encoding.Pack, 0, [Buffer.from([0x92, 0x01])]),
+      () => decode(PACKED, [Buffer.from([0x92, 0x01])]),
       (error: unknown) => error instanceof MpiError && error.code === 'ERR_CODEC',
     );
     assert.throws(
-      () => decode(Encoding.Typed, 9, [Buffer.alloc(7)]),
+      () => decode(layoutOf(Encoding.Typed, 9), [Buffer.alloc(7)]),
       (error: unknown) => error instanceof MpiError && error.code === 'ERR_CODEC',
     );
+    for (const [encoding, typeCode] of [
+      [2, 0],
+      [Encoding.Typed, 12],
+    ] as const) {
+      assert.throws(
+        () => layoutOf(encoding, typeCode),
+        (error: unknown) => error instanceof MpiError && error.code === 'ERR_CODEC',
+      );
+    }
   });
 });

@@ -22,7 +22,7 @@ class ScriptedTransport implements Transport {
     this.sent.push([...frames]);
     return Promise.resolve();
   }
-  hold(): () => void {
+  keepReceiving(): () => void {
     return () => {};
   }
   poll(): Promise<void> {
@@ -42,8 +42,8 @@ describe('engine', () => {
     const engine = new Engine(transport, { warn: (line) => warnings.push(line) });
     const receive = engine.receive(0, 1, 5, 'recv(source=1, tag=5)');
     const probe = engine.probe(0, 1, 6, 'probe');
-    const ssend = engine.send('x', null, 1, 0, 0, 3, 'sync', 'ssend(dest=1, tag=3)');
-    const large = engine.send(new Uint8Array(1 << 20), null, 1, 0, 0, 4, 'standard', 'Send(dest=1, tag=4)');
+    const ssend = engine.send('x', { dest: 1, context: 0, source: 0, tag: 3, mode: 'sync', label: 'ssend(dest=1, tag=3)' });
+    const large = engine.send(new Uint8Array(1 << 20), { dest: 1, context: 0, source: 0, tag: 4, label: 'Send(dest=1, tag=4)' });
     await new Promise((resolve) => setImmediate(resolve));
     transport.failure(new Error('ETERM'));
     await assert.rejects(receive, code('ERR_TRANSPORT'));
@@ -57,7 +57,7 @@ describe('engine', () => {
   it('an ssend acknowledgement that cannot be sent fails pending operations instead of vanishing', async () => {
     const sender = new ScriptedTransport();
     // Never acknowledged here: only its frames are wanted (handed over synchronously).
-    void new Engine(sender).send('sync', null, 0, 0, 1, 9, 'sync', 'ssend');
+    void new Engine(sender).send('sync', { dest: 0, context: 0, source: 1, tag: 9, mode: 'sync', label: 'ssend' });
     const frames = sender.sent[0];
     assert.ok(frames !== undefined);
     const transport = new ScriptedTransport();
@@ -75,12 +75,12 @@ describe('engine', () => {
     const transport = new ScriptedTransport();
     const engine = new Engine(transport, { eagerLimit: 1024 });
     const small = new Uint8Array(1024).fill(7);
-    await engine.send(small, null, 1, 0, 0, 1, 'standard', 'Send');
+    await engine.send(small, { dest: 1, context: 0, source: 0, tag: 1, label: 'Send' });
     small.fill(0);
     assert.equal(transport.sent[0]?.length, 1, 'one frame');
     assert.ok(transport.sent[0]?.[0]?.includes(7), 'the payload was copied before the change');
     let resolved = false;
-    void engine.send(new Uint8Array(1025), null, 1, 0, 0, 2, 'standard', 'Send').then(() => (resolved = true));
+    void engine.send(new Uint8Array(1025), { dest: 1, context: 0, source: 0, tag: 2, label: 'Send' }).then(() => (resolved = true));
     await new Promise((resolve) => setImmediate(resolve));
     assert.equal(resolved, false);
     assert.equal(transport.sent[1]?.[0]?.byteLength, 24 + 16, 'only the envelope travelled');
