@@ -156,31 +156,10 @@ export class Cluster {
       process.env.SLURM_JOB_ID !== undefined &&
       (process.env.SLURM_JOB_NODELIST ?? process.env.SLURM_NODELIST) !== undefined;
     const remote = options.hostfile !== undefined || options.hosts !== undefined || options.address !== undefined || inAllocation;
-    // Loaded here: the runtime every rank imports exports Cluster, and the channel loads zeromq.
-    const { ChannelServer, channelKeys } = await import('../transport/channel.js');
-    const keys: ChannelKeys | null = remote ? channelKeys() : null;
     const dir = remote ? null : mkdtempSync(join(tmpdir(), 'tsmpi-cluster-'));
-    const announce = options.address ?? hostname();
-    let channel: ChannelServer;
-    let watchdogs: Watchdogs;
-    try {
-      channel = remote
-        ? await ChannelServer.bind('tcp://0.0.0.0:*', keys, announce)
-        : await ChannelServer.bind(`ipc://${join(dir as string, 'client')}`, null);
-      try {
-        watchdogs = await Watchdogs.listen(dir, announce);
-      } catch (error) {
-        channel.close();
-        throw error;
-      }
-    } catch (error) {
+    const removeDir = (): void => {
       if (dir !== null) rmSync(dir, { recursive: true, force: true });
-      throw new MpiError(
-        'ERR_CLUSTER',
-        `Cluster.start: cannot open the control channel (${error instanceof Error ? error.message : String(error)})`,
-        { cause: error },
-      );
-    }
+    };
     const args = [
       LAUNCHER,
       '--tag-output',
@@ -192,10 +171,14 @@ export class Cluster {
       process.execPath,
       ENGINE,
     ];
+    // The launcher starts first: its start and the engines' overlap with opening the channel,
+    // whose address reaches rank 0 on the launcher's stdin once it is open.
     const launcher = spawn(process.execPath, args, { cwd: options.cwd ?? process.cwd(), stdio: ['pipe', 'pipe', 'pipe'], detached: true });
     launcher.stdin.on('error', () => {});
-    const connect: ConnectInfo = { endpoint: channel.endpoint, keys, watchdog: watchdogs.location, token: watchdogs.token };
-    launcher.stdin.write(`${JSON.stringify(connect)}\n`);
+    const ended = new Promise<Error | null>((resolveEnd) => {
+      launcher.once('close', () => resolveEnd(null));
+      launcher.once('error', (error) => resolveEnd(error));
+    });
 
     const output = options.output ?? defaultOutput;
     const stderrTail: string[] = [];
@@ -214,29 +197,60 @@ export class Cluster {
       if (tagged !== null) output(Number(tagged[1]), 'stderr', tagged[2] ?? '');
     });
 
+    const announce = options.address ?? hostname();
+    let keys: ChannelKeys | null;
+    let channel: ChannelServer;
+    let watchdogs: Watchdogs;
+    try {
+      // Loaded here: the runtime every rank imports exports Cluster, and the channel loads zeromq.
+      const { ChannelServer, channelKeys } = await import('../transport/channel.js');
+      keys = remote ? channelKeys() : null;
+      channel = remote
+        ? await ChannelServer.bind('tcp://0.0.0.0:*', keys, announce)
+        : await ChannelServer.bind(`ipc://${join(dir as string, 'client')}`, null);
+      try {
+        watchdogs = await Watchdogs.listen(dir, announce);
+      } catch (error) {
+        channel.close();
+        throw error;
+      }
+    } catch (error) {
+      killGroup(launcher, 'SIGKILL');
+      removeDir();
+      throw new MpiError(
+        'ERR_CLUSTER',
+        `Cluster.start: cannot open the control channel (${error instanceof Error ? error.message : String(error)})`,
+        { cause: error },
+      );
+    }
+    const connect: ConnectInfo = { endpoint: channel.endpoint, keys, watchdog: watchdogs.location, token: watchdogs.token };
+    launcher.stdin.write(`${JSON.stringify(connect)}\n`);
+
     const release = channel.keepReceiving();
     try {
       const size = await new Promise<number>((resolveStart, rejectStart) => {
         let expected = n;
+        let started = false;
         // 'close' comes after the launcher's output has ended: the engines' last stderr lines are in.
-        const fail = (): void =>
-          rejectStart(
-            new MpiError(
-              'ERR_CLUSTER',
-              `Cluster.start: the engines stopped before all of them were ready (${ready.size} of ${expected ?? '?'})${formatTail(stderrTail)}`,
-            ),
-          );
-        launcher.once('close', fail);
-        launcher.once('error', (error) =>
-          rejectStart(new MpiError('ERR_CLUSTER', `Cluster.start: cannot start tsmpirun (${error.message})`, { cause: error })),
-        );
+        void ended.then((error) => {
+          if (started) return;
+          if (error !== null)
+            rejectStart(new MpiError('ERR_CLUSTER', `Cluster.start: cannot start tsmpirun (${error.message})`, { cause: error }));
+          else
+            rejectStart(
+              new MpiError(
+                'ERR_CLUSTER',
+                `Cluster.start: the engines stopped before all of them were ready (${ready.size} of ${expected ?? '?'})${formatTail(stderrTail)}`,
+              ),
+            );
+        });
         channel.onMessage((_peer, value) => {
           const message = asMessage<FromEngine>(value);
           if (message?.kind !== 'ready') return;
           ready.set(message.rank, message);
           expected = message.size;
           if (ready.size === message.size) {
-            launcher.off('close', fail);
+            started = true;
             resolveStart(message.size);
           }
         });
@@ -250,7 +264,7 @@ export class Cluster {
       killGroup(launcher, 'SIGKILL');
       channel.close();
       watchdogs.close();
-      if (dir !== null) rmSync(dir, { recursive: true, force: true });
+      removeDir();
       throw error;
     } finally {
       release();

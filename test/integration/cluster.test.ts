@@ -261,6 +261,12 @@ describe('Cluster start and lifetime', () => {
     assert.match(error.message, /Cannot find module '\/nonexistent\/tsmpi-preload\.js'/);
   });
 
+  it('start fails with tsmpirun’s own message when tsmpirun refuses its options', async () => {
+    const error = await rejectsWith(Cluster.start({ n: 2, launcherArgs: ['--no-such-option'], output: () => {} }), 'ERR_CLUSTER');
+    assert.match(error.message, /^Cluster\.start: the engines stopped before all of them were ready \(0 of 2\)/);
+    assert.match(error.message, /--no-such-option/);
+  });
+
   it('rejects bad options before starting anything', async () => {
     await rejectsWith(Cluster.start({ n: 0 }), 'ERR_ARG');
     await rejectsWith(Cluster.start({ n: 2.5 }), 'ERR_ARG');
