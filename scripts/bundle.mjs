@@ -12,6 +12,7 @@
 //   dist/bundle/index.cjs    the runtime, CommonJS (package exports: require)
 //   dist/launcher/main.js    tsmpirun / tsmpiexec  (replaces tsc's per-file entry)
 //   dist/launcher/agent.js   the host agent ssh starts on other hosts (likewise)
+//   dist/launcher/report/main.js  tsmpi-trace (likewise)
 //   dist/bundle/engine.js    a Cluster engine (the rank program Cluster.start runs), and
 //   dist/bundle/watchdog.js  its interrupt watchdog (a worker thread); 'tsmpi' stays an import of
 //                            the package, so the engine and the functions it runs share one runtime
@@ -74,6 +75,14 @@ await Promise.all([
   }),
   build({
     ...common,
+    entryPoints: ['launcher/report/main.ts'],
+    format: 'esm',
+    outfile: 'dist/launcher/report/main.js',
+    plugins: [requireDependencies],
+    banner: { js: esmBanner },
+  }),
+  build({
+    ...common,
     entryPoints: ['launcher/agent.ts'],
     format: 'esm',
     outfile: 'dist/launcher/agent.js',
@@ -91,3 +100,4 @@ await Promise.all([
   }),
 ]);
 chmodSync(`${root}dist/launcher/main.js`, 0o755);
+chmodSync(`${root}dist/launcher/report/main.js`, 0o755);

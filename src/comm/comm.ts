@@ -738,8 +738,15 @@ export class Comm {
       await agree(link, this.rank, this.size, contribution(this.rank, call, local), name, seq);
       return await run({ ...port, chose: (chosen) => (algorithm = chosen) });
     } finally {
-      recorder.collective(t0, this.context + 1, seq, name, call, algorithm);
+      recorder.collective(t0, this.context + 1, seq, name, call, algorithm, this.traceName());
     }
+  }
+
+  /** The communicator as a trace names it: `world`, or `comm <context> {world ranks}`. */
+  private traceName(): string {
+    if (this.context === 0) return 'world';
+    const ranks = this.group.length <= 8 ? this.group.join(',') : `${this.group.slice(0, 4).join(',')},… ${this.group.length} ranks`;
+    return `comm ${this.context} {${ranks}}`;
   }
 
   /** Algorithms forced by the environment. */

@@ -241,19 +241,25 @@ export function buildChromeTrace(records: readonly RankTrace[]): ChromeTrace {
   // Messages: (sender, receiver, n) names one message on both sides.
   const sends = new Map<string, MessageEvent>();
   const recvs: [number, MessageEvent][] = [];
+  // A call is named by its communicator and sequence number; a rank's messages on a collective
+  // context belong to the call of its own group (disjoint groups from one Split share a context).
   const calls = new Map<string, { name: string; call: string; algorithm: string | null }>();
+  const commOf = new Map<string, string>();
   for (const record of records) {
     for (const event of record.events) {
       if (event[0] === 'send' && event[4] > 0) sends.set(`${record.rank}>${event[3]}#${event[4]}`, event);
       else if (event[0] === 'recv' && event[4] > 0) recvs.push([record.rank, event]);
       else if (event[0] === 'coll') {
-        const key = callKey(event[3], event[4]);
+        const key = `${event[8]}|${callKey(event[3], event[4])}`;
+        commOf.set(`${record.rank}|${callKey(event[3], event[4])}`, event[8]);
         const known = calls.get(key);
         if (known === undefined || (known.algorithm === null && event[7] !== null))
           calls.set(key, { name: event[5], call: event[6], algorithm: event[7] });
       }
     }
   }
+  const commFor = (rank: number, context: number, seq: number): string =>
+    commOf.get(`${rank}|${callKey(context, seq)}`) ?? commName(context);
   const pairs: Pair[] = [];
   const sendIds = new Map<MessageEvent, number>();
   const recvIds = new Map<MessageEvent, number>();
@@ -333,7 +339,8 @@ export function buildChromeTrace(records: readonly RankTrace[]): ChromeTrace {
           const send = event[0] === 'send';
           const id = (send ? sendIds : recvIds).get(event) ?? null;
           const [, , , peer, , context, tag, bytes, label, phase] = event;
-          const call = phase === Phase.P2p ? null : calls.get(callKey(context, tag));
+          const comm = phase === Phase.P2p ? commName(context) : commFor(rank, context, tag);
+          const call = phase === Phase.P2p ? null : calls.get(`${comm}|${callKey(context, tag)}`);
           const collective = phase === Phase.P2p ? null : `${call?.name ?? 'collective'} #${tag}`;
           const round = phase === Phase.Agree ? 'agree' : id === null ? null : (rounds.get(id) ?? null);
           const name = phase === Phase.P2p ? label : `${call?.name ?? 'collective'} ${send ? `send → ${peer}` : `recv ← ${peer}`}`;
@@ -342,7 +349,7 @@ export function buildChromeTrace(records: readonly RankTrace[]): ChromeTrace {
             peer,
             tag: phase === Phase.P2p ? tag : null,
             bytes,
-            comm: commName(context),
+            comm,
             collective,
             round,
             message: id,
@@ -361,14 +368,14 @@ export function buildChromeTrace(records: readonly RankTrace[]): ChromeTrace {
           slices.push({ start, end, name: event[3], cat: 'wait', args: {}, flow: null, send: false });
           break;
         case 'coll': {
-          const [, , , context, seq, name, call, algorithm] = event as CollectiveEvent;
-          const chosen = algorithm ?? calls.get(callKey(context, seq))?.algorithm ?? DEFAULT_ALGORITHMS[name] ?? null;
+          const [, , , context, seq, name, call, algorithm, comm] = event as CollectiveEvent;
+          const chosen = algorithm ?? calls.get(`${comm}|${callKey(context, seq)}`)?.algorithm ?? DEFAULT_ALGORITHMS[name] ?? null;
           slices.push({
             start,
             end,
             name,
             cat: 'collective',
-            args: { call, algorithm: chosen, root: rootOf(call), comm: commName(context), seq },
+            args: { call, algorithm: chosen, root: rootOf(call), comm, seq },
             flow: null,
             send: false,
           });

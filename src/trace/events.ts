@@ -46,7 +46,11 @@ export type ProbeEvent = [kind: 'probe', t0: number, t1: number, context: number
 /** A wait on requests (`Request.wait`, `waitall`, `waitany`). */
 export type WaitEvent = [kind: 'wait', t0: number, t1: number, label: string];
 
-/** A collective call: its collective context and sequence number name its messages. */
+/**
+ * A collective call: its collective context and sequence number name its messages (on the
+ * ranks of its group: disjoint groups from one Split share a context); `comm` names the
+ * communicator (`world`, or its context and world ranks).
+ */
 export type CollectiveEvent = [
   kind: 'coll',
   t0: number,
@@ -56,6 +60,7 @@ export type CollectiveEvent = [
   name: string,
   call: string,
   algorithm: string | null,
+  comm: string,
 ];
 
 export type RankEvent = MessageEvent | ProbeEvent | WaitEvent | CollectiveEvent;

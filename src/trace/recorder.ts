@@ -119,8 +119,8 @@ export class Recorder {
   }
 
   /** Record a collective call that began at `t0` and ends now. */
-  collective(t0: number, context: number, seq: number, name: string, call: string, algorithm: string | null): void {
-    this.push(['coll', t0, this.now(), context, seq, name, call, algorithm]);
+  collective(t0: number, context: number, seq: number, name: string, call: string, algorithm: string | null, comm: string): void {
+    this.push(['coll', t0, this.now(), context, seq, name, call, algorithm, comm]);
   }
 
   /** Everything recorded, with what places this rank's clock. */

@@ -85,7 +85,7 @@ describe('buildChromeTrace', () => {
   });
   it('numbers the rounds of a binomial broadcast on 4 ranks and marks its agreement round', () => {
     const c = 1;
-    const call: RankEvent = ['coll', 0, 50, c, 0, 'bcast', 'bcast(root 0)', null];
+    const call: RankEvent = ['coll', 0, 50, c, 0, 'bcast', 'bcast(root 0)', null, 'world'];
     const events: RankEvent[][] = [
       [
         call,
