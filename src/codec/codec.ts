@@ -156,6 +156,9 @@ export function bufferProblem(value: AnyTypedArray): string | null {
   if (value.byteLength > MAX_TYPED_BYTES) {
     return `${value.constructor.name} of ${value.byteLength} bytes is larger than the ${MAX_TYPED_BYTES} bytes one message part can carry; send it in parts`;
   }
+  // A view of a detached buffer reports 0 bytes: any other length proves the memory is there
+  // (and skips the costly probe below on every send of a non-empty array).
+  if (value.byteLength > 0) return null;
   try {
     new Uint8Array(value.buffer, 0, 0);
   } catch {

@@ -1,15 +1,18 @@
 /**
- * The agreement round that opens every collective call: before any data moves, the ranks
- * check that they are all in the same call — same operation, root, op and size signature
- * — and that none of them was given arguments it cannot use.
+ * The agreement round of every collective call: the ranks check that they are all in the
+ * same call — same operation, root, op and size signature — and that none of them was
+ * given arguments it cannot use. No rank returns a call's result before the round has
+ * agreed.
  *
  * Why a round of its own: checking each data message's header is not enough. A rank may
  * receive nothing in a call (the root of a bcast, a leaf of a gather) and so could never
  * see that another rank is elsewhere; and two ranks in different calls may both wait for
  * each other (a gather's root for a message its child, busy in a bcast, never sends).
- * The round has the same pattern whatever the call, so it always completes, and only
- * then does each rank run its algorithm — which therefore never meets a rank in another
- * call, whatever algorithm it is.
+ * The round has the same pattern whatever the call, so it always completes. It runs on a
+ * tag of its own alongside the algorithm (src/comm/collective-port.ts), so a call costs
+ * one latency rather than two: the algorithm's messages are checked against the call
+ * before they are used, and on a mismatch the verdict withdraws whatever the algorithm
+ * still waits for.
  *
  * Pattern: dissemination (as a barrier): in round k rank r sends its state to r + 2^k and
  * merges the state of r − 2^k, ⌈log2 size⌉ rounds. The state is each distinct call

@@ -20,12 +20,13 @@
  *   one waits as its envelope only, on the receiving side.
  * - Collectives use a context of their own, so they never match a point-to-point
  *   receive, not even `recv(ANY_SOURCE, ANY_TAG)` posted while they run.
- * - Every collective call starts with an agreement round (src/collectives/agree.ts):
- *   when the ranks are not all in the same call — operation, root, op and buffer sizes
- *   — or some rank's arguments are bad, every rank rejects before any data moves
+ * - Every collective call runs an agreement round (src/collectives/agree.ts) alongside
+ *   its algorithm: when the ranks are not all in the same call — operation, root, op
+ *   and buffer sizes — or some rank's arguments are bad, every rank rejects
  *   (ERR_COLL_MISMATCH naming both sides, or the bad argument's code); never a wrong
- *   value, never a hang. Internal errors travel in the message header, never in a
- *   user's value.
+ *   value, never a hang. Until the ranks agree, only small messages of the call move,
+ *   and a message of another call is never read as data. Internal errors travel in
+ *   the message header, never in a user's value.
  * - Messages a program sent before it exits are delivered.
  */
 import { bytesOf, elementCount, Encoding, isTypedArray, PACKED, type AnyTypedArray } from '../codec/codec.js';
@@ -699,17 +700,18 @@ export class Comm {
 
   /**
    * Run one collective call: describe it (`describe` also checks this rank's arguments
-   * and may throw), agree with every rank that all are in the same call
-   * (src/collectives/agree.ts), then run the algorithm on a port of its own — the
+   * and may throw), and, at once, agree with every rank that all are in the same call
+   * (src/collectives/agree.ts) and run the algorithm on a port of its own — the
    * communicator's collective context and a tag per call (the call's sequence number), so
    * concurrent collectives never take each other's messages. Every rank must call
    * collectives in the same order (as in MPI); when they do not, or when any rank's
-   * arguments are bad, every rank rejects with the same error before any data moves.
+   * arguments are bad, every rank rejects with the same error and no result is returned.
    */
   protected async collective<T>(name: string, describe: () => string, run: (port: CollPort) => Promise<T>): Promise<T> {
     this.checkOpen(name);
     const seq = this.collectiveSeq;
-    this.collectiveSeq = (this.collectiveSeq + 1) % 2 ** 31;
+    // Below 2³⁰: the agreement round's tag is derived from it (collective-port.ts).
+    this.collectiveSeq = (this.collectiveSeq + 1) % 2 ** 30;
     let call = describeCall(name, '?');
     let local: MpiError | null = null;
     try {
@@ -717,7 +719,7 @@ export class Comm {
     } catch (error) {
       local = error instanceof MpiError ? error : new MpiError('ERR_INTERN', `${name}: ${String(error)}`, { cause: error });
     }
-    const { port, link } = callPorts({
+    const { port, link, conclude } = callPorts({
       engine: this.runtime.engine,
       context: this.context + 1,
       seq,
@@ -727,16 +729,36 @@ export class Comm {
       name,
       call,
     });
+    // The round and the algorithm run at once: the call costs one latency, not two. The
+    // algorithm's result is kept until the round has agreed; on a mismatch every rank
+    // rejects with the round's verdict, whatever its algorithm did (see collective-port.ts).
+    const agreed = agree(link, this.rank, this.size, contribution(this.rank, call, local), name, seq).then(
+      () => null,
+      (error: unknown) => (error instanceof MpiError ? error : new MpiError('ERR_INTERN', `${name}: ${String(error)}`, { cause: error })),
+    );
+    const runAgreed = async (on: CollPort): Promise<T> => {
+      if (local !== null) {
+        const verdict = (await agreed) ?? local;
+        conclude(verdict);
+        throw verdict;
+      }
+      const running = run(on).then(
+        (value) => ({ value }),
+        (error: unknown) => ({ error }),
+      );
+      const verdict = await agreed;
+      conclude(verdict);
+      if (verdict !== null) throw verdict;
+      const outcome = await running;
+      if ('error' in outcome) throw outcome.error;
+      return outcome.value;
+    };
     const recorder = this.runtime.engine.recorder;
-    if (recorder === null) {
-      await agree(link, this.rank, this.size, contribution(this.rank, call, local), name, seq);
-      return run(port);
-    }
+    if (recorder === null) return runAgreed(port);
     const t0 = recorder.now();
     let algorithm: string | null = null;
     try {
-      await agree(link, this.rank, this.size, contribution(this.rank, call, local), name, seq);
-      return await run({ ...port, chose: (chosen) => (algorithm = chosen) });
+      return await runAgreed({ ...port, chose: (chosen) => (algorithm = chosen) });
     } finally {
       recorder.collective(t0, this.context + 1, seq, name, call, algorithm, this.traceName());
     }

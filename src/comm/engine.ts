@@ -76,6 +76,8 @@ export interface SendOptions {
   readonly label: string;
   /** Carried in the header's control block (wire.ts), unread by the engine. */
   readonly control?: Uint8Array | null;
+  /** The value's encoding, when the caller has already made it (the value is then not read). */
+  readonly encoded?: Encoded;
 }
 
 export type { Message };
@@ -158,8 +160,42 @@ function destination(message: Message, into: Uint8Array | undefined): Uint8Array
  */
 export const FIRST_FREE_CONTEXT = 2;
 
+/**
+ * Withdraws pending receives on request: a collective call that every rank abandoned (a
+ * mismatch found by the agreement round) withdraws the receives its algorithm still has
+ * posted, so none of them waits for a message that will never come.
+ */
+export class Withdrawal {
+  private readonly hooks = new Set<(error: MpiError) => void>();
+  private reason: MpiError | null = null;
+
+  /** Fail every receive watching this withdrawal, now and from now on, with `error`. Repeatable. */
+  withdraw(error: MpiError): void {
+    if (this.reason !== null) return;
+    this.reason = error;
+    for (const hook of [...this.hooks]) hook(error);
+    this.hooks.clear();
+  }
+
+  /** The error given to {@link withdraw}, or null while it has not been called. */
+  get withdrawn(): MpiError | null {
+    return this.reason;
+  }
+
+  /** Run `hook` on withdrawal; returns the function that stops watching. */
+  watch(hook: (error: MpiError) => void): () => void {
+    this.hooks.add(hook);
+    return () => this.hooks.delete(hook);
+  }
+}
+
 function key(origin: number, seq: number): number {
   return origin * 2 ** 32 + seq;
+}
+
+/** One number for a (context, tag) pair; tags are 32-bit signed. */
+function callKey(context: number, tag: number): number {
+  return context * 2 ** 32 + (tag >>> 0);
 }
 
 export class Engine {
@@ -186,6 +222,8 @@ export class Engine {
   private readonly sentTo = new Map<number, number>();
   private readonly arrivedFrom = new Map<number, number>();
   private drained: { readonly expect: ReadonlyMap<number, number>; readonly resolve: () => void } | null = null;
+  /** (context, tag) pairs of calls abandoned by every rank ({@link abandon}): their messages are dropped on arrival. */
+  private readonly abandoned = new Set<number>();
   /** Data sends handed to the transport and not yet settled; `quiet` wakes finish() when none are left. */
   private inflight = 0;
   private quiet: (() => void) | null = null;
@@ -245,7 +283,7 @@ export class Engine {
   private async transmit(value: unknown, options: SendOptions): Promise<void> {
     const { dest, context, source, tag, mode = 'standard', label, control = null } = options;
     this.ensureOpen(label);
-    const body = encode(value, label);
+    const body = options.encoded ?? encode(value, label);
     this.counters.sent.messages++;
     this.counters.sent.bytes += body.byteLength;
     if (mode === 'owned') {
@@ -288,47 +326,80 @@ export class Engine {
    * matched message (it then stays queued, in order) and fail this receive instead.
    * Resolves once the whole message is here (for a rendezvous message, after its data).
    */
-  receive(context: number, source: number, tag: number, label: string, accept?: Acceptor, into?: Uint8Array): Promise<Message> {
+  receive(
+    context: number,
+    source: number,
+    tag: number,
+    label: string,
+    accept?: Acceptor,
+    into?: Uint8Array,
+    withdrawal?: Withdrawal,
+  ): Promise<Message> {
     const recorder = this.recorder;
-    if (recorder === null) return this.match(context, source, tag, label, accept, into);
-    return recorder.received(this.match(context, source, tag, label, accept, into), recorder.now(), context, tag, label);
+    if (recorder === null) return this.match(context, source, tag, label, accept, into, withdrawal);
+    return recorder.received(this.match(context, source, tag, label, accept, into, withdrawal), recorder.now(), context, tag, label);
   }
 
-  private match(context: number, source: number, tag: number, label: string, accept?: Acceptor, into?: Uint8Array): Promise<Message> {
+  private match(
+    context: number,
+    source: number,
+    tag: number,
+    label: string,
+    accept?: Acceptor,
+    into?: Uint8Array,
+    withdrawal?: Withdrawal,
+  ): Promise<Message> {
     this.ensureOpen(label);
-    return this.waitFor<Message>(label, (resolve, reject) => {
-      /** Set once a rendezvous message matched: the key its data will arrive under. */
-      let awaiting: number | null = null;
-      const posted: PostedReceive<Message> = {
-        source,
-        tag,
-        take: (message) => {
-          const refusal = accept?.(message) ?? null;
-          if (refusal !== null) {
-            reject(refusal);
-            return false;
-          }
-          this.counters.received.messages++;
-          this.counters.received.bytes += message.byteLength;
-          if (message.kind !== Kind.Rts) {
-            this.taken(message);
-            resolve(message);
+    if (withdrawal?.withdrawn) return Promise.reject(withdrawal.withdrawn);
+    return this.waitFor<Message>(
+      label,
+      (resolve, reject) => {
+        /** Set once a rendezvous message matched: the key its data will arrive under. */
+        let awaiting: number | null = null;
+        const posted: PostedReceive<Message> = {
+          source,
+          tag,
+          take: (message) => {
+            const refusal = accept?.(message) ?? null;
+            if (refusal !== null) {
+              reject(refusal);
+              return false;
+            }
+            this.counters.received.messages++;
+            this.counters.received.bytes += message.byteLength;
+            if (message.kind !== Kind.Rts) {
+              this.taken(message);
+              resolve(message);
+              return true;
+            }
+            // Rendezvous: ask for the data and keep reading until it is here.
+            awaiting = key(message.origin, message.seq);
+            this.incoming.set(awaiting, { message, into: destination(message, into), frame: 0, offset: 0, received: 0, resolve, reject });
+            this.control(message.origin, Kind.Cts, message.seq, label);
             return true;
-          }
-          // Rendezvous: ask for the data and keep reading until it is here.
-          awaiting = key(message.origin, message.seq);
-          this.incoming.set(awaiting, { message, into: destination(message, into), frame: 0, offset: 0, received: 0, resolve, reject });
-          this.control(message.origin, Kind.Cts, message.seq, label);
-          return true;
-        },
-      };
-      const outcome = this.matching.post(context, posted);
-      if (outcome === 'declined' || (outcome === 'matched' && awaiting === null)) return null;
-      return () => {
-        if (awaiting !== null) this.incoming.delete(awaiting);
-        else this.matching.cancel(context, posted);
-      };
-    });
+          },
+        };
+        const outcome = this.matching.post(context, posted);
+        if (outcome === 'declined' || (outcome === 'matched' && awaiting === null)) return null;
+        return () => {
+          if (awaiting !== null) this.incoming.delete(awaiting);
+          else this.matching.cancel(context, posted);
+        };
+      },
+      withdrawal,
+    );
+  }
+
+  /**
+   * Abandon a call that every rank has rejected (a collective mismatch): its messages
+   * already here are withdrawn from the unexpected queue and later ones are dropped as
+   * they arrive (still counted for the end-of-job drain), so they are neither matched
+   * nor reported as unreceived. A rendezvous envelope among them is refused, so its
+   * sender does not wait.
+   */
+  abandon(context: number, tag: number): void {
+    this.abandoned.add(callKey(context, tag));
+    for (const message of this.matching.withdraw(context, tag)) if (message.kind === Kind.Rts) this.refuse(message);
   }
 
   /** Wait until a matching message can be received, without receiving it. */
@@ -365,13 +436,16 @@ export class Engine {
   private waitFor<T>(
     label: string,
     start: (resolve: (value: T) => void, reject: (error: MpiError) => void) => (() => void) | null,
+    withdrawal?: Withdrawal,
   ): Promise<T> {
     return new Promise<T>((resolve, reject) => {
       let release: (() => void) | null = null;
       let entry: Pending | null = null;
+      let unwatch: (() => void) | null = null;
       const settled = (): void => {
         release?.();
         release = null;
+        unwatch?.();
         if (entry !== null) this.pending.delete(entry);
       };
       const withdraw = start(
@@ -396,6 +470,8 @@ export class Engine {
         },
       };
       this.pending.add(entry);
+      const pending = entry;
+      if (withdrawal !== undefined) unwatch = withdrawal.watch((error) => pending.fail(error));
     });
   }
 
@@ -678,6 +754,11 @@ export class Engine {
     const arrived = (this.arrivedFrom.get(message.origin) ?? 0) + 1;
     this.arrivedFrom.set(message.origin, arrived);
     this.recorder?.arrived(message, arrived);
+    if (this.abandoned.size > 0 && this.abandoned.has(callKey(message.context, message.tag))) {
+      if (message.kind === Kind.Rts) this.refuse(message);
+      this.checkDrained();
+      return;
+    }
     if (this.finished && message.kind === Kind.Rts) this.refuse(message);
     this.matching.arrive(message);
     this.checkDrained();

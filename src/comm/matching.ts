@@ -172,6 +172,20 @@ export class MatchingEngine<M extends Envelope> {
     return this.queues(context).posted.remove(posted);
   }
 
+  /** Remove and return every unexpected message of `context` with exactly `tag`, oldest first. */
+  withdraw(context: number, tag: number): M[] {
+    const queues = this.queues(context);
+    const withdrawn: M[] = [];
+    for (
+      let taken = queues.unexpected.take((message) => message.tag === tag);
+      taken !== undefined;
+      taken = queues.unexpected.take((message) => message.tag === tag)
+    ) {
+      withdrawn.push(taken);
+    }
+    return withdrawn;
+  }
+
   /** The oldest unexpected message matching (source, tag), left in the queue. */
   peek(context: number, source: number, tag: number): M | undefined {
     const queues = this.queues(context);

@@ -5,7 +5,7 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { encodeControl } from '../../src/collectives/control.js';
 import { ErrorMarker, isMarker } from '../../src/collectives/marker.js';
-import { callPorts, type CallSite } from '../../src/comm/collective-port.js';
+import { agreementTag, callPorts, type CallSite } from '../../src/comm/collective-port.js';
 import { Engine } from '../../src/comm/engine.js';
 import { MpiError } from '../../src/errors.js';
 import { LoopbackHub } from '../../src/transport/loopback.js';
@@ -72,16 +72,50 @@ describe('collective port', () => {
       control: encodeControl({ kind: 'data', seq: 4, call: 'bcast(root 0)', error: null }),
     });
     await assert.rejects(callPorts(b).port.recv(0), code('ERR_INTERN'));
-    await a.engine.send(null, { dest: 1, context: 3, source: 0, tag: 5, label: 'test', control: Buffer.from('{not json') });
+    await a.engine.send(null, { dest: 1, context: 3, source: 0, tag: agreementTag(5), label: 'test', control: Buffer.from('{not json') });
     await assert.rejects(callPorts(b).link.recv(0), code('ERR_CODEC'));
   });
 
-  it('the agreement link carries its state in the header only', async () => {
+  it('the agreement link carries its state in the header only, on a tag of its own beside the data', async () => {
     const [a, b] = sites('bcast(root 0)');
     const state = { calls: [['bcast(root 0)', 0] as const], error: { code: 'ERR_ROOT' as const, message: 'm', rank: 0 } };
-    await callPorts(a).link.send(state, 1);
-    assert.deepEqual(await callPorts(b).link.recv(0), state);
-    await callPorts(a).port.send(1, 1);
-    await assert.rejects(callPorts(b).link.recv(0), code('ERR_INTERN'));
+    const [sender, receiver] = [callPorts(a), callPorts(b)];
+    await sender.port.send('data first', 1);
+    await sender.link.send(state, 1);
+    assert.deepEqual(await receiver.link.recv(0), state);
+    assert.equal(await receiver.port.recv(0), 'data first');
+    await a.engine.send(1, {
+      dest: 1,
+      context: 3,
+      source: 0,
+      tag: agreementTag(5),
+      label: 'test',
+      control: encodeControl({ kind: 'data', seq: 5, call: 'bcast(root 0)', error: null }),
+    });
+    await assert.rejects(receiver.link.recv(0), code('ERR_INTERN'));
+  });
+
+  it("a large payload waits for the agreement; a mismatch verdict withdraws pending receives and drops the call's messages", async () => {
+    const [a, b] = sites('bcast(root 0)');
+    const [sender, receiver] = [callPorts(a), callPorts(b)];
+    const large = new Uint8Array(a.engine.eagerLimit + 1);
+    let sent = false;
+    const sending = sender.port.send(large, 1).then(() => (sent = true));
+    await sender.port.send('small', 1);
+    assert.equal(await receiver.port.recv(0), 'small');
+    assert.equal(sent, false, 'a rendezvous-sized send left before the agreement');
+    const waiting = receiver.port.recv(0);
+    const verdict = new MpiError('ERR_COLL_MISMATCH', 'bcast: calls do not match');
+    receiver.conclude(verdict);
+    await assert.rejects(waiting, (error: unknown) => error === verdict);
+    await sender.port.send('dropped', 1);
+    sender.conclude(verdict);
+    await assert.rejects(sending, (error: unknown) => error === verdict);
+    await assert.rejects(sender.port.send('refused', 1), (error: unknown) => error === verdict);
+    await new Promise((resolve) => setImmediate(resolve));
+    assert.deepEqual(
+      b.engine.unreceived(() => true),
+      [],
+    );
   });
 });
