@@ -9,6 +9,14 @@ import { Phase, type RankEvent, type RankTrace } from './events.js';
 /** The first bytes of an agreement round's control block (src/collectives/control.ts encodes `{"k":"agree",...`). */
 const AGREE_PREFIX = Buffer.from('{"k":"agree"');
 
+/**
+ * The call a collective message belongs to, as its tag: the agreement round runs on tag
+ * −2 − seq beside the algorithm's tag seq (src/comm/collective-port.ts).
+ */
+function callTag(context: number, tag: number): number {
+  return context % 2 === 1 && tag <= -2 ? -2 - tag : tag;
+}
+
 function phaseOf(context: number, control: Uint8Array | null): Phase {
   if (context % 2 === 0) return Phase.P2p;
   if (
@@ -78,7 +86,7 @@ export class Recorder {
     control: Uint8Array | null,
   ): Promise<void> {
     const phase = phaseOf(context, control);
-    const record = (): void => this.push(['send', t0, this.now(), dest, n, context, tag, bytes, label, phase]);
+    const record = (): void => this.push(['send', t0, this.now(), dest, n, context, callTag(context, tag), bytes, label, phase]);
     sent.then(record, record);
     return sent;
   }
@@ -95,13 +103,25 @@ export class Recorder {
           message.origin,
           n,
           message.context,
-          message.tag,
+          callTag(message.context, message.tag),
           message.byteLength,
           label,
           phaseOf(message.context, message.control),
         ]);
       },
-      () => this.push(['recv', t0, this.now(), -1, 0, context, tag, 0, label, phaseOf(context, null)]),
+      () =>
+        this.push([
+          'recv',
+          t0,
+          this.now(),
+          -1,
+          0,
+          context,
+          callTag(context, tag),
+          0,
+          label,
+          tag <= -2 && context % 2 === 1 ? Phase.Agree : phaseOf(context, null),
+        ]),
     );
     return received;
   }
