@@ -43,6 +43,8 @@ export interface CliOptions {
   wdir?: string;
   tagOutput: boolean;
   timeout?: number;
+  /** Stop a deadlocked job at once (default; --no-deadlock-check turns it off). */
+  deadlockCheck: boolean;
   oversubscribe: boolean;
   hostfile?: string;
   host: string[];
@@ -121,6 +123,7 @@ export function buildProgram(): Command {
     .addOption(
       new Option('--timeout <seconds>', 'stop the job after this long and report where each rank was waiting').argParser(positiveNumber),
     )
+    .option('--no-deadlock-check', 'do not stop the job when every rank waits for a message no rank will send (exit code 125)')
     .option('--oversubscribe', 'allow more ranks than slots', false)
     .option('--hostfile <file>', 'run on the hosts listed in file (Open MPI `h slots=N` or MPICH `h:N` lines)')
     .addOption(new Option('--machinefile <file>', 'alias of --hostfile').hideHelp())
@@ -190,6 +193,7 @@ export function parse(argv: readonly string[]): ParsedCommand {
     wdir?: string;
     tagOutput: boolean;
     timeout?: number;
+    deadlockCheck: boolean;
     oversubscribe: boolean;
     hostfile?: string;
     machinefile?: string;
@@ -216,6 +220,7 @@ export function parse(argv: readonly string[]): ParsedCommand {
       ...(opts.wdir === undefined ? {} : { wdir: opts.wdir }),
       tagOutput: opts.tagOutput,
       ...(opts.timeout === undefined ? {} : { timeout: opts.timeout }),
+      deadlockCheck: opts.deadlockCheck,
       oversubscribe: opts.oversubscribe,
       ...(hostfile === undefined ? {} : { hostfile }),
       host: opts.host,
@@ -397,6 +402,7 @@ export async function run(argv: readonly string[]): Promise<number> {
     log: (line) => output.note('stderr', line),
     ...(options.timeout === undefined ? {} : { timeoutSeconds: options.timeout }),
     ...(traces === null ? {} : { onTrace: (rank: number, data: string, last: boolean) => traces.part(rank, data, last) }),
+    deadlockCheck: options.deadlockCheck,
   });
   const signals: NodeJS.Signals[] = ['SIGINT', 'SIGTERM', 'SIGHUP'];
   for (const signal of signals) process.on(signal, () => job.interrupt(signal));

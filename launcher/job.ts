@@ -11,6 +11,7 @@
  */
 import { constants } from 'node:os';
 import { abortExitCode, type RankAddress, type ToLauncher, type UnreceivedFrom } from '../src/runtime/env.js';
+import { DEADLOCK_EXIT_CODE, DeadlockWatch, type Deadlock, type RankStatus } from './deadlock.js';
 import type { OutputForwarder } from './output.js';
 import type { HostHandle, HostLaunch, Spawner } from './spawners/spawner.js';
 
@@ -40,6 +41,8 @@ export interface JobOptions {
   readonly timeoutSeconds?: number;
   /** Takes each part of a rank's trace record (--trace); parts are acknowledged once taken. */
   readonly onTrace?: (rank: number, data: string, last: boolean) => void;
+  /** Stop a deadlocked job at once (launcher/deadlock.ts); default true (--no-deadlock-check: false). */
+  readonly deadlockCheck?: boolean;
 }
 
 export interface JobResult {
@@ -80,6 +83,12 @@ export function describeUnreceived(from: UnreceivedFrom): string {
   return `ended with ${parts.join(', and ')}`;
 }
 
+/** A rank's status for the deadlock check. */
+function rankStatus(state: RankState): RankStatus {
+  if (state.exited) return 'exited';
+  return state.finished === undefined ? 'running' : 'finished';
+}
+
 export function signalNumber(signal: NodeJS.Signals): number {
   return constants.signals[signal] ?? 1;
 }
@@ -97,9 +106,18 @@ export class Job {
   private reports: Map<number, readonly string[]> | null = null;
   private draining = false;
   private exiting = false;
+  private readonly deadlocks: DeadlockWatch | null;
 
   constructor(private readonly options: JobOptions) {
     this.timers = options.timers ?? realTimers;
+    this.deadlocks =
+      options.deadlockCheck === false
+        ? null
+        : new DeadlockWatch({
+            statuses: () => [...this.ranks].map(([rank, state]) => ({ rank, status: rankStatus(state) })),
+            confirm: (rank, epoch) => this.handles.get(this.ranks.get(rank)?.host ?? '')?.control(rank, { kind: 'confirm', epoch }),
+            found: (deadlock) => this.deadlocked(deadlock),
+          });
   }
 
   get currentState(): JobState {
@@ -207,6 +225,10 @@ export class Job {
       case 'finished':
         state.finished = message.sent;
         this.maybeDrain();
+        if (this.state === 'running') this.deadlocks?.changed();
+        return;
+      case 'state':
+        if (this.state === 'running') this.deadlocks?.report(rank, message.state, message.epoch);
         return;
       case 'trace':
         this.options.onTrace?.(rank, message.data, message.last);
@@ -232,7 +254,8 @@ export class Job {
       if (address === undefined) return;
       peers.push(address);
     }
-    for (const [rank, state] of this.ranks) this.handles.get(state.host)?.control(rank, { kind: 'table', peers });
+    for (const [rank, state] of this.ranks)
+      this.handles.get(state.host)?.control(rank, { kind: 'table', peers, deadlockCheck: this.deadlocks !== null });
   }
 
   private exited(rank: number, code: number | null, signal: NodeJS.Signals | null): void {
@@ -266,6 +289,7 @@ export class Job {
     if (!failed) {
       this.maybeDrain();
       this.maybeExit();
+      if (this.state === 'running') this.deadlocks?.changed();
     }
     if (this.live === 0) this.done();
   }
@@ -344,6 +368,16 @@ export class Job {
       else for (const line of waiting) this.options.log(`${where}: waiting in ${line}`);
     }
     this.terminate({ exitCode: 124, failure: `tsmpirun: job stopped after --timeout ${this.options.timeoutSeconds} s` });
+  }
+
+  /** Every running rank waits for a message no rank will send: stop the job, naming the waits. */
+  private deadlocked(deadlock: Deadlock): void {
+    if (this.state !== 'running') return;
+    this.terminate({ exitCode: DEADLOCK_EXIT_CODE, failure: `tsmpirun: deadlock: ${deadlock.cycle}` });
+    if (deadlock.calls !== null) this.options.log(`tsmpirun: deadlock: ${deadlock.calls}`);
+    this.options.log(
+      `tsmpirun: no message is on its way that could wake any of them; stopped the job (exit code ${DEADLOCK_EXIT_CODE}; --no-deadlock-check turns this check off)`,
+    );
   }
 
   private runningRanks(): number[] {

@@ -97,6 +97,8 @@ async function runOne(
     mode,
   ];
   const { code, stderr } = await run(process.execPath, args);
+  if (code === 125)
+    return `deadlock: every rank waits for a message no rank will send. Is every recv matched by a send, and does every rank call the collective?\n${indent(stderr)}`;
   if (code === 124)
     return `no result within ${options.timeoutSeconds} s. Is every recv matched by a send, and does every rank call the collective?\n${indent(stderr)}`;
   if (code !== 0) return `the program stopped (exit code ${code}):\n${indent(stderr)}`;

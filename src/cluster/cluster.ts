@@ -163,6 +163,8 @@ export class Cluster {
     const args = [
       LAUNCHER,
       '--tag-output',
+      // Idle engines wait on the client's channel, which tsmpirun's deadlock check cannot see.
+      '--no-deadlock-check',
       ...(n === undefined ? [] : ['-np', String(n)]),
       ...(options.hostfile === undefined ? [] : ['--hostfile', options.hostfile]),
       ...(options.hosts === undefined ? [] : ['-H', options.hosts]),

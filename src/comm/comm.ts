@@ -130,6 +130,7 @@ export class Comm {
     if (me < 0) throw new MpiError('ERR_INTERN', 'comm: this process is not in the group');
     this.rank = me;
     this.size = group.length;
+    runtime.engine.registerGroup(context, group);
   }
 
   Get_rank(): number {
@@ -753,14 +754,16 @@ export class Comm {
       if ('error' in outcome) throw outcome.error;
       return outcome.value;
     };
+    // The whole call is one wait for the deadlock check (its messages are its parts).
+    const untrack = this.runtime.engine.track(call, this.context + 1);
     const recorder = this.runtime.engine.recorder;
-    if (recorder === null) return runAgreed(port);
-    const t0 = recorder.now();
+    const t0 = recorder?.now() ?? 0;
     let algorithm: string | null = null;
     try {
-      return await runAgreed({ ...port, chose: (chosen) => (algorithm = chosen) });
+      return await runAgreed(recorder === null ? port : { ...port, chose: (chosen) => (algorithm = chosen) });
     } finally {
-      recorder.collective(t0, this.context + 1, seq, name, call, algorithm, this.traceName());
+      untrack();
+      recorder?.collective(t0, this.context + 1, seq, name, call, algorithm, this.traceName());
     }
   }
 

@@ -113,6 +113,29 @@ interface Pending {
   readonly label: string;
   readonly since: number;
   readonly fail: (error: MpiError) => void;
+  /** Whom it waits for, for the deadlock check ({@link Engine.waits}). */
+  readonly on?: WaitsOn;
+  /** A tracked call (a collective) whose parts are the operations pending on `on.context`. */
+  readonly tracked?: boolean;
+}
+
+/** Whom a pending operation waits for: a world rank, or a communicator rank (or ANY_SOURCE) of a context. */
+type WaitsOn = { readonly world: number; readonly context: number } | { readonly source: number; readonly context: number };
+
+/**
+ * One operation this process waits in, for the launcher's deadlock check: `label` as the
+ * program wrote the call (`ssend(dest=1, tag=0)`, or a collective's `bcast(root 0)`),
+ * and the world ranks whose messages could complete it.
+ */
+export interface Wait {
+  readonly label: string;
+  readonly peers: readonly number[];
+}
+
+/** Messages of every kind (data and protocol) handed to the transport per destination, and arrived per origin: [world rank, count] pairs. */
+export interface WireCounts {
+  readonly sent: readonly (readonly [number, number])[];
+  readonly arrived: readonly (readonly [number, number])[];
 }
 
 /** A rendezvous send waiting for its CTS, then its DONE. */
@@ -212,6 +235,11 @@ export class Engine {
   private readonly outgoing = new Map<number, Outgoing>();
   private readonly incoming = new Map<number, Incoming>();
   private readonly pending = new Set<Pending>();
+  /** World rank of each communicator rank, per p2p context (registered by each Comm). */
+  private readonly groups = new Map<number, readonly number[]>();
+  /** Every message (data or protocol) handed to the transport per destination / arrived per origin: the deadlock check compares these. */
+  private readonly wireSent = new Map<number, number>();
+  private readonly wireArrived = new Map<number, number>();
   private readonly warn: (line: string) => void;
   private nextSeq = 1;
   private nextContextId = FIRST_FREE_CONTEXT;
@@ -304,6 +332,7 @@ export class Engine {
       const entry: Pending = {
         label,
         since: performance.now(),
+        on: { world: dest, context },
         fail: (error) => {
           this.acks.delete(seq);
           release();
@@ -353,6 +382,7 @@ export class Engine {
     if (withdrawal?.withdrawn) return Promise.reject(withdrawal.withdrawn);
     return this.waitFor<Message>(
       label,
+      { source, context },
       (resolve, reject) => {
         /** Set once a rendezvous message matched: the key its data will arrive under. */
         let awaiting: number | null = null;
@@ -411,7 +441,7 @@ export class Engine {
 
   private watch(context: number, source: number, tag: number, label: string): Promise<Message> {
     this.ensureOpen(label);
-    return this.waitFor<Message>(label, (resolve) => {
+    return this.waitFor<Message>(label, { source, context }, (resolve) => {
       let seen = false;
       const waiter: ProbeWaiter<Message> = {
         source,
@@ -435,6 +465,7 @@ export class Engine {
    */
   private waitFor<T>(
     label: string,
+    on: WaitsOn,
     start: (resolve: (value: T) => void, reject: (error: MpiError) => void) => (() => void) | null,
     withdrawal?: Withdrawal,
   ): Promise<T> {
@@ -463,6 +494,7 @@ export class Engine {
       entry = {
         label,
         since: performance.now(),
+        on,
         fail: (error) => {
           withdraw();
           settled();
@@ -491,12 +523,74 @@ export class Engine {
 
   /** Send a CLOCK message (src/comm/clock.ts): `reply` false for a ping, true for the answer carrying `timeMs`. */
   sendClock(dest: number, seq: number, reply: boolean, timeMs: number): Promise<void> {
-    return this.transport.send(dest, clockMessage(seq, this.rank, reply, timeMs));
+    return this.toWire(dest, clockMessage(seq, this.rank, reply, timeMs));
   }
 
   /** Keep reading incoming messages until the returned function is called (a clock measurement's server). */
   keepReceiving(): () => void {
     return this.transport.keepReceiving();
+  }
+
+  /**
+   * Register a long operation (a collective) for the "where is each rank waiting" report
+   * and the deadlock check: the operations pending on `context` are its parts, shown
+   * ({@link waits}) as this one call. Returns the function that ends it.
+   */
+  track(label: string, context: number): () => void {
+    const entry: Pending = { label, since: performance.now(), fail: () => {}, on: { source: ANY_SOURCE, context }, tracked: true };
+    this.pending.add(entry);
+    return () => this.pending.delete(entry);
+  }
+
+  /** Record the world rank of each rank of the communicator whose p2p context is `context` (for {@link waits}). */
+  registerGroup(context: number, group: readonly number[]): void {
+    this.groups.set(context, group);
+  }
+
+  /**
+   * What this process waits in, for the deadlock check: every pending operation with the
+   * world ranks that could complete it. The parts of a tracked call (its context's
+   * operations) are folded into it: `bcast(root 0)` waiting for the ranks its parts wait for.
+   */
+  waits(): Wait[] {
+    const entries = [...this.pending];
+    const tracked = new Map<number, { label: string; peers: Set<number> }>();
+    const out: { label: string; peers: Set<number> }[] = [];
+    for (const entry of entries) {
+      if (entry.on === undefined || entry.tracked !== true) continue;
+      const call = { label: entry.label, peers: new Set<number>() };
+      tracked.set(entry.on.context, call);
+      out.push(call);
+    }
+    for (const entry of entries) {
+      const on = entry.on;
+      if (on === undefined || entry.tracked === true) continue;
+      const peers = 'world' in on ? [on.world] : this.worldRanks(on.context, on.source);
+      const call = tracked.get(on.context);
+      if (call !== undefined) for (const peer of peers) call.peers.add(peer);
+      else out.push({ label: entry.label, peers: new Set(peers) });
+    }
+    return out.map(({ label, peers }) => ({ label, peers: [...peers].sort((a, b) => a - b) }));
+  }
+
+  /** Messages of every kind handed to the transport and arrived, per world rank (for the deadlock check). */
+  wireCounts(): WireCounts {
+    return { sent: [...this.wireSent], arrived: [...this.wireArrived] };
+  }
+
+  /** World ranks that a wait on (`context`, communicator rank `source`) may hear from: all of the communicator for ANY_SOURCE. */
+  private worldRanks(context: number, source: number): number[] {
+    // A communicator's collectives run on context + 1 (an odd id), over the same group.
+    const group = this.groups.get(context - (context % 2));
+    if (source === ANY_SOURCE) return group === undefined ? [...Array(this.size).keys()] : [...group];
+    if (group === undefined) return [];
+    const world = group[source];
+    return world === undefined ? [] : [world];
+  }
+
+  /** True once {@link finish} has run: the program is done with communication. */
+  get isFinished(): boolean {
+    return this.finished;
   }
 
   /** What this process is waiting in, oldest first: `recv(source=0, tag=12) for 3.2 s`. */
@@ -578,6 +672,7 @@ export class Engine {
       const entry: Pending = {
         label,
         since: performance.now(),
+        on: { world: dest, context: envelope.context },
         fail: (error) => {
           if (this.outgoing.delete(seq)) this.control(dest, Kind.Cancel, seq, label);
           release();
@@ -620,7 +715,7 @@ export class Engine {
     };
     let sent: Promise<void>;
     try {
-      sent = this.transport.send(dest, frames);
+      sent = this.toWire(dest, frames);
     } catch (error) {
       sent = Promise.reject(error);
     }
@@ -639,6 +734,7 @@ export class Engine {
       this.drop(error instanceof Error ? error.message : String(error));
       return;
     }
+    if (message.origin < this.size) this.wireArrived.set(message.origin, (this.wireArrived.get(message.origin) ?? 0) + 1);
     switch (message.kind) {
       case Kind.Eager:
       case Kind.EagerSync:
@@ -661,7 +757,7 @@ export class Engine {
         }
         // The chunks are views of the sender's memory: no copy. The transport keeps their order.
         for (const chunk of bulkMessages(outgoing.frames, message.seq, this.rank)) {
-          this.transport.send(outgoing.dest, chunk).catch((error: unknown) => {
+          this.toWire(outgoing.dest, chunk).catch((error: unknown) => {
             if (this.outgoing.delete(message.seq)) outgoing.reject(this.transportError(outgoing.label, error));
           });
         }
@@ -784,9 +880,13 @@ export class Engine {
 
   /** Send a control message; a transport failure there fails everything pending (never silently lost). */
   private control(dest: number, kind: Kind, seq: number, label: string): void {
-    this.transport
-      .send(dest, controlMessage(kind, seq, this.rank))
-      .catch((error: unknown) => this.fault(this.transportError(label, error)));
+    this.toWire(dest, controlMessage(kind, seq, this.rank)).catch((error: unknown) => this.fault(this.transportError(label, error)));
+  }
+
+  /** Hand any message to the transport, counted for the deadlock check. */
+  private toWire(dest: number, frames: Uint8Array[]): Promise<void> {
+    this.wireSent.set(dest, (this.wireSent.get(dest) ?? 0) + 1);
+    return this.transport.send(dest, frames);
   }
 
   private transportError(label: string, error: unknown): MpiError {

@@ -61,6 +61,11 @@
  * (src/trace/events.ts) as JSON text in `trace` parts of at most {@link TRACE_PART_CHARS}
  * characters, each after the launcher's `trace-ack` for the previous one, so that no
  * write to the lifeline ever has to wait for room.
+ *
+ * Deadlock check (unless the table says `deadlockCheck: false`): a rank sends `state`
+ * ({@link WaitState}) whenever it becomes blocked or stops being blocked, and whenever
+ * its counts change while blocked; the launcher answers a possible deadlock with
+ * `confirm`, which every rank answers at once with a fresh `state` (launcher/deadlock.ts).
  */
 
 export const ENV = {
@@ -124,7 +129,26 @@ export type ToLauncher =
   /** Every message sent to the rank has arrived; `unreceived` are those its program never received. */
   | { readonly kind: 'drained'; readonly rank: number; readonly unreceived: readonly UnreceivedFrom[] }
   /** Part of the rank's trace record (JSON text, cut into parts; `last` on the final one); answered by `trace-ack`. */
-  | { readonly kind: 'trace'; readonly rank: number; readonly data: string; readonly last: boolean };
+  | { readonly kind: 'trace'; readonly rank: number; readonly data: string; readonly last: boolean }
+  /** The deadlock check: the rank's {@link WaitState} when it changed, or (with `epoch`) in answer to `confirm`. */
+  | { readonly kind: 'state'; readonly rank: number; readonly state: WaitState; readonly epoch?: number };
+
+/**
+ * What a rank tells the launcher's deadlock check (launcher/deadlock.ts), taken at one
+ * instant. `blocked`: the rank waits in at least one tsmpi operation and nothing else
+ * (no timer, no file or network request, no child process, no stdin read) can run any of
+ * its code, so only a message can wake it; or its program is done (`finished`).
+ * `sent`/`arrived`: messages of every kind handed to the transport for / arrived from each
+ * world rank, as [world rank, count] pairs (a message sent but not yet arrived is on its way).
+ */
+export interface WaitState {
+  readonly blocked: boolean;
+  readonly finished: boolean;
+  /** What it waits in (`recv(source=1, tag=0)`, `bcast(root 0)`) and the world ranks that could complete each. */
+  readonly waits: readonly { readonly label: string; readonly peers: readonly number[] }[];
+  readonly sent: readonly (readonly [number, number])[];
+  readonly arrived: readonly (readonly [number, number])[];
+}
 
 /** Messages from one sender that a rank never received (in the `drained` message). */
 export interface UnreceivedFrom {
@@ -143,8 +167,11 @@ export const UNRECEIVED_TAGS_SHOWN = 10;
 
 /** Lifeline messages from the launcher to a rank. */
 export type ToRank =
-  | { readonly kind: 'table'; readonly peers: readonly RankAddress[] }
+  /** The address of every rank; `deadlockCheck`: send `state` messages (off with --no-deadlock-check). */
+  | { readonly kind: 'table'; readonly peers: readonly RankAddress[]; readonly deadlockCheck?: boolean }
   | { readonly kind: 'report' }
+  /** The deadlock check found every rank blocked: answer with a fresh `state` carrying `epoch`. */
+  | { readonly kind: 'confirm'; readonly epoch: number }
   /** Every rank has finished: read until `expect` ([world rank, messages it sent here]) have arrived. */
   | { readonly kind: 'drain'; readonly expect: readonly (readonly [number, number])[] }
   /** Every rank has drained: close without lingering and exit. */

@@ -26,6 +26,7 @@ import {
   UNRECEIVED_TAGS_SHOWN,
   type UnreceivedFrom,
 } from './env.js';
+import { BlockedReporter } from './blocked.js';
 import { detectForeign, watchForeign, wireUpForeign } from './foreign.js';
 import { Lifeline } from './lifeline.js';
 
@@ -33,6 +34,8 @@ interface Runtime extends CommRuntime {
   readonly world: Comm;
   readonly lifeline: Lifeline | null;
   readonly host: string;
+  /** The deadlock check's reporter (under tsmpirun, unless --no-deadlock-check). */
+  readonly blocked: BlockedReporter | null;
 }
 
 let starting: Promise<Runtime> | null = null;
@@ -101,6 +104,7 @@ async function endWithLauncher(runtime: Runtime, lifeline: Lifeline, error: MpiE
       await sendTrace(lifeline, JSON.stringify(engine.recorder.snapshot(rank, engine.size, runtime.host)), rank);
     const drain = lifeline.next('drain');
     lifeline.send({ kind: 'finished', rank, sent: [...sent] });
+    runtime.blocked?.check();
     const { expect } = await drain;
     await engine.drain(new Map(expect));
     const exit = lifeline.next('exit');
@@ -183,6 +187,7 @@ async function start(): Promise<Runtime> {
   const host = Get_processor_name();
   let transport: Transport;
   let lifeline: Lifeline | null = null;
+  let deadlockCheck = false;
   const foreign = rank === undefined || size === undefined ? detectForeign(process.env, process.ppid, host) : null;
   if (foreign !== null) {
     const wired = await wireUpForeign(foreign, host, process.env);
@@ -193,7 +198,7 @@ async function start(): Promise<Runtime> {
   } else {
     if (rank >= size) throw new MpiError('ERR_INIT', `init: ${ENV.rank}=${rank} is not below ${ENV.size}=${size}`);
     lifeline = new Lifeline(lifelineFd(rank));
-    transport = await wireUp(rank, size, host, lifeline);
+    ({ transport, deadlockCheck } = await wireUp(rank, size, host, lifeline));
   }
   const recorder = process.env[ENV.trace] ? new Recorder(intFromEnv(ENV.traceLimit) ?? DEFAULT_TRACE_LIMIT) : null;
   const engine = new Engine(transport, { ...(eagerLimit === undefined ? {} : { eagerLimit }), recorder });
@@ -206,6 +211,7 @@ async function start(): Promise<Runtime> {
     engine,
     host,
     lifeline,
+    blocked: lifeline !== null && deadlockCheck ? new BlockedReporter(engine, lifeline, rank ?? 0) : null,
     abort: (code, reason) => abort(code, reason, rank ?? foreign?.rank ?? 0, lifeline),
     collectives,
     get world(): Comm {
@@ -252,7 +258,12 @@ function lifelineFd(rank: number): number {
   return fd;
 }
 
-async function wireUp(rank: number, size: number, host: string, lifeline: Lifeline): Promise<Transport> {
+async function wireUp(
+  rank: number,
+  size: number,
+  host: string,
+  lifeline: Lifeline,
+): Promise<{ transport: Transport; deadlockCheck: boolean }> {
   const lost = new Promise<never>((_, reject) => {
     lifeline.onLost(() => reject(new MpiError('ERR_INIT', `init: rank ${rank} lost its launcher during wire-up`)));
   });
@@ -260,11 +271,11 @@ async function wireUp(rank: number, size: number, host: string, lifeline: Lifeli
   const bound = size === 1 ? null : await bindInbox(rank, size, host);
   const table = lifeline.next('table');
   lifeline.send({ kind: 'hello', rank, address: bound?.address ?? { host } });
-  const { peers } = await Promise.race([table, lost]);
+  const { peers, deadlockCheck = false } = await Promise.race([table, lost]);
   if (peers.length !== size) throw new MpiError('ERR_INIT', `init: the launcher sent ${peers.length} addresses for ${size} ranks`);
-  if (bound === null) return new LoopbackHub(1).transport(0);
+  if (bound === null) return { transport: new LoopbackHub(1).transport(0), deadlockCheck };
   bound.transport.setPeers(peers);
-  return bound.transport;
+  return { transport: bound.transport, deadlockCheck };
 }
 
 async function bindInbox(rank: number, size: number, host: string): Promise<{ transport: ZmqTransport; address: PeerAddress }> {

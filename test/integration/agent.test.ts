@@ -61,10 +61,19 @@ describe('ranks started through a launch agent', () => {
   });
 
   it('--timeout reaches ranks behind an agent and reports where each waits', async () => {
-    const run = await viaAgent(['-H', 'alpha:1,beta:1', '--timeout', '3', 'node', FAIL, 'wait', '0']);
+    const run = await viaAgent(['-H', 'alpha:1,beta:1', '--no-deadlock-check', '--timeout', '3', 'node', FAIL, 'wait', '0']);
     assert.equal(run.exitCode, 124);
     assert.match(run.stderr, /rank 0 \(pid \d+ on alpha\): waiting in recv\(source=0, tag=12\)/);
     assert.match(run.stderr, /rank 1 \(pid \d+ on beta\): waiting in recv\(source=1, tag=999\)/);
+  });
+
+  it('a deadlock across hosts is found through the agents’ relay and named', async () => {
+    const run = await viaAgent(['-H', 'alpha:1,beta:1', '--timeout', '60', 'node', built('test/fixtures/deadlock.js'), 'ssend-pair']);
+    assert.equal(run.exitCode, 125, run.stderr);
+    assert.match(
+      run.stderr,
+      /^tsmpirun: deadlock: rank 0 waits in ssend\(dest=1, tag=0\) for rank 1; rank 1 waits in ssend\(dest=0, tag=0\) for rank 0$/m,
+    );
   });
 
   it('relays every byte of a rank’s output even when tsmpirun’s reader is slow', async () => {

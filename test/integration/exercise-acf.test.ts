@@ -56,7 +56,7 @@ describe('the ACF exercise and its checker', () => {
     );
     assert.match(
       run.stdout,
-      /np 2, --comm gather: +FAILED: no result within 5 s\. Is every recv matched by a send.*\n(.*\n)*? +rank 0 \(pid \d+ on .*\): waiting in recv\(source=1, tag=99\)/,
+      /np 2, --comm gather: +FAILED: deadlock: every rank waits for a message no rank will send\. Is every recv matched by a send.*\n(.*\n)*? +tsmpirun: deadlock: rank 0 waits in recv\(source=1, tag=99\) for rank 1, which has finished/,
     );
   });
 

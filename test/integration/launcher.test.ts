@@ -240,7 +240,7 @@ describe('failures end the whole job, leaving nothing behind', () => {
     it(`${signal} to tsmpirun stops every rank`, async () => {
       let launcher = 0;
       let seen = '';
-      const run = await runJob(['-np', '3', 'node', FAIL, 'wait'], {
+      const run = await runJob(['-np', '3', '--no-deadlock-check', 'node', FAIL, 'wait'], {
         onStart: (pid) => (launcher = pid),
         onStdout: (text) => {
           seen += text;
@@ -256,7 +256,7 @@ describe('failures end the whole job, leaving nothing behind', () => {
   it('ranks exit by themselves within a few seconds when tsmpirun is killed with SIGKILL', async () => {
     let launcher = 0;
     let seen = '';
-    const run = await runJob(['-np', '3', 'node', FAIL, 'wait'], {
+    const run = await runJob(['-np', '3', '--no-deadlock-check', 'node', FAIL, 'wait'], {
       onStart: (pid) => (launcher = pid),
       onStdout: (text) => {
         seen += text;
@@ -270,7 +270,7 @@ describe('failures end the whole job, leaving nothing behind', () => {
   });
 
   it('--timeout ends a hung job and reports where each rank was waiting', async () => {
-    const run = await runJob(['-np', '3', '--timeout', '2', 'node', FAIL, 'wait', '2']);
+    const run = await runJob(['-np', '3', '--no-deadlock-check', '--timeout', '2', 'node', FAIL, 'wait', '2']);
     assert.equal(run.exitCode, 124, run.stderr);
     assert.match(run.stderr, /the job exceeded --timeout 2 s/);
     assert.match(run.stderr, /rank 0 \(pid \d+ on .+\): waiting in recv\(source=0, tag=999\) for \d+\.\d s/);

@@ -45,7 +45,7 @@ class FakeSpawner implements Spawner {
   }
 }
 
-function setup(size: number, extra: { timeoutSeconds?: number } = {}) {
+function setup(size: number, extra: { timeoutSeconds?: number; deadlockCheck?: boolean } = {}) {
   const spawner = new FakeSpawner();
   const timers = new FakeTimers();
   const log: string[] = [];
@@ -97,9 +97,49 @@ describe('job supervisor', () => {
     assert.equal(job.currentState, 'running');
     assert.deepEqual(spawner.sent.map(([rank]) => rank).sort(), [0, 1, 2]);
     const table = spawner.sent[0]?.[1];
-    assert.deepEqual(table, { kind: 'table', peers: [0, 1, 2].map((rank) => ({ host: 'hostA', ipc: `ipc://${rank}` })) });
+    assert.deepEqual(table, {
+      kind: 'table',
+      peers: [0, 1, 2].map((rank) => ({ host: 'hostA', ipc: `ipc://${rank}` })),
+      deadlockCheck: true,
+    });
     for (const rank of [0, 1, 2]) spawner.sink.exited(rank, 0, null);
     assert.deepEqual(await result, { exitCode: 0 });
+  });
+
+  it('a deadlock the ranks report (and confirm) stops the job with exit code 125, naming the waits; --no-deadlock-check ignores it', async () => {
+    for (const deadlockCheck of [true, false]) {
+      const { spawner, log, result, job } = setup(2, { deadlockCheck });
+      for (const rank of [0, 1]) spawner.sink.control(rank, { kind: 'hello', rank, address: { host: 'hostA' } });
+      assert.equal((spawner.sent[0]?.[1] as { deadlockCheck?: boolean }).deadlockCheck, deadlockCheck);
+      const state = (rank: number) => ({
+        blocked: true,
+        finished: false,
+        waits: [{ label: `ssend(dest=${1 - rank}, tag=0)`, peers: [1 - rank] }],
+        sent: [[1 - rank, 1]] as [number, number][],
+        arrived: [[1 - rank, 1]] as [number, number][],
+      });
+      spawner.sent.length = 0;
+      for (const rank of [0, 1]) spawner.sink.control(rank, { kind: 'state', rank, state: state(rank) });
+      if (!deadlockCheck) {
+        assert.deepEqual(spawner.sent, []);
+        assert.equal(job.currentState, 'running');
+        for (const rank of [0, 1]) spawner.sink.exited(rank, 0, null);
+        assert.deepEqual(await result, { exitCode: 0 });
+        continue;
+      }
+      assert.deepEqual(spawner.sent, [
+        [0, { kind: 'confirm', epoch: 1 }],
+        [1, { kind: 'confirm', epoch: 1 }],
+      ]);
+      for (const rank of [0, 1]) spawner.sink.control(rank, { kind: 'state', rank, state: state(rank), epoch: 1 });
+      assert.equal(job.currentState, 'terminating');
+      assert.deepEqual(log, [
+        'tsmpirun: deadlock: rank 0 waits in ssend(dest=1, tag=0) for rank 1; rank 1 waits in ssend(dest=0, tag=0) for rank 0',
+        'tsmpirun: no message is on its way that could wake any of them; stopped the job (exit code 125; --no-deadlock-check turns this check off)',
+      ]);
+      for (const rank of [0, 1]) spawner.sink.exited(rank, null, 'SIGTERM');
+      assert.equal((await result).exitCode, 125);
+    }
   });
 
   it("on a failing rank: SIGTERM to all, SIGKILL after the grace period, the rank's exit code", async () => {
