@@ -1,6 +1,7 @@
 import { isMarker, post, unwrap, type ErrorMarker } from './marker.js';
 import { exchange } from './exchange.js';
 import type { CollPort } from './port.js';
+import { allgatherLinear } from './linear.js';
 import { doublingPlan } from './tree.js';
 
 function join(lower: unknown, higher: unknown): unknown[] | ErrorMarker {
@@ -16,6 +17,7 @@ function join(lower: unknown, higher: unknown): unknown[] | ErrorMarker {
  * makes every rank reject.
  */
 export async function allgather(port: CollPort, value: unknown): Promise<unknown[]> {
+  if (port.linear === true) return allgatherLinear(port, value);
   const plan = doublingPlan(port.rank, port.size);
   let block: unknown = isMarker(value) ? value : [value];
   if (plan.role === 'folded') {

@@ -3,6 +3,7 @@ import { fold } from './combine.js';
 import { capture, isMarker, post, unwrap } from './marker.js';
 import { exchange } from './exchange.js';
 import type { CollPort } from './port.js';
+import { allreduceLinear } from './linear.js';
 import { doublingPlan } from './tree.js';
 
 /**
@@ -16,6 +17,7 @@ export async function allreduce(port: CollPort, value: unknown, op: Op, where = 
   // An op that is not an op (on this rank only, perhaps) travels as an error, never a hang.
   const checked = capture(() => checkOp(where, op));
   if (isMarker(checked)) [value, op] = [checked, SUM];
+  if (port.linear === true) return allreduceLinear(port, value, op, where);
   const plan = doublingPlan(port.rank, port.size);
   if (plan.role === 'folded') {
     await post(port, value, plan.partner);

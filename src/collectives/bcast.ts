@@ -1,6 +1,6 @@
 import { isMarker, post, unwrap } from './marker.js';
 import type { CollPort } from './port.js';
-import { absolute, binomialChildren, binomialParent, relative } from './tree.js';
+import { absolute, relative, treeOf } from './tree.js';
 
 /**
  * Binomial-tree broadcast from `root`: each rank receives once from its parent and
@@ -11,10 +11,11 @@ import { absolute, binomialChildren, binomialParent, relative } from './tree.js'
  */
 export async function bcast(port: CollPort, value: unknown, root: number, first?: { readonly value: unknown }): Promise<unknown> {
   const { rank, size } = port;
+  const tree = treeOf(port);
   const vrank = relative(rank, root, size);
   let data = value;
-  if (vrank !== 0) data = first !== undefined ? first.value : await port.recv(absolute(binomialParent(vrank), root, size));
-  for (const child of binomialChildren(vrank, size).reverse()) {
+  if (vrank !== 0) data = first !== undefined ? first.value : await port.recv(absolute(tree.parent(vrank), root, size));
+  for (const child of tree.children(vrank, size).reverse()) {
     const sent = await post(port, data, absolute(child, root, size));
     if (isMarker(sent)) data = sent;
   }

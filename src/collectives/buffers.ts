@@ -25,7 +25,7 @@ import type { CollPort } from './port.js';
 import { reduce } from './reduce.js';
 import { scatter } from './scatter.js';
 import { chooseAllreduce, chooseBcast, type Overrides } from './select.js';
-import { absolute, binomialParent, relative } from './tree.js';
+import { absolute, relative, treeOf } from './tree.js';
 
 /**
  * A buffer with per-rank counts and displacements (in elements), as mpi4py's
@@ -99,7 +99,7 @@ export async function Bcast(port: CollPort, buf: unknown, root: number, override
     await bcast(port, mine, root);
     return;
   }
-  const first = await port.recv(absolute(binomialParent(relative(port.rank, root, port.size)), root, port.size));
+  const first = await port.recv(absolute(treeOf(port).parent(relative(port.rank, root, port.size)), root, port.size));
   if (isScatterRun(first)) {
     const [byteLength] = first;
     const own = isTypedArray(buf) && buf.byteLength === byteLength ? bytesOf(buf) : null;

@@ -1,6 +1,6 @@
 import { isMarker, post, unwrap, type ErrorMarker } from './marker.js';
 import type { CollPort } from './port.js';
-import { absolute, binomialChildren, binomialParent, relative } from './tree.js';
+import { absolute, relative, treeOf } from './tree.js';
 
 /**
  * Binomial-tree gather to `root`: each rank collects its subtree's values (a contiguous
@@ -11,15 +11,16 @@ import { absolute, binomialChildren, binomialParent, relative } from './tree.js'
  */
 export async function gather(port: CollPort, value: unknown, root: number): Promise<unknown[] | undefined> {
   const { rank, size } = port;
+  const tree = treeOf(port);
   const vrank = relative(rank, root, size);
   let block: unknown[] | ErrorMarker = isMarker(value) ? value : [value];
-  for (const child of binomialChildren(vrank, size)) {
+  for (const child of tree.children(vrank, size)) {
     const got = await port.recv(absolute(child, root, size));
     if (isMarker(block)) continue;
     block = isMarker(got) ? got : block.concat(got as unknown[]);
   }
   if (vrank !== 0) {
-    const sent = await post(port, block, absolute(binomialParent(vrank), root, size));
+    const sent = await post(port, block, absolute(tree.parent(vrank), root, size));
     unwrap(value);
     if (isMarker(sent) && !isMarker(block)) unwrap(sent); // this rank's run could not be sent
     return undefined;

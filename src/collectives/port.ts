@@ -38,6 +38,11 @@ export interface CollPort {
   send(value: unknown, dest: number, options?: SendOptions): Promise<void>;
   /** Receive the next value from `source` on this collective's tag. */
   recv(source: number): Promise<unknown>;
+  /**
+   * The job runs its collectives linearly (`TSMPI_COLL=linear`): rooted collectives on the
+   * flat tree (tree.ts), allreduce and allgather through rank 0 (linear.ts).
+   */
+  readonly linear?: boolean;
   /** Tell the trace which algorithm select.ts chose for this call (absent when tracing is off). */
   readonly chose?: (algorithm: string) => void;
 }

@@ -2,7 +2,7 @@ import { SUM, checkOp, type Op } from '../ops/ops.js';
 import { fold } from './combine.js';
 import { capture, isMarker, post, unwrap } from './marker.js';
 import type { CollPort } from './port.js';
-import { absolute, binomialChildren, binomialParent, relative } from './tree.js';
+import { absolute, relative, treeOf } from './tree.js';
 
 /**
  * Binomial-tree reduce to `root`: each rank combines its value with its children's
@@ -20,6 +20,7 @@ import { absolute, binomialChildren, binomialParent, relative } from './tree.js'
  */
 export async function reduce(port: CollPort, value: unknown, op: Op, root: number, where = 'reduce'): Promise<unknown> {
   const { rank, size } = port;
+  const tree = treeOf(port);
   // An op that is not an op (on this rank only, perhaps) travels as an error, never a hang.
   const checked = capture(() => checkOp(where, op));
   if (isMarker(checked)) [value, op] = [checked, SUM];
@@ -28,7 +29,7 @@ export async function reduce(port: CollPort, value: unknown, op: Op, root: numbe
   let acc = value;
   // An error that arises on this rank (its own value, or an op failing here) is reported here too.
   let local = isMarker(value);
-  for (const child of binomialChildren(vrank, size)) {
+  for (const child of tree.children(vrank, size)) {
     const got = await port.recv(absolute(child, treeRoot, size));
     const before = isMarker(acc) || isMarker(got);
     acc = fold(op, acc, got, where, got); // `got` is fresh from the network: the result may overwrite it
@@ -36,7 +37,7 @@ export async function reduce(port: CollPort, value: unknown, op: Op, root: numbe
   }
   const before = isMarker(acc);
   if (vrank !== 0) {
-    acc = await post(port, acc, absolute(binomialParent(vrank), treeRoot, size));
+    acc = await post(port, acc, absolute(tree.parent(vrank), treeRoot, size));
   } else if (treeRoot !== root) {
     acc = await post(port, acc, root);
   } else {

@@ -1,6 +1,6 @@
 import { isMarker, post, unwrap, type ErrorMarker } from './marker.js';
 import type { CollPort } from './port.js';
-import { absolute, binomialChildren, binomialParent, relative, subtreeSize } from './tree.js';
+import { absolute, relative, treeOf } from './tree.js';
 
 /**
  * Binomial-tree scatter from `root`: the root holds one value per rank and sends each
@@ -12,17 +12,18 @@ import { absolute, binomialChildren, binomialParent, relative, subtreeSize } fro
  */
 export async function scatter(port: CollPort, values: unknown[] | ErrorMarker | null, root: number): Promise<unknown> {
   const { rank, size } = port;
+  const tree = treeOf(port);
   const vrank = relative(rank, root, size);
   let run: unknown[] | ErrorMarker;
   if (vrank === 0) {
     if (values === null) throw new TypeError('scatter: the root has no values');
     run = isMarker(values) ? values : Array.from({ length: size }, (_, index) => values[absolute(index, root, size)]);
   } else {
-    run = (await port.recv(absolute(binomialParent(vrank), root, size))) as unknown[] | ErrorMarker;
+    run = (await port.recv(absolute(tree.parent(vrank), root, size))) as unknown[] | ErrorMarker;
   }
-  for (const child of binomialChildren(vrank, size).reverse()) {
+  for (const child of tree.children(vrank, size).reverse()) {
     const offset = child - vrank;
-    const part = isMarker(run) ? run : run.slice(offset, offset + subtreeSize(child, size));
+    const part = isMarker(run) ? run : run.slice(offset, offset + tree.subtree(child, size));
     const sent = await post(port, part, absolute(child, root, size));
     if (isMarker(sent)) run = sent;
   }

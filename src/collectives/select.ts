@@ -20,8 +20,12 @@ export const ALGORITHMS = {
 export type Collective = keyof typeof ALGORITHMS;
 /** An algorithm of collective `C`. */
 export type Algorithm<C extends Collective> = (typeof ALGORITHMS)[C][number];
-/** Algorithms forced by the environment, per collective. */
-export type Overrides = { readonly [C in Collective]?: Algorithm<C> };
+/**
+ * Algorithms forced by the environment, per collective; `linear` (`TSMPI_COLL=linear`)
+ * makes every rooted collective a loop at its root, and allreduce/allgather go through
+ * rank 0 (src/collectives/linear.ts), whatever the size.
+ */
+export type Overrides = { readonly [C in Collective]?: Algorithm<C> } & { readonly linear?: boolean };
 
 /** What every rank of an allreduce knows before it starts. */
 export interface AllreduceCase {
@@ -83,7 +87,7 @@ function isPowerOfTwo(size: number): boolean {
  * applies wherever its algorithm can (the ring needs a commutative op).
  */
 export function chooseAllreduce(c: AllreduceCase, overrides: Overrides = {}): Algorithm<'allreduce'> {
-  if (c.count === null || !c.builtin || c.size === 1) return 'recursive-doubling';
+  if (c.count === null || !c.builtin || c.size === 1 || overrides.linear === true) return 'recursive-doubling';
   const forced = overrides.allreduce;
   if (forced !== undefined) return forced === 'ring' && !c.commutative ? 'recursive-doubling' : forced;
   if (c.count * c.elementBytes < bySize(ALLREDUCE_SEGMENTED_MIN_BYTES, c.size)) return 'recursive-doubling';
@@ -99,7 +103,7 @@ export interface BcastCase {
 
 /** The broadcast algorithm for `c`: the binomial tree, or scatter-allgather for large typed arrays. */
 export function chooseBcast(c: BcastCase, overrides: Overrides = {}): Algorithm<'bcast'> {
-  if (c.byteLength === null || c.size === 1) return 'binomial';
+  if (c.byteLength === null || c.size === 1 || overrides.linear === true) return 'binomial';
   const forced = overrides.bcast;
   if (forced !== undefined) return forced;
   return c.byteLength >= bySize(BCAST_SCATTER_MIN_BYTES, c.size) ? 'scatter-allgather' : 'binomial';
@@ -131,4 +135,16 @@ export function parseOverrides(variables: Readonly<Record<string, string | undef
     out[collective as Collective] = algorithm;
   }
   return out as Overrides;
+}
+
+/**
+ * Read `TSMPI_COLL` (`variable` names it): `linear` for every collective as a plain loop
+ * at its root, `auto` or empty (or unset) for the usual algorithms.
+ * @throws ERR_ARG naming the variable and the valid values
+ */
+export function parseCollMode(value: string | undefined, variable: string): boolean {
+  const mode = (value ?? '').trim();
+  if (mode === '' || mode === 'auto') return false;
+  if (mode === 'linear') return true;
+  throw new MpiError('ERR_ARG', `init: ${variable}=${value} is not a collective mode; valid: linear, auto`);
 }

@@ -52,6 +52,33 @@ export function subtreeSize(vrank: number, size: number): number {
   return Math.min(span(vrank, size), size - vrank);
 }
 
+/** The tree a rooted collective (bcast, gather, scatter, reduce) runs on, over vranks (root = 0). */
+export interface Tree {
+  readonly name: 'binomial' | 'linear';
+  /** Parent of `vrank` (-1 for the root). */
+  parent(vrank: number): number;
+  /** Children of `vrank`, in the order a gather concatenates them. */
+  children(vrank: number, size: number): number[];
+  /** Number of vranks in `vrank`'s subtree (itself included); children's subtrees follow each other. */
+  subtree(vrank: number, size: number): number;
+}
+
+/** The binomial tree: ⌈log₂ size⌉ rounds. */
+export const BINOMIAL: Tree = { name: 'binomial', parent: binomialParent, children: binomialChildren, subtree: subtreeSize };
+
+/** The flat tree of `TSMPI_COLL=linear`: the root sends to, or receives from, every other rank itself (size − 1 rounds). */
+export const FLAT: Tree = {
+  name: 'linear',
+  parent: (vrank) => (vrank === 0 ? -1 : 0),
+  children: (vrank, size) => (vrank === 0 ? Array.from({ length: size - 1 }, (_, index) => index + 1) : []),
+  subtree: (vrank, size) => (vrank === 0 ? size : 1),
+};
+
+/** The tree for a port: flat when the job runs its collectives linearly (port.linear), else binomial. */
+export function treeOf(port: { readonly linear?: boolean }): Tree {
+  return port.linear === true ? FLAT : BINOMIAL;
+}
+
 /** Dissemination barrier partners for each round: send to `to`, receive from `from`. */
 export function disseminationRounds(rank: number, size: number): { to: number; from: number }[] {
   const rounds: { to: number; from: number }[] = [];

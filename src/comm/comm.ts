@@ -105,6 +105,27 @@ export function isCollectiveContext(context: number): boolean {
   return context % 2 === 1;
 }
 
+/** The collectives that `TSMPI_COLL=linear` turns into loops at a root (alltoall, scan, exscan and barrier keep theirs). */
+const LINEAR_COLLECTIVES = new Set([
+  'bcast',
+  'Bcast',
+  'scatter',
+  'Scatter',
+  'Scatterv',
+  'gather',
+  'Gather',
+  'Gatherv',
+  'reduce',
+  'Reduce',
+  'allreduce',
+  'Allreduce',
+  'allgather',
+  'Allgather',
+  'Allgatherv',
+  'Dup',
+  'Split',
+]);
+
 /** `Split` color for a rank that joins no new communicator (it gets `null`). */
 export const UNDEFINED = -32766;
 
@@ -756,11 +777,13 @@ export class Comm {
     };
     // The whole call is one wait for the deadlock check (its messages are its parts).
     const untrack = this.runtime.engine.track(call, this.context + 1);
+    const linear = this.overrides.linear === true;
+    const ported: CollPort = linear ? { ...port, linear } : port;
     const recorder = this.runtime.engine.recorder;
     const t0 = recorder?.now() ?? 0;
-    let algorithm: string | null = null;
+    let algorithm: string | null = linear && LINEAR_COLLECTIVES.has(name) ? 'linear' : null;
     try {
-      return await runAgreed(recorder === null ? port : { ...port, chose: (chosen) => (algorithm = chosen) });
+      return await runAgreed(recorder === null ? ported : { ...ported, chose: (chosen) => (algorithm = linear ? algorithm : chosen) });
     } finally {
       untrack();
       recorder?.collective(t0, this.context + 1, seq, name, call, algorithm, this.traceName());

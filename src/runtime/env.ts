@@ -34,9 +34,10 @@
  * | TSMPI_WATCH_PEERS=off     | do not end a rank when a peer ends without finalizing (the launcher does) |
  *
  * Under any launcher, `TSMPI_COLL_<NAME>=<algorithm>` forces the algorithm of a collective
- * (e.g. `TSMPI_COLL_ALLREDUCE=ring`; names and algorithms: src/collectives/select.ts). A
- * rank rejects an unknown name at init; tsmpirun passes these variables to every rank, on
- * every host ({@link collectiveEnv}).
+ * (e.g. `TSMPI_COLL_ALLREDUCE=ring`; names and algorithms: src/collectives/select.ts), and
+ * `TSMPI_COLL=linear` makes every collective a plain loop of sends and receives at its root
+ * (src/collectives/linear.ts). A rank rejects an unknown name or mode at init; tsmpirun
+ * passes these variables to every rank, on every host ({@link collectiveEnv}).
  *
  * Read by every rank, however started:
  * | variable                  | meaning                                                                |
@@ -96,11 +97,14 @@ export const ENV = {
 /** Prefix of the variables that force a collective's algorithm. */
 export const COLL_ENV_PREFIX = 'TSMPI_COLL_';
 
-/** The `TSMPI_COLL_*` entries of `env`: what tsmpirun forwards to every rank. */
+/** The variable that makes every collective linear (`TSMPI_COLL=linear`). */
+export const COLL_MODE_ENV = 'TSMPI_COLL';
+
+/** The `TSMPI_COLL` and `TSMPI_COLL_*` entries of `env`: what tsmpirun forwards to every rank. */
 export function collectiveEnv(env: Readonly<Record<string, string | undefined>>): Record<string, string> {
   const out: Record<string, string> = {};
   for (const [name, value] of Object.entries(env)) {
-    if (name.startsWith(COLL_ENV_PREFIX) && value !== undefined) out[name] = value;
+    if ((name === COLL_MODE_ENV || name.startsWith(COLL_ENV_PREFIX)) && value !== undefined) out[name] = value;
   }
   return out;
 }

@@ -8,7 +8,7 @@ import { hostname } from 'node:os';
 import { isMainThread } from 'node:worker_threads';
 import { Comm, isCollectiveContext, type CommRuntime } from '../comm/comm.js';
 import { Engine, type Unreceived } from '../comm/engine.js';
-import { parseOverrides } from '../collectives/select.js';
+import { parseCollMode, parseOverrides } from '../collectives/select.js';
 import { MpiError } from '../errors.js';
 import { LoopbackHub } from '../transport/loopback.js';
 import type { Transport } from '../transport/transport.js';
@@ -19,6 +19,7 @@ import { Recorder, tracing } from '../trace/recorder.js';
 import {
   abortExitCode,
   COLL_ENV_PREFIX,
+  COLL_MODE_ENV,
   collectiveEnv,
   ENV,
   LIFELINE_FD,
@@ -180,7 +181,10 @@ export function Get_processor_name(): string {
 
 async function start(): Promise<Runtime> {
   // Checked before wire-up: a misspelt override ends every rank at once with the valid names.
-  const collectives = parseOverrides(collectiveEnv(process.env), COLL_ENV_PREFIX);
+  const collectives = {
+    ...parseOverrides(collectiveEnv(process.env), COLL_ENV_PREFIX),
+    ...(parseCollMode(process.env[COLL_MODE_ENV], COLL_MODE_ENV) ? { linear: true } : {}),
+  };
   const rank = intFromEnv(ENV.rank);
   const eagerLimit = intFromEnv(ENV.eagerLimit);
   const size = intFromEnv(ENV.size);
