@@ -2,15 +2,13 @@
  * tsmpirun: argv → options → plan → job. The only place that calls process.exit
  * and maps errors to exit codes.
  */
-import { randomBytes } from 'node:crypto';
 import { mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { availableParallelism, hostname, networkInterfaces, tmpdir } from 'node:os';
 import { isatty } from 'node:tty';
-import { isAbsolute, join, resolve } from 'node:path';
+import { basename, isAbsolute, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Command, CommanderError, InvalidArgumentError, Option } from 'commander';
 import { ENV, collectiveEnv } from '../src/runtime/env.js';
-import { deriveJobKeys } from '../src/runtime/job-keys.js';
 import { HostfileError, isLocalHost, parseHostList, readHostfile, type HostSlots } from './hostfile.js';
 import { Job } from './job.js';
 import { traceCollector, TraceOptionError, type TraceCollector } from './trace.js';
@@ -317,7 +315,9 @@ export async function run(argv: readonly string[]): Promise<number> {
   }
   const here = hostname();
   const jobDir = mkdtempSync(join(tmpdir(), 'tsmpi-'));
-  const jobId = randomBytes(6).toString('hex');
+  // The directory's random suffix names the job: node:crypto (~15 modules to load) is needed
+  // only across hosts, for the job's keys.
+  const jobId = basename(jobDir).slice('tsmpi-'.length);
   let np: number;
   let launches: HostLaunch[];
   let spawnerFor: (host: string) => Spawner;
@@ -365,7 +365,7 @@ export async function run(argv: readonly string[]): Promise<number> {
       fitsHere({ np, localRanks, sshSessions: remote.length }, localRanks > 0 ? cwd : null);
       if (options.displayMap) process.stderr.write(`${formatMap(hosts, placed, { mapBy: options.mapBy })}\n`);
       // Across hosts: TCP between hosts and a job-private CURVE key pair, from fresh randomness.
-      const curve = remote.length > 0 ? deriveJobKeys(randomBytes(32), jobId).curve : null;
+      const curve = remote.length > 0 ? await jobCurve(jobId) : null;
       const localAddress =
         remote.length > 0 && placed.placement.some((entry) => isLocal(entry.host))
           ? await launcherAddress(options.ifInclude, remote[0]?.host ?? '', here)
@@ -444,6 +444,12 @@ function fitsHere(load: LocalLoad, cwd: string | null): void {
 
 function range(n: number): number[] {
   return Array.from({ length: n }, (_, index) => index);
+}
+
+/** A job-private CURVE key pair from fresh randomness (jobs that span hosts). */
+async function jobCurve(jobId: string): Promise<{ publicKey: string; secretKey: string }> {
+  const [{ randomBytes }, { deriveJobKeys }] = await Promise.all([import('node:crypto'), import('../src/runtime/job-keys.js')]);
+  return deriveJobKeys(randomBytes(32), jobId).curve;
 }
 
 /** The address ranks on the launcher's host announce in a job that spans hosts. */
