@@ -558,7 +558,7 @@ export class Engine {
     const out: { label: string; peers: Set<number> }[] = [];
     for (const entry of entries) {
       if (entry.on === undefined || entry.tracked !== true) continue;
-      const call = { label: entry.label, peers: new Set<number>() };
+      const call = { label: entry.label + this.commSuffix(entry.on.context), peers: new Set<number>() };
       tracked.set(entry.on.context, call);
       out.push(call);
     }
@@ -568,7 +568,7 @@ export class Engine {
       const peers = 'world' in on ? [on.world] : this.worldRanks(on.context, on.source);
       const call = tracked.get(on.context);
       if (call !== undefined) for (const peer of peers) call.peers.add(peer);
-      else out.push({ label: entry.label, peers: new Set(peers) });
+      else out.push({ label: entry.label + this.commSuffix(on.context), peers: new Set(peers) });
     }
     return out.map(({ label, peers }) => ({ label, peers: [...peers].sort((a, b) => a - b) }));
   }
@@ -576,6 +576,15 @@ export class Engine {
   /** Messages of every kind handed to the transport and arrived, per world rank (for the deadlock check). */
   wireCounts(): WireCounts {
     return { sent: [...this.wireSent], arrived: [...this.wireArrived] };
+  }
+
+  /** `` for the world, else ` on comm 2 {0,2,4}` (its p2p context and world ranks): a call's ranks are the communicator's. */
+  private commSuffix(context: number): string {
+    const base = context - (context % 2);
+    if (base === 0) return '';
+    const group = this.groups.get(base);
+    if (group === undefined) return ` on comm ${base}`;
+    return ` on comm ${base} {${group.length <= 8 ? group.join(',') : `${group.slice(0, 4).join(',')},… ${group.length} ranks`}}`;
   }
 
   /** World ranks that a wait on (`context`, communicator rank `source`) may hear from: all of the communicator for ANY_SOURCE. */
