@@ -241,7 +241,8 @@ export function parse(frames: Uint8Array[]): Message {
   const head = frames[0];
   if (head === undefined || head.byteLength < HEADER_BYTES)
     throw new MpiError('ERR_CODEC', `a ${head?.byteLength ?? 0}-byte frame is too short for a tsmpi header`);
-  const view = Buffer.from(head.buffer, head.byteOffset, head.byteLength);
+  // Received frames are Buffers already (zeromq, loopback): no second view to make.
+  const view = Buffer.isBuffer(head) ? head : Buffer.from(head.buffer, head.byteOffset, head.byteLength);
   const kind = view.readUInt8(0) as Kind;
   if (kind > Kind.Clock) throw new MpiError('ERR_CODEC', `unknown message kind ${kind}`);
   if (kind !== Kind.Eager && kind !== Kind.EagerSync && kind !== Kind.Rts) return message(view, kind, null, frames.slice(1), [], 0);
