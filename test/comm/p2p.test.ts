@@ -80,6 +80,33 @@ describe('comm point-to-point (in process)', () => {
     });
   });
 
+  it('Status.count is a typed array’s elements after probe, iprobe, recv and irecv; another value’s bytes', async () => {
+    await spmd(2, async (comm) => {
+      if (comm.rank === 0) {
+        await comm.send(new Float64Array(5), 1, 1);
+        await comm.send(new Int16Array(3), 1, 2);
+        await comm.send('hello', 1, 3);
+        return;
+      }
+      const probed = new Status();
+      await comm.probe(0, 1, probed);
+      const iprobed = new Status();
+      assert.equal(await comm.iprobe(0, 1, iprobed), true);
+      const received = new Status();
+      await comm.recv(0, 1, received);
+      for (const status of [probed, iprobed, received]) {
+        assert.deepEqual([status.source, status.tag, status.count, status.Get_count(), status.byteLength], [0, 1, 5, 5, 40]);
+      }
+      const waited = new Status();
+      await comm.irecv(0, 2).wait(waited);
+      assert.deepEqual([waited.count, waited.byteLength], [3, 6]);
+      const text = new Status();
+      assert.equal(await comm.recv(0, 3, text), 'hello');
+      assert.ok(text.byteLength > 0);
+      assert.equal(text.count, text.byteLength, 'a value that is not a typed array counts its encoded bytes');
+    });
+  });
+
   it('Recv of an object message fails with ERR_BUFFER and leaves it for recv()', async () => {
     await spmd(1, async (comm) => {
       await comm.send({ not: 'typed' }, 0);

@@ -11,6 +11,24 @@ describe('mpi4py calls for halo exchanges (in process)', () => {
     for (const size of [1, 2, 3, 4, 5, 6, 8]) it(`${name} (np ${size})`, () => spmd(size, body).then(() => undefined));
   }
 
+  it('Split orders ranks by key, and equal keys by their rank in the parent', async () => {
+    for (const size of [2, 3, 5, 8]) {
+      await spmd(size, async (comm) => {
+        const tied = await comm.Split(comm.rank % 2, 0);
+        assert.equal(tied?.rank, Math.floor(comm.rank / 2));
+        // The group itself, in order: every parent rank of the same parity, ascending.
+        const parity = comm.rank % 2;
+        assert.deepEqual(
+          await tied?.allgather(comm.rank),
+          [...Array(size).keys()].filter((rank) => rank % 2 === parity),
+        );
+        const reversed = await comm.Split(0, -comm.rank);
+        assert.equal(reversed?.rank, size - 1 - comm.rank);
+        assert.deepEqual(await reversed?.allgather(comm.rank), [...Array(size).keys()].reverse());
+      });
+    }
+  });
+
   it('Sendrecv: ERR_TRUNCATE for a small buffer (the message is kept), ERR_BUFFER for a non-array', async () => {
     await spmd(2, async (comm) => {
       const other = 1 - comm.rank;

@@ -1,11 +1,14 @@
 /**
  * The one way tests run real jobs: spawn `node dist/launcher/main.js ...args` in a
  * process group of its own, collect its output and exit, and kill the whole group on
- * a generous deadline (a hung job fails its test instead of hanging the suite).
+ * a generous deadline (a hung job fails its test instead of hanging the suite). A job
+ * still running when its test file ends (its test was cancelled by a timeout, its own
+ * or its suite's) or when the file's process is stopped is killed with it.
  */
 import { spawn } from 'node:child_process';
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
+import { after } from 'node:test';
 import { fileURLToPath } from 'node:url';
 
 /** Repository root (tests run from dist/test/...). */
@@ -50,8 +53,10 @@ export interface RunOptions {
   readonly onStdout?: (text: string) => void;
 }
 
+/** Process groups of the jobs still running. */
 const live = new Set<number>();
-process.on('exit', () => {
+
+function killLive(): void {
   for (const pid of live) {
     try {
       process.kill(-pid, 'SIGKILL');
@@ -59,7 +64,19 @@ process.on('exit', () => {
       // gone
     }
   }
-});
+}
+
+// A test cancelled by a timeout leaves its job's promise unawaited and the job running:
+// the file's last hook ends it (else the file would wait for the job's own deadline).
+after(killLive);
+process.on('exit', killLive);
+// The runner stops a file with a signal (interrupted run): 'exit' handlers do not run then.
+for (const signal of ['SIGINT', 'SIGTERM'] as const) {
+  process.once(signal, () => {
+    killLive();
+    process.kill(process.pid, signal);
+  });
+}
 
 /** Run tsmpirun with `args`; resolves when it exits (or is killed at the deadline). */
 export function runJob(args: readonly string[], options: RunOptions = {}): Promise<JobRun> {
@@ -112,7 +129,6 @@ export function runCommand(command: string, args: readonly string[], options: Ru
   });
 }
 
-/** True while a process exists and is not a zombie (`kill -0` is true for zombies). */
 /**
  * Wait for a condition that no event announces (processes leaving /proc): true once it
  * holds, false if it still does not after `ms` (the caller's assertion then fails).
@@ -123,6 +139,7 @@ export async function until(condition: () => boolean, ms: number): Promise<boole
   return condition();
 }
 
+/** True while a process exists and is not a zombie (`kill -0` is true for zombies). */
 export function alive(pid: number): boolean {
   try {
     const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
@@ -169,4 +186,19 @@ export function peakMiB(text: string, label: string): number {
 /** A word for a POSIX shell: `'...'`, with `'` written `'\\''`. */
 export function shellWord(text: string): string {
   return `'${text.replace(/'/g, `'\\''`)}'`;
+}
+
+/**
+ * Each rank's whole --timeout report: the `rank N (pid P on HOST): ...` lines of `stderr`
+ * grouped by rank, in order, without their durations (` for 1.0 s`), so that a test
+ * compares every line a rank reported (a stale extra line fails it, as a missing one does).
+ */
+export function timeoutReports(stderr: string): Record<number, string[]> {
+  const reports: Record<number, string[]> = {};
+  for (const line of stderr.split('\n')) {
+    const match = /^rank (\d+) \(pid \d+ on [^)]+\): (.*?)(?: for \d+\.\d s)?$/.exec(line);
+    if (match === null) continue;
+    (reports[Number(match[1])] ??= []).push(match[2] as string);
+  }
+  return reports;
 }

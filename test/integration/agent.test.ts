@@ -8,6 +8,8 @@ import { chmodSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
+import { forgedMessage } from '../helpers/forge.js';
+import { admittedOutsiders, listeningEndpoints } from '../helpers/intrude.js';
 import {
   built,
   LAUNCHER,
@@ -16,6 +18,7 @@ import {
   runCommand,
   runJob,
   shellWord,
+  timeoutReports,
   until,
   type JobRun,
   type RunOptions,
@@ -45,6 +48,31 @@ describe('ranks started through a launch agent', () => {
     assert.deepEqual(readFileSync(LOG, 'utf8').trim().split('\n').sort(), ['alpha', 'beta', 'gamma']);
   });
 
+  it('a rank’s inbox refuses a socket without the job’s CURVE keys, or with another job’s', async () => {
+    const probe = built('test/fixtures/curve-probe.js');
+    let stdin: NodeJS.WritableStream | undefined;
+    let ready: () => void = () => {};
+    const wired = new Promise<void>((resolve) => (ready = resolve));
+    const done = viaAgent(['-H', 'alpha:1,beta:1', 'node', probe], {
+      keepStdinOpen: true,
+      onStart: (_pid, input) => (stdin = input),
+      onStdout: (text) => {
+        if (text.includes('ready')) ready();
+      },
+    });
+    await wired;
+    const endpoints = listeningEndpoints(pidsMatching(probe));
+    assert.ok(endpoints.length >= 2, `each rank's inbox listens: ${endpoints.join(' ')}`);
+    // A plain socket (no CURVE) and one with keys of another job: each handshake must be
+    // refused, so the forged message never reaches rank 0 (it counts what arrived).
+    assert.deepEqual(await admittedOutsiders(endpoints, await forgedMessage('injected', 1, 2, 0, 5)), []);
+    stdin?.write('go\n');
+    stdin?.end();
+    const run = await done;
+    assert.equal(run.exitCode, 0, run.stderr);
+    assert.deepEqual(run.lines, ['ready', 'foreign messages: 0', 'member says: hello from rank 1']);
+  });
+
   it('ranks see the placement in their environment, stdin reaches rank 0, output is line-tagged', async () => {
     const probe =
       "let s='';process.stdin.on('data',d=>s+=d).on('end',()=>console.log(process.env.TSMPI_RANK, process.env.TSMPI_HOST, process.env.TSMPI_LOCAL_RANK + '/' + process.env.TSMPI_LOCAL_SIZE, process.env.TSMPI_CURVE_SECRET ? 'curve' : 'plain', JSON.stringify(s)))";
@@ -65,6 +93,7 @@ describe('ranks started through a launch agent', () => {
     assert.equal(run.exitCode, 124);
     assert.match(run.stderr, /rank 0 \(pid \d+ on alpha\): waiting in recv\(source=0, tag=12\)/);
     assert.match(run.stderr, /rank 1 \(pid \d+ on beta\): waiting in recv\(source=1, tag=999\)/);
+    assert.deepEqual(timeoutReports(run.stderr), { 0: ['waiting in recv(source=0, tag=12)'], 1: ['waiting in recv(source=1, tag=999)'] });
   });
 
   it('a deadlock across hosts is found through the agents’ relay and named', async () => {

@@ -10,9 +10,8 @@ import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, describe, it } from 'node:test';
-import { deriveJobKeys } from '../../src/runtime/job-keys.js';
-import * as zmq from 'zeromq';
 import { forgedMessage } from '../helpers/forge.js';
+import { admittedOutsiders } from '../helpers/intrude.js';
 import { fakeHostsForTests } from '../helpers/hosts.js';
 import { alive, built, pidsMatching, ROOT, runJob, sharedOrSkip, until, type JobRun, type RunOptions } from '../helpers/job.js';
 
@@ -45,22 +44,6 @@ function waitingJob(args: readonly string[], np: number): { ready: Promise<numbe
     },
   });
   return { ready: readyPromise, done };
-}
-
-/** The frames of a well-formed tsmpi message from "rank 1", tag 5, on the world communicator. */
-/** An outside socket connects to `endpoint` and sends `frames`; resolves with how its handshake ended. */
-function intrude(endpoint: string, frames: Uint8Array[], curve?: { publicKey: string; secretKey: string }): Promise<string> {
-  const socket = new zmq.Dealer({
-    linger: 0,
-    routingId: 'outsider',
-    ...(curve === undefined ? {} : { curveServerKey: curve.publicKey, curvePublicKey: curve.publicKey, curveSecretKey: curve.secretKey }),
-  });
-  return new Promise<string>((resolve) => {
-    for (const type of ['handshake', 'handshake:error:protocol', 'handshake:error:auth', 'handshake:error:other'] as const)
-      socket.events.on(type, () => resolve(type));
-    socket.connect(endpoint);
-    socket.send(frames).catch(() => {});
-  }).finally(() => socket.close());
 }
 
 describe('jobs across three hosts', { skip }, () => {
@@ -165,14 +148,7 @@ describe('jobs across three hosts', { skip }, () => {
     assert.ok(endpoints.length > 0, listening);
     // Outsiders: no CURVE at all, and CURVE with keys of another job. Each one's handshake
     // must be refused, so its message can never reach the rank (none arrives either).
-    const forged = await forgedMessage('injected', 7, 8, 0, 5);
-    const outsiders = [undefined, deriveJobKeys(Buffer.from('not the job secret'), 'other').curve];
-    const outcomes = await Promise.all(outsiders.flatMap((curve) => endpoints.map((endpoint) => intrude(endpoint, forged, curve))));
-    assert.deepEqual(
-      outcomes.filter((outcome) => !outcome.startsWith('handshake:error')),
-      [],
-      `outcomes: ${outcomes.join(', ')}`,
-    );
+    assert.deepEqual(await admittedOutsiders(endpoints, await forgedMessage('injected', 7, 8, 0, 5)), []);
     stdin.stream?.write('go\n');
     stdin.stream?.end();
     const run = await done;

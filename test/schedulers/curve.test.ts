@@ -7,7 +7,10 @@ import { deriveJobKeys } from '../../src/runtime/job-keys.js';
 import { ZmqTransport } from '../../src/transport/zmq.js';
 
 describe('CURVE keys derived for a foreign-launched job', () => {
-  it('a socket with another secret’s or another job’s keys cannot deliver to a rank’s inbox', async () => {
+  // A regression that lets an outsider's message through, or loses a member's, would
+  // otherwise wait forever for 'member N': the timeout turns that hang into a failure, and
+  // its abort ends the wait so that the sockets are closed and the file ends.
+  it('a socket with another secret’s or another job’s keys cannot deliver to a rank’s inbox', { timeout: 60_000 }, async (t) => {
     const keys = deriveJobKeys(Buffer.from('the job secret'), 'slurm::1.0');
     const inbox = await ZmqTransport.bind({ rank: 0, size: 2, host: 'a', tcpAddress: '127.0.0.1', curve: keys.curve, lingerMs: 0 });
     const received: string[] = [];
@@ -51,7 +54,10 @@ describe('CURVE keys derived for a foreign-launched job', () => {
       member.setPeers(peers);
       senders.push(member);
       for (const n of [1, 2, 3]) {
-        const got = new Promise<void>((resolve) => (arrived = resolve));
+        const got = new Promise<void>((resolve, reject) => {
+          arrived = resolve;
+          t.signal.addEventListener('abort', () => reject(new Error(`member ${n} never arrived`)), { once: true });
+        });
         await member.send(0, [Buffer.from(`member ${n}`)]);
         await got;
       }
