@@ -167,6 +167,16 @@ describe('jobs across three hosts', { skip }, () => {
     assert.ok(await until(() => leftovers().length === 0, 10_000), `left running: ${leftovers().join(' ')}`);
   });
 
+  it('a ring of 6 ranks on three hosts that all receive first is found as a deadlock (exit 125) along its cycle', async () => {
+    const run = await remoteJob(['-H', 'h1:2,h2:2,h3:2', '--timeout', '60', 'node', built('test/fixtures/deadlock.js'), 'ring']);
+    assert.equal(run.exitCode, 125, run.stderr);
+    const cycle = [0, 5, 4, 3, 2, 1]
+      .map((rank) => `rank ${rank} waits in recv(source=${(rank + 5) % 6}, tag=0) for rank ${(rank + 5) % 6}`)
+      .join('; ');
+    assert.ok(run.stderr.split('\n').includes(`tsmpirun: deadlock: ${cycle}`), run.stderr);
+    assert.ok(await until(() => pidsMatching('test/fixtures/deadlock.js').length === 0, 10_000));
+  });
+
   it('a remote rank killed by a signal ends the job cleanly on every host', async () => {
     const run = await remoteJob(['-H', 'h1:2,h2:2,h3:2', 'node', FAIL, 'kill', '4']);
     assert.equal(run.exitCode, 128 + 9);
