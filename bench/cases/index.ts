@@ -7,5 +7,6 @@ import { cluster } from './cluster.js';
 import { collectives } from './collectives.js';
 import { launch } from './launch.js';
 import { pingpong } from './pingpong.js';
+import { tracing } from './tracing.js';
 
-export const CASES: readonly BenchCase[] = [pingpong, collectives, launch, cluster];
+export const CASES: readonly BenchCase[] = [pingpong, tracing, collectives, launch, cluster];

@@ -12,7 +12,7 @@ import type { ChromeTrace } from '../../src/trace/chrome.js';
 import { flushThenExit } from '../flush.js';
 import { reportHtml } from './html.js';
 import { asTrace, readModel, TraceFileError } from './model.js';
-import { spaceTimeSvg } from './svg.js';
+import { spaceTimeSvg, type Window } from './svg.js';
 
 /** `line N` of a JSON syntax error at character `position` of `text`. */
 function lineOf(text: string, message: string): string {
@@ -52,6 +52,8 @@ function program(): Command {
       'write one self-contained HTML page: space-time diagram, communication matrix, time per rank, α–β model of each collective',
     )
     .option('--svg <diagram.svg>', 'write the space-time diagram alone')
+    .option('--no-agreement', 'leave the agreement rounds of collectives out of the diagram')
+    .option('--window <from-to>', "draw only this span of the diagram, in ms on the trace's time axis (e.g. 3500-3560)")
     .showHelpAfterError('(run tsmpi-trace --help for usage)')
     .exitOverride();
 }
@@ -71,7 +73,16 @@ export function run(argv: readonly string[], out: (text: string) => void, err: (
     throw error;
   }
   const [path] = command.processedArgs as [string];
-  const options = command.opts<{ html?: string; svg?: string }>();
+  const options = command.opts<{ html?: string; svg?: string; window?: string; agreement: boolean }>();
+  let window: Window | null = null;
+  if (options.window !== undefined) {
+    const match = /^\s*(\d+(?:\.\d+)?)\s*-\s*(\d+(?:\.\d+)?)\s*$/.exec(options.window);
+    if (match === null || Number(match[1]) >= Number(match[2])) {
+      err(`tsmpi-trace: --window ${options.window}: give the span as FROM-TO in ms, FROM below TO (e.g. 3500-3560)\n`);
+      return 2;
+    }
+    window = { start: Number(match[1]) * 1000, end: Number(match[2]) * 1000 };
+  }
   let trace: ChromeTrace;
   try {
     trace = readTraceFile(path);
@@ -83,8 +94,8 @@ export function run(argv: readonly string[], out: (text: string) => void, err: (
     throw error;
   }
   const outputs: [string, () => string][] = [];
-  if (options.html !== undefined) outputs.push([options.html, () => reportHtml(trace, path)]);
-  if (options.svg !== undefined) outputs.push([options.svg, () => `${spaceTimeSvg(readModel(trace))}\n`]);
+  if (options.html !== undefined) outputs.push([options.html, () => reportHtml(trace, path, window, options.agreement)]);
+  if (options.svg !== undefined) outputs.push([options.svg, () => `${spaceTimeSvg(readModel(trace), window, options.agreement)}\n`]);
   if (outputs.length === 0) out(`${formatSummary(summarize(trace)).join('\n')}\n`);
   for (const [file, make] of outputs) {
     try {

@@ -8,7 +8,7 @@
 import type { ChromeTrace } from '../../src/trace/chrome.js';
 import { summarize, type TraceSummary } from '../../src/trace/summary.js';
 import { predict, readModel, type TraceModel } from './model.js';
-import { duration, escapeXml, spaceTimeSvg } from './svg.js';
+import { duration, escapeXml, spaceTimeSvg, type Window } from './svg.js';
 
 function bytesText(bytes: number): string {
   if (bytes >= 1024 * 1024) return `${(bytes / 1024 / 1024).toFixed(1)} MiB`;
@@ -104,7 +104,7 @@ function modelTable(model: TraceModel): string {
 }
 
 /** The whole report for `trace` (its file name as `title`). */
-export function reportHtml(trace: ChromeTrace, title: string): string {
+export function reportHtml(trace: ChromeTrace, title: string, window: Window | null = null, agreement = true): string {
   const model = readModel(trace);
   const summary = summarize(trace);
   const notes =
@@ -132,7 +132,7 @@ table.model td:first-child, table.model th:first-child { text-align: left; }
 ${notes}
 <h2>Space-time diagram</h2>
 <p>One lane per rank, time to the right. Boxes are calls (collective calls are the tall pale boxes); each arrow is one message, from where its send began to where its receive ended. Shaded bands are a collective's rounds.</p>
-<div class="scroll">${spaceTimeSvg(model)}</div>
+<div class="scroll">${spaceTimeSvg(model, window, agreement)}</div>
 <h2>Communication matrix</h2>
 <p>Messages from each sender (row) to each receiver (column), collectives' own messages included; the darker the cell, the more bytes.</p>
 ${heatMap(summary)}

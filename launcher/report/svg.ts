@@ -51,7 +51,13 @@ interface Frame {
   readonly height: number;
 }
 
-function frame(model: TraceModel): Frame {
+/** A part of the trace's time to draw, in µs on the trace's axis. */
+export interface Window {
+  readonly start: number;
+  readonly end: number;
+}
+
+function frame(model: TraceModel, window: Window | null): Frame {
   let start = Infinity;
   let end = -Infinity;
   for (const slice of model.slices) {
@@ -62,6 +68,7 @@ function frame(model: TraceModel): Frame {
   const pad = Math.max(1, (end - start) * 0.01);
   start -= pad;
   end += pad;
+  if (window !== null) [start, end] = [window.start, window.end];
   const plot = WIDTH - LEFT - RIGHT;
   return {
     start,
@@ -86,9 +93,13 @@ function rounds(call: CollectiveCall, messages: readonly TraceMessage[]): { labe
   return [...spans].map(([label, span]) => ({ label, ...span })).sort((a, b) => a.start - b.start);
 }
 
-/** The diagram as a standalone SVG document (`<svg …>…</svg>`). */
-export function spaceTimeSvg(model: TraceModel): string {
-  const f = frame(model);
+/**
+ * The diagram as a standalone SVG document (`<svg …>…</svg>`); with `window`, only that
+ * span of time (what lies partly outside is clipped).
+ */
+export function spaceTimeSvg(model: TraceModel, window: Window | null = null, agreement = true): string {
+  const f = frame(model, window);
+  const inside = (from: number, to: number): boolean => to >= f.start && from <= f.end;
   const out: string[] = [];
   out.push(
     `<svg xmlns="http://www.w3.org/2000/svg" class="space-time" width="${WIDTH}" height="${f.height}" viewBox="0 0 ${WIDTH} ${f.height}" font-family="sans-serif" font-size="11">`,
@@ -98,6 +109,7 @@ export function spaceTimeSvg(model: TraceModel): string {
         `<marker id="head-${name}" viewBox="0 0 10 10" refX="10" refY="5" markerWidth="7" markerHeight="7" orient="auto-start-reverse"><path d="M0,0 L10,5 L0,10 z" fill="${color}"/></marker>`,
     ),
     '</defs>',
+    `<clipPath id="plot"><rect x="${LEFT}" y="0" width="${WIDTH - LEFT - RIGHT}" height="${f.height}"/></clipPath>`,
     `<rect x="0" y="0" width="${WIDTH}" height="${f.height}" fill="#ffffff"/>`,
     `<text x="${LEFT}" y="16" font-size="12">time → (${escapeXml(duration(f.end - f.start))} shown; blue: point-to-point, orange: collective rounds, grey: agreement rounds)</text>`,
   );
@@ -109,10 +121,12 @@ export function spaceTimeSvg(model: TraceModel): string {
       `<text x="8" y="${fixed(y + 4)}">${escapeXml(`rank ${rank} @ ${hosts.get(rank) ?? '?'}`)}</text></g>`,
     );
   }
-  // Rounds first, so boxes and arrows are drawn over them.
+  // Rounds first, so boxes and arrows are drawn over them; all of it clipped to the plot.
+  out.push('<g clip-path="url(#plot)">');
   for (const call of model.calls) {
     const spans = rounds(call, model.messages);
     spans.forEach((span, index) => {
+      if (!inside(span.start, span.end) || (!agreement && span.label === 'agree')) return;
       const x = f.x(span.start);
       const width = Math.max(1, f.x(span.end) - x);
       const shade = span.label === 'agree' ? '#eeeeee' : index % 2 === 0 ? '#fde9c8' : '#fbd49a';
@@ -123,6 +137,7 @@ export function spaceTimeSvg(model: TraceModel): string {
     });
   }
   for (const slice of model.slices) {
+    if (!inside(slice.ts, slice.ts + slice.dur)) continue;
     const y = f.y(slice.pid);
     const x = f.x(slice.ts);
     const width = Math.max(1, f.x(slice.ts + slice.dur) - x);
@@ -134,6 +149,7 @@ export function spaceTimeSvg(model: TraceModel): string {
     );
   }
   for (const message of model.messages) {
+    if (!inside(message.sendStart, message.recvEnd) || (!agreement && message.round === 'agree')) continue;
     const color = colorOf(message);
     const kind = message.collective === null ? 'p2p' : message.round === 'agree' ? 'agree' : 'message';
     const what =
@@ -144,6 +160,6 @@ export function spaceTimeSvg(model: TraceModel): string {
       `<line class="message" data-id="${message.id}" x1="${fixed(f.x(message.sendStart))}" y1="${fixed(f.y(message.source))}" x2="${fixed(f.x(message.recvEnd))}" y2="${fixed(f.y(message.dest))}" stroke="${color}" stroke-width="1.3" marker-end="url(#head-${kind})"><title>${escapeXml(`${what}: rank ${message.source} → rank ${message.dest}, ${message.bytes} B, ${duration(message.recvEnd - message.sendStart)}`)}</title></line>`,
     );
   }
-  out.push('</svg>');
+  out.push('</g>', '</svg>');
   return out.join('\n');
 }

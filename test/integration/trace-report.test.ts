@@ -8,8 +8,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { after, before, describe, it } from 'node:test';
-import { built, runCommand, runJob } from '../helpers/job.js';
-import { checkFlows, readTrace } from '../helpers/trace.js';
+import { built, ROOT, runCommand, runJob } from '../helpers/job.js';
+import { checkFlows, messageSlices, readTrace } from '../helpers/trace.js';
 
 const KNOWN = built('test/fixtures/trace-known.js');
 const REPORT = built('launcher/report/main.js');
@@ -94,6 +94,34 @@ describe('tsmpi-trace', () => {
     assert.match(text, /^<svg xmlns="http:\/\/www\.w3\.org\/2000\/svg"/);
     assert.equal(text.match(/<line class="message"/g)?.length, messages);
     assert.doesNotMatch(text, /https?:\/\/(?!www\.w3\.org\/2000\/svg)/);
+  });
+
+  it('--no-agreement leaves out the agreement rounds; --window draws one span', async () => {
+    const svg = join(dir, 'data.svg');
+    const made = await runCommand(process.execPath, [REPORT, trace, '--svg', svg, '--no-agreement']);
+    assert.equal(made.exitCode, 0, made.stderr);
+    const agreement = messageSlices(readTrace(trace), 'send').filter((slice) => slice.args.round === 'agree').length;
+    assert.ok(agreement > 0);
+    assert.equal(readFileSync(svg, 'utf8').match(/<line class="message"/g)?.length, messages - agreement);
+    const windowed = join(dir, 'window.svg');
+    const cut = await runCommand(process.execPath, [REPORT, trace, '--svg', windowed, '--window', '0-0.001']);
+    assert.equal(cut.exitCode, 0, cut.stderr);
+    assert.equal(readFileSync(windowed, 'utf8').match(/<line class="message"/g), null);
+    const bad = await runCommand(process.execPath, [REPORT, trace, '--svg', windowed, '--window', '5-2']);
+    assert.equal(bad.exitCode, 2);
+    assert.match(bad.stderr, /^tsmpi-trace: --window 5-2: give the span as FROM-TO in ms, FROM below TO \(e\.g\. 3500-3560\)\n$/);
+  });
+
+  it('docs/teaching.md shows space-time diagrams that tsmpi-trace drew', () => {
+    const page = readFileSync(join(ROOT, 'docs/teaching.md'), 'utf8');
+    const pictures = [...page.matchAll(/!\[[^\]]*\]\((teaching\/[^)]+\.svg)\)/g)].map((match) => match[1] as string);
+    assert.deepEqual(pictures, ['teaching/acf-p2p.svg', 'teaching/acf-gather.svg', 'teaching/bcast-loop.svg']);
+    for (const picture of pictures) {
+      const text = readFileSync(join(ROOT, 'docs', picture), 'utf8');
+      assert.match(text, /^<svg xmlns="http:\/\/www\.w3\.org\/2000\/svg" class="space-time"/, picture);
+      assert.equal(text.match(/class="lane"/g)?.length, 8, picture);
+      assert.ok((text.match(/<line class="message"/g)?.length ?? 0) >= 7, picture);
+    }
   });
 
   it('prints the summary when asked for no file', async () => {
