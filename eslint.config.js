@@ -20,8 +20,20 @@ const launcherSeesOnlyEnv = refuse(
   'the launcher shares only the env contract (src/runtime/env.ts) and the trace format (src/trace/: records, merge, summary) with the runtime',
 );
 
-/** no-restricted-imports with the given pattern groups. */
-const restrict = (...patterns) => ({ 'no-restricted-imports': ['error', { patterns }] });
+/**
+ * The given restrictions, for static imports (no-restricted-imports) and for `import()`
+ * with a literal specifier (no-restricted-syntax), which the first rule does not see.
+ */
+const restrict = (...patterns) => ({
+  'no-restricted-imports': ['error', { patterns }],
+  'no-restricted-syntax': [
+    'error',
+    ...patterns.map(({ regex, message }) => ({
+      selector: `ImportExpression[source.value=/${regex.replaceAll('/', '\\/')}/]`,
+      message: `import(): ${message}`,
+    })),
+  ],
+});
 
 export default tseslint.config(
   { ignores: ['dist/', 'node_modules/'] },

@@ -8,7 +8,7 @@ import { isatty } from 'node:tty';
 import { basename, isAbsolute, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Command, CommanderError, InvalidArgumentError, Option } from 'commander';
-import { ENV, collectiveEnv } from '../src/runtime/env.js';
+import { ENV, collectiveEnv, newJobCurve } from '../src/runtime/env.js';
 import { HostfileError, isLocalHost, parseHostList, readHostfile, type HostSlots } from './hostfile.js';
 import { Job } from './job.js';
 import { traceCollector, TraceOptionError, type TraceCollector } from './trace.js';
@@ -294,7 +294,7 @@ export async function run(argv: readonly string[]): Promise<number> {
     });
   }
   // Inside salloc/sbatch (and no hosts given): the allocation is the host list, and srun starts the ranks.
-  const allocation = process.env.TSMPI_SRUN === 'off' || hosts !== null ? null : slurmAllocation(process.env);
+  const allocation = process.env[ENV.srun] === 'off' || hosts !== null ? null : slurmAllocation(process.env);
   // Ranks write to pipes; tell them when the user will see their stderr on a terminal (progress lines).
   let traces: TraceCollector | null;
   try {
@@ -365,7 +365,7 @@ export async function run(argv: readonly string[]): Promise<number> {
       fitsHere({ np, localRanks, sshSessions: remote.length }, localRanks > 0 ? cwd : null);
       if (options.displayMap) process.stderr.write(`${formatMap(hosts, placed, { mapBy: options.mapBy })}\n`);
       // Across hosts: TCP between hosts and a job-private CURVE key pair, from fresh randomness.
-      const curve = remote.length > 0 ? await jobCurve(jobId) : null;
+      const curve = remote.length > 0 ? await newJobCurve(jobId) : null;
       const localAddress =
         remote.length > 0 && placed.placement.some((entry) => isLocal(entry.host))
           ? await launcherAddress(options.ifInclude, remote[0]?.host ?? '', here)
@@ -444,12 +444,6 @@ function fitsHere(load: LocalLoad, cwd: string | null): void {
 
 function range(n: number): number[] {
   return Array.from({ length: n }, (_, index) => index);
-}
-
-/** A job-private CURVE key pair from fresh randomness (jobs that span hosts). */
-async function jobCurve(jobId: string): Promise<{ publicKey: string; secretKey: string }> {
-  const [{ randomBytes }, { deriveJobKeys }] = await Promise.all([import('node:crypto'), import('../src/runtime/job-keys.js')]);
-  return deriveJobKeys(randomBytes(32), jobId).curve;
 }
 
 /** The address ranks on the launcher's host announce in a job that spans hosts. */

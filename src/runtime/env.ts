@@ -92,7 +92,20 @@ export const ENV = {
   eagerLimit: 'TSMPI_EAGER_LIMIT',
   trace: 'TSMPI_TRACE',
   traceLimit: 'TSMPI_TRACE_LIMIT',
+  /** Read by tsmpirun only: `off` starts ranks on this host even inside a Slurm allocation. */
+  srun: 'TSMPI_SRUN',
 } as const;
+
+/**
+ * A fresh CURVE key pair for a job tsmpirun starts across hosts (handed to its ranks in
+ * {@link ENV.curvePublic}/{@link ENV.curveSecret}): derived as for a foreign-launched job
+ * (job-keys.ts) from 32 random bytes and the job id. node:crypto and the derivation are
+ * loaded only when a job needs keys.
+ */
+export async function newJobCurve(jobId: string): Promise<{ publicKey: string; secretKey: string }> {
+  const [{ randomBytes }, { deriveJobKeys }] = await Promise.all([import('node:crypto'), import('./job-keys.js')]);
+  return deriveJobKeys(randomBytes(32), jobId).curve;
+}
 
 /** Prefix of the variables that force a collective's algorithm. */
 export const COLL_ENV_PREFIX = 'TSMPI_COLL_';
