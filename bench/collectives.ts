@@ -5,12 +5,14 @@
  *
  * A collective cannot beat its rounds of point-to-point latency, so each figure is set
  * against tsmpi's own 8 B ping-pong half round trip L (and the one-way 1 MiB transfer time
- * T) measured in the same job. Every call starts with the agreement round that checks all
- * ranks are in the same call (⌈log2 p⌉ rounds, src/collectives/agree.ts; it is all a
- * barrier does), so a barrier should take at most 1.5 × ⌈log2 p⌉ × L, a small bcast or
- * reduce 1.5 × 2⌈log2 p⌉ × L, an allreduce 1.5 × 3⌈log2 p⌉ × L, a 1 MiB Bcast
- * 1.5 × ⌈log2 p⌉ × T (plus the agreement's L's). The round also makes every call wait for
- * every rank, so a loop of small rooted calls no longer overlaps successive calls.
+ * T) measured in the same job. Every call runs the agreement round that checks all ranks
+ * are in the same call (⌈log2 p⌉ rounds, src/collectives/agree.ts; it is all a barrier
+ * does) alongside its algorithm, so a barrier should take at most 1.5 × ⌈log2 p⌉ × L, and
+ * the budgets of a small bcast or reduce (1.5 × 2⌈log2 p⌉ × L), an allreduce
+ * (1.5 × 3⌈log2 p⌉ × L) and a 1 MiB Bcast (1.5 × ⌈log2 p⌉ × T plus the agreement's L's)
+ * still count the round's latencies in full, as if it ran first: upper bounds. The round
+ * makes every call wait for every rank, so a loop of small rooted calls does not overlap
+ * successive calls.
  * Figures: the slowest rank's time per operation, median over interleaved rounds.
  *
  *   node dist/bench/collectives.js          (BENCH_ROUNDS=N, BENCH_NP=2,4,8)
