@@ -22,7 +22,11 @@ import type { ToLauncher, ToRank } from '../src/runtime/env.js';
 import type { RankLaunch } from './spawners/spawner.js';
 
 export const HEARTBEAT_MS = 1000;
-/** Silence after which the other side is taken for lost (the bound is 10 s). */
+/**
+ * Silence after which the other side is taken for lost: six missed heartbeats, so that a
+ * loaded host whose event loop stalls for a few seconds is not declared lost, while a
+ * host that is gone ends the job within 10 s (this, then the kill's grace).
+ */
 export const DEAD_MS = 6000;
 /** Bytes of one rank's stdout (or stderr, or stdin) that may be in flight unacknowledged. */
 export const WINDOW_BYTES = 256 * 1024;

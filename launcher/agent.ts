@@ -17,9 +17,10 @@ import { AddressError, selectAddress, sshServerAddress } from './addresses.js';
 import { flushThenExit } from './flush.js';
 import { Window, type AgentSpec, type FromAgent, type ToAgent } from './agent-protocol.js';
 import { LineSplitter, LocalSpawner } from './spawners/local.js';
-import type { HostHandle } from './spawners/spawner.js';
+import { AGENT_KILL_GRACE_MS, type HostHandle } from './spawners/spawner.js';
 
-const KILL_GRACE_MS = 2000;
+/** After the SIGKILL: time for the ranks' exits to be read and reported before the agent exits. */
+const EXIT_REPORT_MS = 200;
 
 function send(message: FromAgent): void {
   process.stdout.write(`${JSON.stringify(message)}\n`);
@@ -59,8 +60,8 @@ function stop(code: number): void {
     setTimeout(() => {
       cleanup();
       void flushThenExit(code);
-    }, 200);
-  }, KILL_GRACE_MS);
+    }, EXIT_REPORT_MS);
+  }, AGENT_KILL_GRACE_MS);
 }
 
 function fatal(message: string): void {

@@ -13,7 +13,7 @@ import { constants } from 'node:os';
 import { abortExitCode, type RankAddress, type ToLauncher, type UnreceivedFrom } from '../src/runtime/env.js';
 import { DEADLOCK_EXIT_CODE, DeadlockWatch, type Deadlock, type RankStatus } from './deadlock.js';
 import type { OutputForwarder } from './output.js';
-import type { HostHandle, HostLaunch, Spawner } from './spawners/spawner.js';
+import { KILL_GRACE_MS, type HostHandle, type HostLaunch, type Spawner } from './spawners/spawner.js';
 
 export type JobState = 'starting' | 'running' | 'terminating' | 'done';
 
@@ -35,7 +35,7 @@ export interface JobOptions {
   /** One line of launcher diagnostics (without the trailing newline). */
   readonly log: (line: string) => void;
   readonly timers?: Timers;
-  /** Time between SIGTERM and SIGKILL when stopping ranks. */
+  /** Time between SIGTERM and SIGKILL when stopping ranks; default {@link KILL_GRACE_MS}. */
   readonly graceMs?: number;
   /** End the job after this many seconds (--timeout). */
   readonly timeoutSeconds?: number;
@@ -390,7 +390,7 @@ export class Job {
     this.result = result;
     if (result.failure !== undefined) this.options.log(result.failure);
     this.killAll('SIGTERM');
-    this.timer(() => this.killAll('SIGKILL'), this.options.graceMs ?? 3000);
+    this.timer(() => this.killAll('SIGKILL'), this.options.graceMs ?? KILL_GRACE_MS);
     if (this.live === 0) this.done();
   }
 

@@ -6,6 +6,16 @@
 
 import type { ToLauncher, ToRank } from '../../src/runtime/env.js';
 
+/** Time between SIGTERM and SIGKILL when tsmpirun stops ranks (they may flush output, leave files tidy). */
+export const KILL_GRACE_MS = 3000;
+
+/**
+ * The same grace inside a launch agent, a second shorter: the agent escalates to SIGKILL
+ * and reports its ranks' ends before tsmpirun's own grace runs out (else tsmpirun would
+ * kill the agent first and its ranks would be orphaned on their host).
+ */
+export const AGENT_KILL_GRACE_MS = KILL_GRACE_MS - 1000;
+
 /** What one rank needs to start. `env` is added to the launcher's environment. */
 export interface RankLaunch {
   readonly rank: number;

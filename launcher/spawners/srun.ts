@@ -36,6 +36,8 @@ export function srunArgs(spec: HostLaunch, options: SrunOptions = {}): string[] 
 }
 
 const LABELLED_PREFIX = /^\s*(\d+): ?/;
+/** Exit code reported for a task srun names as killed (Killed, Terminated...): SIGKILL's, as a shell reports it. */
+const KILLED_EXIT_CODE = 128 + 9;
 const TASK_EXIT = /srun: error: [^:]*: tasks? ([\d,-]+): (?:Exited with exit code (\d+)|(Killed|Terminated|Segmentation fault|Aborted))/;
 
 /** The first rank and exit code in srun's `task N: Exited with exit code C` line (pure). */
@@ -44,7 +46,7 @@ export function parseTaskExit(line: string): { rank: number; code: number } | nu
   if (match === null) return null;
   const rank = Number(/^\d+/.exec(match[1] ?? '')?.[0]);
   if (!Number.isInteger(rank)) return null;
-  return { rank, code: match[2] === undefined ? 137 : Number(match[2]) };
+  return { rank, code: match[2] === undefined ? KILLED_EXIT_CODE : Number(match[2]) };
 }
 
 export class SrunSpawner implements Spawner {

@@ -40,6 +40,9 @@ const PORT_RANGE = 10000;
 /** How long a rank waits for a port's challenge, and then for rank 0's proof. */
 export const PROBE_MS = 3000;
 
+/** Longest line kept while waiting for its newline: rendezvous messages are far smaller. */
+const MAX_LINE_CHARS = 1 << 20;
+
 type Message =
   | { readonly kind: 'challenge'; readonly tag: string; readonly nonce: string }
   | {
@@ -129,7 +132,7 @@ class Line {
         this.deliver(message);
       }
       // A foreign service that streams without newlines must not grow this forever.
-      if (this.buffered.length > 1 << 20) socket.destroy();
+      if (this.buffered.length > MAX_LINE_CHARS) socket.destroy();
     });
     const end = (): void => {
       if (this.ended) return;
