@@ -19,7 +19,7 @@ import type { ChannelKeys, ChannelServer } from '../transport/channel.js';
 import { ENGINE, LAUNCHER } from './location.js';
 import { asMessage, engineId, functionSource, type ConnectInfo, type EngineFailure, type FromEngine, type ToEngine } from './protocol.js';
 import { installReplInterrupt } from './repl.js';
-import { Watchdogs } from './watchdogs.js';
+import type { Watchdogs } from './watchdogs.js';
 
 /** Options of {@link Cluster.start}. */
 export interface ClusterOptions {
@@ -204,8 +204,12 @@ export class Cluster {
     let channel: ChannelServer;
     let watchdogs: Watchdogs;
     try {
-      // Loaded here: the runtime every rank imports exports Cluster, and the channel loads zeromq.
-      const { ChannelServer, channelKeys } = await import('../transport/channel.js');
+      // Loaded here, not at import: the runtime every rank imports exports Cluster, and the
+      // channel loads zeromq, the watchdogs node:crypto.
+      const [{ ChannelServer, channelKeys }, { Watchdogs }] = await Promise.all([
+        import('../transport/channel.js'),
+        import('./watchdogs.js'),
+      ]);
       keys = remote ? channelKeys() : null;
       channel = remote
         ? await ChannelServer.bind('tcp://0.0.0.0:*', keys, announce)
