@@ -69,6 +69,8 @@
  * `confirm`, which every rank answers at once with a fresh `state` (launcher/deadlock.ts).
  */
 
+import { MpiError } from '../errors.js';
+
 export const ENV = {
   rank: 'TSMPI_RANK',
   size: 'TSMPI_SIZE',
@@ -105,6 +107,19 @@ export const ENV = {
 export async function newJobCurve(jobId: string): Promise<{ publicKey: string; secretKey: string }> {
   const [{ randomBytes }, { deriveJobKeys }] = await Promise.all([import('node:crypto'), import('./job-keys.js')]);
   return deriveJobKeys(randomBytes(32), jobId).curve;
+}
+
+/**
+ * The non-negative integer in variable `name` of `env`, or undefined when it is unset or
+ * empty. @throws ERR_INIT naming the variable and its text for anything else
+ */
+export function intFromEnv(name: string, env: Readonly<Record<string, string | undefined>> = process.env): number | undefined {
+  const text = env[name];
+  if (text === undefined || text === '') return undefined;
+  const value = Number(text);
+  if (!Number.isInteger(value) || value < 0)
+    throw new MpiError('ERR_INIT', `init: ${name}=${JSON.stringify(text)} is not a non-negative integer`);
+  return value;
 }
 
 /** Prefix of the variables that force a collective's algorithm. */

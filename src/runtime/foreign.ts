@@ -11,7 +11,7 @@
 import { MpiError } from '../errors.js';
 import type { RendezvousLink } from '../transport/rendezvous.js';
 import type { Transport } from '../transport/transport.js';
-import { ENV } from './env.js';
+import { ENV, intFromEnv } from './env.js';
 
 /** Which process manager started this process. */
 export type ForeignKind = 'slurm' | 'openmpi' | 'mpich';
@@ -35,15 +35,6 @@ export interface ForeignJob {
 }
 
 type Env = Readonly<Record<string, string | undefined>>;
-
-function int(env: Env, name: string): number | undefined {
-  const text = env[name];
-  if (text === undefined || text === '') return undefined;
-  const value = Number(text);
-  if (!Number.isInteger(value) || value < 0)
-    throw new MpiError('ERR_INIT', `init: ${name}=${JSON.stringify(text)} is not a non-negative integer`);
-  return value;
-}
 
 /**
  * The first host of a Slurm hostlist: `h[1-3],x5` → `h1`, `node[007-009]` → `node007`,
@@ -113,28 +104,28 @@ export function detectForeign(env: Env, parentPid: number, host: string): Foreig
       ...(override?.port === undefined ? {} : { rendezvousPort: override.port }),
     };
   };
-  const slurmRank = int(env, 'SLURM_PROCID');
-  const slurmSize = int(env, 'SLURM_NTASKS') ?? int(env, 'SLURM_NPROCS');
+  const slurmRank = intFromEnv('SLURM_PROCID', env);
+  const slurmSize = intFromEnv('SLURM_NTASKS', env) ?? intFromEnv('SLURM_NPROCS', env);
   // A batch script has SLURM_PROCID=0 but no step: only a task of an srun step is a rank.
   if (slurmRank !== undefined && slurmSize !== undefined && env.SLURM_JOB_ID !== undefined && env.SLURM_STEP_ID !== undefined) {
-    const nodes = int(env, 'SLURM_STEP_NUM_NODES') ?? int(env, 'SLURM_NNODES') ?? 1;
+    const nodes = intFromEnv('SLURM_STEP_NUM_NODES', env) ?? intFromEnv('SLURM_NNODES', env) ?? 1;
     const nodelist = env.SLURM_STEP_NODELIST ?? env.SLURM_JOB_NODELIST;
     const key = `slurm:${env.SLURM_CLUSTER_NAME ?? ''}:${env.SLURM_JOB_ID}.${env.SLURM_STEP_ID ?? ''}`;
     return job('slurm', slurmRank, slurmSize, key, nodes <= 1, nodelist === undefined ? undefined : firstSlurmNode(nodelist));
   }
-  const ompiRank = int(env, 'OMPI_COMM_WORLD_RANK');
-  const ompiSize = int(env, 'OMPI_COMM_WORLD_SIZE');
+  const ompiRank = intFromEnv('OMPI_COMM_WORLD_RANK', env);
+  const ompiSize = intFromEnv('OMPI_COMM_WORLD_SIZE', env);
   if (ompiRank !== undefined && ompiSize !== undefined) {
     const id = env.PMIX_NAMESPACE ?? env.OMPI_MCA_ess_base_jobid ?? env.OMPI_MCA_orte_hnp_uri;
     if (id === undefined && overrideKey === undefined)
       throw new MpiError('ERR_INIT', 'init: Open MPI gave no job id (PMIX_NAMESPACE, OMPI_MCA_ess_base_jobid); set TSMPI_JOB_KEY');
-    const local = int(env, 'OMPI_COMM_WORLD_LOCAL_SIZE');
+    const local = intFromEnv('OMPI_COMM_WORLD_LOCAL_SIZE', env);
     return job('openmpi', ompiRank, ompiSize, `openmpi:${id ?? overrideKey}`, local === ompiSize, undefined);
   }
-  const pmiRank = int(env, 'PMI_RANK');
-  const pmiSize = int(env, 'PMI_SIZE');
+  const pmiRank = intFromEnv('PMI_RANK', env);
+  const pmiSize = intFromEnv('PMI_SIZE', env);
   if (pmiRank !== undefined && pmiSize !== undefined) {
-    const local = int(env, 'MPI_LOCALNRANKS');
+    const local = intFromEnv('MPI_LOCALNRANKS', env);
     const singleNode = local === pmiSize;
     // Across nodes the hydra proxies differ, so the parent pid names nothing shared: use the override.
     const key = singleNode ? `mpich:${host}:${parentPid}` : (overrideKey ?? `mpich:${host}:${parentPid}`);

@@ -22,6 +22,7 @@ import {
   COLL_MODE_ENV,
   collectiveEnv,
   ENV,
+  intFromEnv,
   LIFELINE_FD,
   TRACE_PART_CHARS,
   UNRECEIVED_TAGS_SHOWN,
@@ -44,15 +45,6 @@ let current: Runtime | null = null;
 let finalizing: Promise<void> | null = null;
 /** Set by Abort: the process exits without telling its peers it finished normally. */
 let aborted = false;
-
-function intFromEnv(name: string): number | undefined {
-  const text = process.env[name];
-  if (text === undefined || text === '') return undefined;
-  const value = Number(text);
-  if (!Number.isInteger(value) || value < 0)
-    throw new MpiError('ERR_INIT', `init: ${name}=${JSON.stringify(text)} is not a non-negative integer`);
-  return value;
-}
 
 /**
  * Start tsmpi and return the world communicator (MPI_Init + COMM_WORLD).
