@@ -61,3 +61,30 @@ export function checkFlows(trace: ChromeTrace): number {
   }
   return starts.size;
 }
+
+/**
+ * Checks a trace written without tsmpirun (`TSMPI_TRACE=file` under a foreign launcher) of
+ * test/fixtures/trace-known.js at `np` ranks against what the ranks printed: every rank's
+ * track, as many send slices as each rank's stats count, one forward arrow per message sent,
+ * and ranks 1.. with a clock round trip measured against rank 0.
+ */
+export function checkForeignTrace(file: string, lines: readonly string[], np: number): void {
+  const reports = lines
+    .filter((line) => line.startsWith('{'))
+    .map((line) => JSON.parse(line) as { rank: number; stats: { sent: { messages: number } } });
+  assert.equal(reports.length, np);
+  const trace = readTrace(file);
+  assert.equal(trace.otherData.tsmpi.size, np);
+  assert.deepEqual(trace.otherData.tsmpi.notes, []);
+  assert.deepEqual(
+    trace.otherData.tsmpi.ranks.map((rank) => rank.rank),
+    [...Array(np).keys()],
+  );
+  const sends = messageSlices(trace, 'send');
+  for (const report of reports) assert.equal(sends.filter((slice) => slice.pid === report.rank).length, report.stats.sent.messages);
+  assert.equal(
+    checkFlows(trace),
+    reports.reduce((sum, report) => sum + report.stats.sent.messages, 0),
+  );
+  for (const rank of trace.otherData.tsmpi.ranks.slice(1)) assert.ok(rank.rttMs > 0, `rank ${rank.rank} round trip ${rank.rttMs}`);
+}

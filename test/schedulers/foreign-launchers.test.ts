@@ -3,11 +3,14 @@
 // port and a slow rank 0 are survived. Each launcher is skipped, with its reason, where
 // this machine lacks it (srun also needs root, to run its own throw-away cluster).
 import assert from 'node:assert/strict';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { createServer, type Server, type Socket } from 'node:net';
-import { hostname } from 'node:os';
+import { hostname, tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { rendezvousPorts } from '../../src/transport/rendezvous.js';
 import { built, LAUNCHER, runCommand, runJob, type JobRun } from '../helpers/job.js';
+import { checkForeignTrace } from '../helpers/trace.js';
 import { mpiexecHydra, mpirun, runUnder, SECRET_ENV, slurmDown, slurmUp, srun } from './launchers.js';
 
 const RING = built('test/fixtures/sched-ring.js');
@@ -90,6 +93,21 @@ for (const launcher of [mpirun, mpiexecHydra, srun]) {
       assert.ok(a.lines.includes('sum 3') && a.lines.filter((line) => line.startsWith('rank ')).length === 3, a.stdout);
       assert.ok(b.lines.includes('sum 6') && b.lines.filter((line) => line.startsWith('rank ')).length === 4, b.stdout);
     });
+
+    // Open MPI and MPICH: test/integration/trace-foreign.test.ts (they need no root).
+    if (launcher === srun) {
+      it('TSMPI_TRACE=FILE: rank 0 writes the trace of every rank', async () => {
+        const dir = mkdtempSync(join(tmpdir(), 'tsmpi-trace-srun-'));
+        try {
+          const file = join(dir, 'srun.json');
+          const run = await runUnder(launcher, 4, ['node', built('test/fixtures/trace-known.js')], { env: { TSMPI_TRACE: file } });
+          ok(run);
+          checkForeignTrace(file, run.lines, 4);
+        } finally {
+          rmSync(dir, { recursive: true, force: true });
+        }
+      });
+    }
 
     it('rank 0 starting late is waited for', async () => {
       const run = await runUnder(launcher, 3, ['node', RING], { env: { TSMPI_TEST_SLOW_RANK0: '1500' } });
