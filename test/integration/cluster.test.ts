@@ -306,7 +306,7 @@ describe('Cluster start and lifetime', () => {
     assert.equal(pool?.error, 'thrown inside the block');
   });
 
-  it('starts engines on the slots of a hostfile, reached at the given address (the TCP control channel)', async () => {
+  it('starts engines on the slots of a hostfile, which reach the client at the given address', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'tsmpi-cluster-hostfile-'));
     try {
       const hostfile = join(dir, 'hosts.txt');
