@@ -52,6 +52,8 @@ const shared = new Int32Array(new SharedArrayBuffer(8));
 const queue: Extract<ToEngine, { id: number }>[] = [];
 let current: { readonly id: number; readonly stop: () => void } | null = null;
 let lastEpoch = 0;
+/** The last interrupt epoch that arrived on the channel (the client sends each there and to the watchdog). */
+let channelEpoch = 0;
 let closing = false;
 
 function failureOf(error: unknown, item?: number): EngineFailure {
@@ -227,10 +229,16 @@ for await (const value of channel.messages()) {
     case 'call':
     case 'run':
     case 'chunk':
-      queue.push(message);
-      void drain();
+      // The watchdog may have delivered an interrupt before this channel caught up: a call that
+      // arrives ahead of that interrupt's own channel message was made before it, so it is dropped.
+      if (lastEpoch > channelEpoch) void channel.send({ kind: 'interrupted', id: message.id }, 'engine');
+      else {
+        queue.push(message);
+        void drain();
+      }
       break;
     case 'interrupt':
+      channelEpoch = Math.max(channelEpoch, message.epoch);
       interrupt(message.epoch);
       break;
     case 'close':
