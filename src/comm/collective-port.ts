@@ -99,7 +99,7 @@ export function callPorts(site: CallSite): CallPorts {
       ...(encoded === undefined ? {} : { encoded }),
     });
   const receive = (source: number, tag: number, doing: string, withdraw?: Withdrawal): Promise<Message> =>
-    engine.receive(context, source, tag, `${name} (${doing} rank ${source})`, undefined, undefined, withdraw);
+    engine.receive({ context, source, tag, label: `${name} (${doing} rank ${source})`, withdrawal: withdraw });
   /** Send on the algorithm's tag, a payload that would wait for its receiver only once the ranks agree. */
   const dataSend = async (value: unknown, dest: number, control: Uint8Array, options?: SendOptions): Promise<void> => {
     if (withdrawal.withdrawn) throw withdrawal.withdrawn;

@@ -857,7 +857,7 @@ export class Comm {
       if (source === PROC_NULL) return Promise.resolve(NULL_MESSAGE);
       source = checkRank(operation, 'source', source, this.size, true);
       const description = `${operation}(source=${label(source)}, tag=${label(tag)})`;
-      return this.runtime.engine.receive(this.context, source, tag, description, accept, into);
+      return this.runtime.engine.receive({ context: this.context, source, tag, label: description, accept, into });
     } catch (error) {
       return Promise.reject(error);
     }

@@ -82,6 +82,23 @@ export interface SendOptions {
 
 export type { Message };
 
+/** What {@link Engine.receive} receives, and how. */
+export interface ReceiveOptions {
+  readonly context: number;
+  /** The sender's rank in the communicator, or ANY_SOURCE. */
+  readonly source: number;
+  /** The tag, or ANY_TAG. */
+  readonly tag: number;
+  /** The call, for errors and the --timeout report: `recv(source=1, tag=0)`. */
+  readonly label: string;
+  /** May refuse a matched message (it then stays queued, in order) and fail this receive instead. */
+  readonly accept?: Acceptor | undefined;
+  /** The caller's buffer, where a large typed payload may be assembled directly. */
+  readonly into?: Uint8Array | undefined;
+  /** Fails this receive once withdrawn (a collective abandoned by every rank). */
+  readonly withdrawal?: Withdrawal | undefined;
+}
+
 /** Traffic counters since init: every data message, user and collective, counted once. */
 export interface TrafficStats {
   sent: { messages: number; bytes: number };
@@ -351,33 +368,19 @@ export class Engine {
   }
 
   /**
-   * Receive the next message matching (context, source, tag). `accept` may refuse a
+   * Receive the next message matching (context, source, tag). `options.accept` may refuse a
    * matched message (it then stays queued, in order) and fail this receive instead.
    * Resolves once the whole message is here (for a rendezvous message, after its data).
    */
-  receive(
-    context: number,
-    source: number,
-    tag: number,
-    label: string,
-    accept?: Acceptor,
-    into?: Uint8Array,
-    withdrawal?: Withdrawal,
-  ): Promise<Message> {
+  receive(options: ReceiveOptions): Promise<Message> {
     const recorder = this.recorder;
-    if (recorder === null) return this.match(context, source, tag, label, accept, into, withdrawal);
-    return recorder.received(this.match(context, source, tag, label, accept, into, withdrawal), recorder.now(), context, tag, label);
+    if (recorder === null) return this.match(options);
+    const { context, tag, label } = options;
+    return recorder.received(this.match(options), recorder.now(), context, tag, label);
   }
 
-  private match(
-    context: number,
-    source: number,
-    tag: number,
-    label: string,
-    accept?: Acceptor,
-    into?: Uint8Array,
-    withdrawal?: Withdrawal,
-  ): Promise<Message> {
+  private match(options: ReceiveOptions): Promise<Message> {
+    const { context, source, tag, label, accept, into, withdrawal } = options;
     this.ensureOpen(label);
     if (withdrawal?.withdrawn) return Promise.reject(withdrawal.withdrawn);
     return this.waitFor<Message>(

@@ -25,10 +25,10 @@ describe('engine control block', () => {
         a.send(value, { dest: 1, context: 5, source: 0, tag: 9, label: 'test', control }),
         a.send(value, { dest: 1, context: 5, source: 0, tag: 9, label: 'test' }),
       ]);
-      const first = await b.receive(5, 0, 9, 'test');
+      const first = await b.receive({ context: 5, source: 0, tag: 9, label: 'test' });
       assert.deepEqual(first.control === null ? null : [...first.control], [...control]);
       assert.deepEqual(b.value(first), value);
-      const second = await b.receive(5, 0, 9, 'test');
+      const second = await b.receive({ context: 5, source: 0, tag: 9, label: 'test' });
       assert.equal(second.control, null);
       assert.deepEqual(b.value(second), value);
       await sent;
@@ -38,7 +38,7 @@ describe('engine control block', () => {
   it('an empty control block is present but empty', async () => {
     const [a, b] = pair();
     await a.send('v', { dest: 1, context: 5, source: 0, tag: 1, label: 'test', control: new Uint8Array(0) });
-    const got = await b.receive(5, 0, 1, 'test');
+    const got = await b.receive({ context: 5, source: 0, tag: 1, label: 'test' });
     assert.equal(got.control?.byteLength, 0);
     assert.equal(b.value(got), 'v');
   });

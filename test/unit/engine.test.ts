@@ -40,7 +40,7 @@ describe('engine', () => {
     const transport = new ScriptedTransport();
     const warnings: string[] = [];
     const engine = new Engine(transport, { warn: (line) => warnings.push(line) });
-    const receive = engine.receive(0, 1, 5, 'recv(source=1, tag=5)');
+    const receive = engine.receive({ context: 0, source: 1, tag: 5, label: 'recv(source=1, tag=5)' });
     const probe = engine.probe(0, 1, 6, 'probe');
     const ssend = engine.send('x', { dest: 1, context: 0, source: 0, tag: 3, mode: 'sync', label: 'ssend(dest=1, tag=3)' });
     const large = engine.send(new Uint8Array(1 << 20), { dest: 1, context: 0, source: 0, tag: 4, label: 'Send(dest=1, tag=4)' });
@@ -63,10 +63,10 @@ describe('engine', () => {
     const transport = new ScriptedTransport();
     const warnings: string[] = [];
     const engine = new Engine(transport, { warn: (line) => warnings.push(line) });
-    const other = engine.receive(0, 1, 10, 'recv(source=1, tag=10)');
+    const other = engine.receive({ context: 0, source: 1, tag: 10, label: 'recv(source=1, tag=10)' });
     transport.failSends = true;
     transport.handler(frames);
-    assert.equal(engine.value(await engine.receive(0, 1, 9, 'recv')), 'sync');
+    assert.equal(engine.value(await engine.receive({ context: 0, source: 1, tag: 9, label: 'recv' })), 'sync');
     await assert.rejects(other, code('ERR_TRANSPORT'));
     assert.match(warnings[0] ?? '', /ssend acknowledgement: the transport failed \(socket gone\)/);
   });
