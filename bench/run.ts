@@ -85,6 +85,11 @@ export async function main(argv: readonly string[]): Promise<void> {
   if (unknown.length > 0)
     throw new Error(`no case named ${unknown.join(', ')}; the cases are ${CASES.map((entry) => entry.name).join(', ')}`);
 
+  // Node 20 reads and parses NODE_EXTRA_CA_CERTS's file at every process start, before any of
+  // the program runs: ~90 ms of CPU per node process on this machine. Machines that do not set
+  // it (most) do not pay it, so the jobs run without it; the launch case adds rows with it.
+  const extraCaCerts = process.env.NODE_EXTRA_CA_CERTS ?? null;
+  delete process.env.NODE_EXTRA_CA_CERTS;
   const probe = mpi4py('tcp');
   const missing = 'missing' in probe ? probe.missing : null;
   const context: BenchContext = {
@@ -95,6 +100,7 @@ export async function main(argv: readonly string[]): Promise<void> {
       return 'missing' in found ? null : found;
     },
     progress: (line) => process.stderr.write(`bench: ${line}\n`),
+    extraCaCerts,
   };
   const rows: Row[] = [];
   for (const entry of CASES) {
@@ -118,6 +124,12 @@ export async function main(argv: readonly string[]): Promise<void> {
     'zeromq.js: raw DEALER/ROUTER sockets over ipc; MPI TCP, MPI sm: mpi4py under Open MPI over TCP on loopback, over shared memory.',
     "÷ X: tsmpi's time divided by X's, below 1 when tsmpi is faster (÷ zeromq.js is paired within each round).",
     ...(missing === null ? [] : [`mpi4py columns skipped: ${missing}.`]),
+    ...(extraCaCerts === null
+      ? []
+      : [
+          'This environment sets NODE_EXTRA_CA_CERTS, which Node 20 loads at the start of every node process: the jobs ran without it, ' +
+            'as on a machine that does not set it; the rows marked "NODE_EXTRA_CA_CERTS set" show the jobs with it.',
+        ]),
     ...(availableParallelism() < 8 ? [`np above ${availableParallelism()} oversubscribes this machine's cores: ranks take turns.`] : []),
   ];
   if (values.markdown) {

@@ -5,7 +5,7 @@ import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 export const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
-export const LAUNCHER = join(ROOT, 'dist/launcher/main.js');
+export const LAUNCHER = join(ROOT, 'dist/launcher/tsmpirun.cjs');
 
 /** Run a command to completion; returns stdout, or throws with its stderr. */
 export function run(command: string, args: readonly string[], env: Record<string, string> = {}): string {

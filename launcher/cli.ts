@@ -7,7 +7,8 @@ import { availableParallelism, hostname, networkInterfaces, tmpdir } from 'node:
 import { isatty } from 'node:tty';
 import { basename, isAbsolute, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { Command, CommanderError, InvalidArgumentError, Option } from 'commander';
+import { createRequire } from 'node:module';
+import type { Command, CommanderError } from 'commander';
 import { ENV, collectiveEnv, newJobCurve } from '../src/runtime/env.js';
 import { HostfileError, isLocalHost, parseHostList, readHostfile, type HostSlots } from './hostfile.js';
 import { Job } from './job.js';
@@ -63,20 +64,78 @@ export interface ParsedCommand {
   readonly args: string[];
 }
 
+/**
+ * commander, loaded on first use: the common `tsmpirun -np N program args…` never needs it
+ * (see {@link quickParse}), and loading it is a fifth of the launcher's own start-up.
+ */
+let commanderModule: typeof import('commander') | undefined;
+function commander(): typeof import('commander') {
+  return (commanderModule ??= createRequire(import.meta.url)('commander') as typeof import('commander'));
+}
+
+/** Whether `error` is commander's (--help, --version, or a usage error it found). */
+function isCommanderError(error: unknown): error is CommanderError {
+  return commanderModule !== undefined && error instanceof commanderModule.CommanderError;
+}
+
+/** A whole positive integer, e.g. a rank count, as written (no sign, exponent or point). */
+function asPositiveInt(text: string): number | undefined {
+  const value = Number(text);
+  return /^\d+$/.test(text.trim()) && Number.isSafeInteger(value) && value >= 1 ? value : undefined;
+}
+
 function positiveInt(name: string) {
   return (text: string): number => {
-    const value = Number(text);
-    if (!/^\d+$/.test(text.trim()) || !Number.isSafeInteger(value) || value < 1) {
-      throw new InvalidArgumentError(`${name} must be a positive integer (got '${text}')`);
-    }
+    const value = asPositiveInt(text);
+    if (value === undefined) throw new (commander().InvalidArgumentError)(`${name} must be a positive integer (got '${text}')`);
     return value;
   };
 }
 
 function positiveNumber(text: string): number {
   const value = Number(text);
-  if (!Number.isFinite(value) || value <= 0) throw new InvalidArgumentError(`must be a positive number of seconds (got '${text}')`);
+  if (!Number.isFinite(value) || value <= 0)
+    throw new (commander().InvalidArgumentError)(`must be a positive number of seconds (got '${text}')`);
   return value;
+}
+
+/** Every option's value when the command line does not give it (commander's defaults below). */
+const DEFAULTS = {
+  export: [] as string[],
+  tagOutput: false,
+  deadlockCheck: true,
+  oversubscribe: false,
+  host: [] as string[],
+  mapBy: 'slot' as MapBy,
+  displayMap: false,
+  launchAgent: 'ssh',
+  checkHosts: false,
+  connectTimeout: 10,
+  traceSummary: false,
+} as const;
+
+/**
+ * The command line without commander, for the two forms nearly every run uses:
+ * `[-np|-n|--np N] program [args…]`, with N a positive integer and a program that is not an
+ * option. Anything else (other options, a bad N, `--help`) returns undefined and goes to
+ * commander, which gives the same result for these forms (test/unit/cli.test.ts compares them).
+ */
+export function quickParse(argv: readonly string[]): ParsedCommand | undefined {
+  let np: number | undefined;
+  let at = 0;
+  const first = argv[0];
+  if (first === '-np' || first === '-n' || first === '--np') {
+    np = asPositiveInt(argv[1] ?? '');
+    if (np === undefined) return undefined;
+    at = 2;
+  }
+  const program = argv[at];
+  if (program === undefined || program.startsWith('-')) return undefined;
+  return {
+    options: { ...(np === undefined ? {} : { np }), ...DEFAULTS, export: [], host: [] },
+    program,
+    args: argv.slice(at + 1),
+  };
 }
 
 export function packageVersion(): string {
@@ -105,6 +164,7 @@ export function normaliseArgv(argv: readonly string[], takesValue: (flag: string
 
 /** The commander program for tsmpirun; `configure` lets other modules add their options. */
 export function buildProgram(): Command {
+  const { Command, Option } = commander();
   const program = new Command('tsmpirun')
     .description('Run an SPMD program as N ranked processes that talk through tsmpi')
     .usage('[options] <program> [args...]')
@@ -117,12 +177,12 @@ export function buildProgram(): Command {
       [] as string[],
     )
     .option('--wdir <dir>', 'working directory of every rank (default: the current directory)')
-    .option('--tag-output', 'prefix every output line with [rank]', false)
+    .option('--tag-output', 'prefix every output line with [rank]', DEFAULTS.tagOutput)
     .addOption(
       new Option('--timeout <seconds>', 'stop the job after this long and report where each rank was waiting').argParser(positiveNumber),
     )
     .option('--no-deadlock-check', 'do not stop the job when every rank waits for a message no rank will send (exit code 125)')
-    .option('--oversubscribe', 'allow more ranks than slots', false)
+    .option('--oversubscribe', 'allow more ranks than slots', DEFAULTS.oversubscribe)
     .option('--hostfile <file>', 'run on the hosts listed in file (Open MPI `h slots=N` or MPICH `h:N` lines)')
     .addOption(new Option('--machinefile <file>', 'alias of --hostfile').hideHelp())
     .option(
@@ -134,18 +194,18 @@ export function buildProgram(): Command {
     .addOption(
       new Option('--map-by <policy>', "place ranks by filling each host's slots in turn (slot) or one per host round-robin (node)")
         .choices(['slot', 'node'])
-        .default('slot'),
+        .default(DEFAULTS.mapBy),
     )
-    .option('--display-map', 'print which rank runs on which host before starting', false)
-    .option('--launch-agent <command>', 'command that runs a program on another host', 'ssh')
+    .option('--display-map', 'print which rank runs on which host before starting', DEFAULTS.displayMap)
+    .option('--launch-agent <command>', 'command that runs a program on another host', DEFAULTS.launchAgent)
     .option('--node <path>', 'node executable on the remote hosts (default: the same path as here)')
     .option('--if-include <cidr|interface>', 'address ranks announce to other hosts: the one in this network or on this interface')
     .addOption(
       new Option('--connect-timeout <seconds>', 'give up on a host that does not answer ssh within this time')
         .argParser(positiveInt('--connect-timeout'))
-        .default(10),
+        .default(DEFAULTS.connectTimeout),
     )
-    .option('--check-hosts', 'reach every host, print what it has (node, tsmpi, the program) and launch nothing', false)
+    .option('--check-hosts', 'reach every host, print what it has (node, tsmpi, the program) and launch nothing', DEFAULTS.checkHosts)
     .option(
       '--trace <file.json>',
       'record every message and call of every rank and write a Chrome trace-event file (Perfetto; tsmpi-trace makes a report of it)',
@@ -153,7 +213,7 @@ export function buildProgram(): Command {
     .option(
       '--trace-summary',
       "at the end print, on stderr, each rank's compute / point-to-point / collective time and the matrix of messages between ranks",
-      false,
+      DEFAULTS.traceSummary,
     )
     .argument('[program]', 'the program to run, e.g. node')
     .argument('[args...]', 'its arguments, passed untouched')
@@ -164,6 +224,11 @@ export function buildProgram(): Command {
 }
 
 export function parse(argv: readonly string[]): ParsedCommand {
+  return quickParse(argv) ?? parseWithCommander(argv);
+}
+
+/** The whole command line through commander: every option, --help, --version and usage errors. */
+export function parseWithCommander(argv: readonly string[]): ParsedCommand {
   const program = buildProgram();
   const valued = new Set<string>();
   for (const option of program.options) {
@@ -178,7 +243,7 @@ export function parse(argv: readonly string[]): ParsedCommand {
   try {
     program.parse(normalised, { from: 'user' });
   } catch (error) {
-    if (error instanceof CommanderError) {
+    if (isCommanderError(error)) {
       if (error.code === 'commander.helpDisplayed' || error.code === 'commander.version') throw error;
       throw new LaunchError(error.message.replace(/^error: /, ''));
     }
@@ -465,7 +530,7 @@ export async function main(argv: readonly string[]): Promise<never> {
   try {
     code = await run(argv);
   } catch (error) {
-    if (error instanceof CommanderError) code = error.exitCode;
+    if (isCommanderError(error)) code = error.exitCode;
     else if (error instanceof LaunchError) {
       process.stderr.write(`tsmpirun: ${error.message}\n`);
       code = error.exitCode;

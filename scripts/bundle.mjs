@@ -10,14 +10,17 @@
 //
 //   dist/bundle/index.js     the runtime, ESM     (package exports: import)
 //   dist/bundle/index.cjs    the runtime, CommonJS (package exports: require)
-//   dist/launcher/main.js    tsmpirun / tsmpiexec  (replaces tsc's per-file entry)
+//   dist/launcher/tsmpirun.cjs  tsmpirun / tsmpiexec, CommonJS: Node 20 starts a CommonJS entry
+//                            ~12 ms of CPU sooner than an ES module one (no ESM loader to set up)
+//   dist/launcher/main.js    the same launcher for `node dist/launcher/main.js` (replaces tsc's
+//                            per-file entry with a two-line ESM file that requires tsmpirun.cjs)
 //   dist/launcher/agent.js   the host agent ssh starts on other hosts (likewise)
 //   dist/launcher/report/main.js  tsmpi-trace (likewise)
 //   dist/bundle/engine.js    a Cluster engine (the rank program Cluster.start runs), and
 //   dist/bundle/watchdog.js  its interrupt watchdog (a worker thread); 'tsmpi' stays an import of
 //                            the package, so the engine and the functions it runs share one runtime
 import { build } from 'esbuild';
-import { chmodSync, readFileSync } from 'node:fs';
+import { chmodSync, readFileSync, writeFileSync } from 'node:fs';
 import { builtinModules } from 'node:module';
 
 const root = new URL('..', import.meta.url).pathname;
@@ -68,10 +71,11 @@ await Promise.all([
   build({
     ...common,
     entryPoints: ['launcher/main.ts'],
-    format: 'esm',
-    outfile: 'dist/launcher/main.js',
-    plugins: [requireDependencies],
-    banner: { js: esmBanner },
+    format: 'cjs',
+    outfile: 'dist/launcher/tsmpirun.cjs',
+    external,
+    define: { 'import.meta.url': '__tsmpiImportMetaUrl' },
+    banner: { js: "var __tsmpiImportMetaUrl = require('node:url').pathToFileURL(__filename).href;" },
   }),
   build({
     ...common,
@@ -99,5 +103,10 @@ await Promise.all([
     banner: { js: esmBanner },
   }),
 ]);
+writeFileSync(
+  `${root}dist/launcher/main.js`,
+  "#!/usr/bin/env node\n// tsmpirun: the launcher is dist/launcher/tsmpirun.cjs (see scripts/bundle.mjs).\nimport { createRequire } from 'node:module';\n\ncreateRequire(import.meta.url)('./tsmpirun.cjs');\n",
+);
 chmodSync(`${root}dist/launcher/main.js`, 0o755);
+chmodSync(`${root}dist/launcher/tsmpirun.cjs`, 0o755);
 chmodSync(`${root}dist/launcher/report/main.js`, 0o755);

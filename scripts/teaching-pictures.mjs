@@ -35,7 +35,7 @@ const pictures = [
 try {
   for (const { name, program, focus } of pictures) {
     const trace = join(work, `${name}.json`);
-    execFileSync(process.execPath, [join(root, 'dist/launcher/main.js'), '-np', '8', '--trace', trace, 'node', ...program], {
+    execFileSync(process.execPath, [join(root, 'dist/launcher/tsmpirun.cjs'), '-np', '8', '--trace', trace, 'node', ...program], {
       cwd: root,
       stdio: ['ignore', 'ignore', 'inherit'],
     });

@@ -51,6 +51,12 @@ export interface BenchContext {
   readonly mpi: (transport: MpiTransport) => { mpirun: string[]; python: string } | null;
   /** A progress line on stderr (the table itself goes to stdout). */
   readonly progress: (line: string) => void;
+  /**
+   * The NODE_EXTRA_CA_CERTS this environment set, or null. run.ts removes it from every job's
+   * environment (see its note); the launch case also times the job with it, as this
+   * environment would run it.
+   */
+  readonly extraCaCerts: string | null;
 }
 
 export interface BenchCase {

@@ -10,10 +10,10 @@ import { join } from 'node:path';
 import { LAUNCHER, median, ROOT } from '../util.js';
 import { atMost, interleave, type BenchCase, type Row } from './case.js';
 
-/** Wall seconds of one run of `argv`; throws if it fails. */
-function wall(argv: readonly string[]): number {
+/** Wall seconds of one run of `argv` (in `env`, by default this process's); throws if it fails. */
+function wall(argv: readonly string[], env: NodeJS.ProcessEnv = process.env): number {
   const start = performance.now();
-  const result = spawnSync(argv[0] as string, argv.slice(1), { cwd: ROOT, encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] });
+  const result = spawnSync(argv[0] as string, argv.slice(1), { cwd: ROOT, env, encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] });
   const seconds = (performance.now() - start) / 1000;
   if (result.status !== 0) throw new Error(`${argv.join(' ')} failed (${result.status ?? result.signal}):\n${result.stderr}`);
   return seconds;
@@ -21,12 +21,15 @@ function wall(argv: readonly string[]): number {
 
 export const launch: BenchCase = {
   name: 'launch',
-  async rows({ quick, mpi, progress }) {
+  async rows({ quick, mpi, progress, extraCaCerts }) {
     const rounds = quick ? 3 : 9;
     const hello = join(ROOT, 'dist/bench/cases/hello.js');
     const python = join(ROOT, 'bench/mpi4py/hello.py');
     // The launcher through its #! line, as ./node_modules/.bin/tsmpirun runs it; `node` from PATH for the program.
     const tsmpirun = (np: number) => () => wall([LAUNCHER, '-np', String(np), 'node', hello]);
+    // The same jobs as this environment runs them, when it sets NODE_EXTRA_CA_CERTS (bench/run.ts).
+    const withCa = extraCaCerts === null ? null : { ...process.env, NODE_EXTRA_CA_CERTS: extraCaCerts };
+    const tsmpirunWithCa = (np: number) => (withCa === null ? null : () => wall([LAUNCHER, '-np', String(np), 'node', hello], withCa));
     const mpirun = (transport: 'tcp' | 'sm', np: number) => {
       const open = mpi(transport);
       return open === null ? null : () => wall([...open.mpirun, '-np', String(np), open.python, python]);
@@ -44,6 +47,9 @@ export const launch: BenchCase = {
       ompiTcp4: mpirun('tcp', 4),
       ompiSm1: mpirun('sm', 1),
       ompiSm4: mpirun('sm', 4),
+      nodeAloneCa: withCa === null ? null : () => wall(['node', hello], withCa),
+      tsmpi1Ca: tsmpirunWithCa(1),
+      tsmpi4Ca: tsmpirunWithCa(4),
     });
     const m = (name: string): number | undefined => {
       const values = samples[name];
@@ -81,6 +87,20 @@ export const launch: BenchCase = {
         target: { text: '≤ 0.5× MPI TCP', met: (_, ratio) => atMost(ratio('ompiTcp'), 0.5) },
       },
     ];
+    if (withCa !== null)
+      rows.push(
+        { name: 'hello, the program alone, NODE_EXTRA_CA_CERTS set', np: 1, seconds: { tsmpi: m('nodeAloneCa') } },
+        {
+          name: 'launch: job − program alone, NODE_EXTRA_CA_CERTS set',
+          np: 1,
+          seconds: { tsmpi: overhead('tsmpi1Ca', 'nodeAloneCa') },
+        },
+        {
+          name: 'launch: whole hello job, NODE_EXTRA_CA_CERTS set',
+          np: 4,
+          seconds: { tsmpi: m('tsmpi4Ca'), ompiTcp: m('ompiTcp4'), ompiSm: m('ompiSm4') },
+        },
+      );
     return rows;
   },
 };

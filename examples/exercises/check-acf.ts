@@ -19,7 +19,7 @@ import { generateZipfText } from '../lib/generated-text.js';
 import { countWords, formatDat, InputError, readBookWords } from '../lib/words.js';
 
 const USAGE = 'usage: check-acf.js [PROGRAM.js] [--book BOOK.txt] [--np 1,2,3,4] [--timeout SECONDS]';
-const LAUNCHER = fileURLToPath(new URL('../../launcher/main.js', import.meta.url));
+const LAUNCHER = fileURLToPath(new URL('../../launcher/tsmpirun.cjs', import.meta.url));
 const MODES = ['p2p', 'gather'] as const;
 
 const setup = attempt(() => parseCommandLine(process.argv.slice(2)));

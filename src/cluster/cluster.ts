@@ -4,7 +4,7 @@
  * collective and point-to-point call works among them; the client drives them over a
  * control channel of its own (src/transport/channel.ts, protocol in protocol.ts).
  *
- * The client starts the launcher as a program (`dist/launcher/main.js`, found from this
+ * The client starts the launcher as a program (`dist/launcher/tsmpirun.cjs`, found from this
  * file's location), never importing it: the runtime stays apart from the launcher.
  * The launcher runs in a process group of its own, so a Ctrl-C meant for a REPL or a
  * Jupyter kernel does not reach the engines; the client stops them instead.

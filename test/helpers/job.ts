@@ -1,5 +1,5 @@
 /**
- * The one way tests run real jobs: spawn `node dist/launcher/main.js ...args` in a
+ * The one way tests run real jobs: spawn `node dist/launcher/tsmpirun.cjs ...args` in a
  * process group of its own, collect its output and exit, and kill the whole group on
  * a generous deadline (a hung job fails its test instead of hanging the suite). A job
  * still running when its test file ends (its test was cancelled by a timeout, its own
@@ -13,7 +13,7 @@ import { fileURLToPath } from 'node:url';
 
 /** Repository root (tests run from dist/test/...). */
 export const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '../../..');
-export const LAUNCHER = join(ROOT, 'dist/launcher/main.js');
+export const LAUNCHER = join(ROOT, 'dist/launcher/tsmpirun.cjs');
 export const SHARED = resolve(ROOT, '../shared');
 
 /** Path of a built example or fixture: `built('examples/hello.js')`. */

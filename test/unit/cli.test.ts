@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { exportedEnv, LaunchError, normaliseArgv, parse } from '../../launcher/cli.js';
+import { exportedEnv, LaunchError, normaliseArgv, parse, parseWithCommander, quickParse } from '../../launcher/cli.js';
 
 describe('tsmpirun argument parsing', () => {
   it('reads -np as the rank count, not as -n -p', () => {
@@ -25,6 +25,31 @@ describe('tsmpirun argument parsing', () => {
     assert.equal(parsed.options.wdir, '/tmp');
     assert.equal(parsed.options.timeout, 1.5);
     assert.equal(parsed.program, 'prog');
+  });
+
+  it('reads the common forms without commander exactly as commander does', () => {
+    for (const argv of [
+      ['-np', '4', 'node', 'prog.js'],
+      ['-n', '4', 'node', 'prog.js', '--help', '-np', '9'],
+      ['--np', '04', 'node'],
+      ['node', 'prog.js', 'a', '--', '-x'],
+      ['./prog'],
+    ]) {
+      const quick = quickParse(argv);
+      assert.notEqual(quick, undefined, argv.join(' '));
+      assert.deepEqual(quick, parseWithCommander(argv), argv.join(' '));
+    }
+    // Everything else is commander's: other options, bad counts, no program, --help.
+    for (const argv of [
+      ['-np', '2', '--tag-output', 'node'],
+      ['-np', '0', 'node'],
+      ['-np', '2.5', 'node'],
+      ['-np', '2'],
+      ['--help'],
+      ['-np=4', 'node'],
+      [],
+    ])
+      assert.equal(quickParse(argv), undefined, argv.join(' '));
   });
 
   it('does not rewrite -np once the program has started', () => {
