@@ -11,7 +11,8 @@ import { dirname, isAbsolute, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { shellQuote } from './agent-protocol.js';
 import { isLocalHost } from './hostfile.js';
-import { agentArgv, isNodeCommand, type SshOptions } from './spawners/ssh.js';
+import { isNodeCommand } from './program.js';
+import { agentArgv, type SshOptions } from './spawners/ssh.js';
 
 export interface CheckOptions {
   readonly hosts: readonly string[];

@@ -2,39 +2,24 @@
  * tsmpirun: argv → options → plan → job. The only place that calls process.exit
  * and maps errors to exit codes.
  */
-import { mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
-import { availableParallelism, hostname, networkInterfaces, tmpdir } from 'node:os';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { hostname, tmpdir } from 'node:os';
 import { isatty } from 'node:tty';
 import { basename, isAbsolute, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { createRequire } from 'node:module';
 import type { Command, CommanderError } from 'commander';
-import { ENV, collectiveEnv, newJobCurve } from '../src/runtime/env.js';
-import { HostfileError, isLocalHost, parseHostList, readHostfile, type HostSlots } from './hostfile.js';
-import { Job } from './job.js';
-import { traceCollector, TraceOptionError, type TraceCollector } from './trace.js';
-import { checkLimits, readLimits, type LocalLoad } from './limits.js';
+import { ENV, collectiveEnv } from '../src/runtime/env.js';
+import { HostfileError, parseHostList, readHostfile, type HostSlots } from './hostfile.js';
+import { Job, type JobResult } from './job.js';
+import { LaunchError } from './launch-error.js';
+import { launchesFor, selectMode } from './modes/select.js';
+import { traceCollector, type TraceCollector } from './trace.js';
 import { OutputForwarder, processOutput } from './output.js';
 import { flushThenExit } from './flush.js';
 import { paced } from './streams.js';
-import { formatMap, place, PlacementError, type MapBy, type PlacedJob } from './placement.js';
-import { plan } from './plan.js';
-import { programProblem } from './program.js';
-import { allocatedSlots, slurmAllocation, srunLaunch } from './slurm.js';
-import { LocalSpawner } from './spawners/local.js';
-import type { HostLaunch, Spawner } from './spawners/spawner.js';
+import type { MapBy } from './placement.js';
 import type { SshOptions } from './spawners/ssh.js';
-
-/** A launcher error: printed as one line `tsmpirun: <message>` with exit code 2 (usage) or 1. */
-export class LaunchError extends Error {
-  constructor(
-    message: string,
-    readonly exitCode = 2,
-  ) {
-    super(message);
-    this.name = 'LaunchError';
-  }
-}
 
 export interface CliOptions {
   np?: number;
@@ -337,152 +322,43 @@ export async function run(argv: readonly string[]): Promise<number> {
   const { options, program, args } = parse(argv);
   const hosts = hostList(options);
   const cwd = options.wdir === undefined ? process.cwd() : isAbsolute(options.wdir) ? options.wdir : resolve(options.wdir);
-  const ssh: SshOptions = {
-    agent: options.launchAgent.trim().split(/\s+/),
-    node: options.node ?? process.execPath,
-    agentScript: fileURLToPath(new URL('./agent.js', import.meta.url)),
-    connectTimeout: options.connectTimeout,
-    ...(options.ifInclude === undefined ? {} : { ifInclude: options.ifInclude }),
-  };
-  // The --check-hosts, Slurm and ssh paths are loaded only when used: a local job starts sooner.
-  if (options.checkHosts) {
-    const { checkHosts } = await import('./check-hosts.js');
-    const names = hosts?.map((entry) => entry.host) ?? [hostname()];
-    return checkHosts({
-      hosts: [...new Set(names)],
-      ssh,
-      cwd,
+  const ssh = sshOptions(options);
+  if (options.checkHosts) return checkHostsOnly(hosts, ssh, cwd, program, args);
+  const mode = selectMode(hosts, process.env);
+  const traces = traceCollector(options.trace ?? (process.env[ENV.trace] || undefined), options.traceSummary, cwd);
+  const jobDir = mkdtempSync(join(tmpdir(), 'tsmpi-'));
+  try {
+    const { np, launches, spawnerFor } = await launchesFor(mode, {
       program,
       args,
-      version: packageVersion(),
-      out: (line) => process.stdout.write(`${line}\n`),
+      cwd,
+      exported: rankEnv(options, traces),
+      jobDir,
+      // The directory's random suffix names the job: node:crypto (~15 modules to load) is needed
+      // only across hosts, for the job's keys.
+      jobId: basename(jobDir).slice('tsmpi-'.length),
+      here: hostname(),
+      np: options.np,
+      mapBy: options.mapBy,
+      oversubscribe: options.oversubscribe,
+      displayMap: options.displayMap,
+      ifInclude: options.ifInclude,
+      ssh,
+      path: process.env.PATH,
+      note: (line) => process.stderr.write(`${line}\n`),
     });
-  }
-  // Inside salloc/sbatch (and no hosts given): the allocation is the host list, and srun starts the ranks.
-  const allocation = process.env[ENV.srun] === 'off' || hosts !== null ? null : slurmAllocation(process.env);
-  // Ranks write to pipes; tell them when the user will see their stderr on a terminal (progress lines).
-  let traces: TraceCollector | null;
-  try {
-    traces = traceCollector(options.trace ?? (process.env[ENV.trace] || undefined), options.traceSummary, cwd);
-  } catch (error) {
-    if (error instanceof TraceOptionError) throw new LaunchError(error.message);
-    throw error;
-  }
-  const exported = {
-    ...(isatty(2) ? { [ENV.stderrTty]: '1' } : {}),
-    ...collectiveEnv(process.env),
-    ...(traces === null ? {} : traces.env),
-    ...exportedEnv(options.export, process.env),
-  };
-  if (allocation === null && hosts === null) {
-    const problem = programProblem(program, cwd, process.env.PATH);
-    if (problem !== null) throw new LaunchError(problem.message, problem.exitCode);
-  }
-  const here = hostname();
-  const jobDir = mkdtempSync(join(tmpdir(), 'tsmpi-'));
-  // The directory's random suffix names the job: node:crypto (~15 modules to load) is needed
-  // only across hosts, for the job's keys.
-  const jobId = basename(jobDir).slice('tsmpi-'.length);
-  let np: number;
-  let launches: HostLaunch[];
-  let spawnerFor: (host: string) => Spawner;
-  try {
-    if (allocation !== null) {
-      np = options.np ?? allocatedSlots(allocation);
-      launches = [srunLaunch(allocation, np, program, args, cwd, exported)];
-      const { SrunSpawner } = await import('./spawners/srun.js');
-      const srun = new SrunSpawner({ extraArgs: options.oversubscribe ? ['--overcommit'] : [] });
-      spawnerFor = () => srun;
-    } else if (hosts === null) {
-      np = options.np ?? availableParallelism();
-      fitsHere({ np, localRanks: np, sshSessions: 0 }, cwd);
-      const cores = availableParallelism();
-      if (np > cores)
-        process.stderr.write(`tsmpirun: note: ${np} ranks on ${cores} cores (oversubscribed); ranks will take turns on the cores\n`);
-      if (options.displayMap)
-        process.stderr.write(
-          `${formatMap([{ host: here, slots: cores, source: 'this host' }], { np, placement: [{ host: here, ranks: range(np) }] }, { mapBy: 'slot' })}\n`,
-        );
-      launches = plan({
-        size: np,
-        placement: [{ host: here, ranks: range(np) }],
-        command: program,
-        args,
-        cwd,
-        jobId,
-        exported,
-        hostEnv: () => ({ [ENV.jobDir]: jobDir }),
-      });
-      const local = new LocalSpawner();
-      spawnerFor = () => local;
-    } else {
-      let placed: PlacedJob;
-      try {
-        placed = place(hosts, options.np, { mapBy: options.mapBy, oversubscribe: options.oversubscribe });
-      } catch (error) {
-        if (error instanceof PlacementError) throw new LaunchError(error.message);
-        throw error;
-      }
-      np = placed.np;
-      const isLocal = (name: string): boolean => isLocalHost(name, here);
-      const remote = placed.placement.filter((entry) => !isLocal(entry.host));
-      const localRanks = placed.placement.filter((entry) => isLocal(entry.host)).reduce((sum, entry) => sum + entry.ranks.length, 0);
-      fitsHere({ np, localRanks, sshSessions: remote.length }, localRanks > 0 ? cwd : null);
-      if (options.displayMap) process.stderr.write(`${formatMap(hosts, placed, { mapBy: options.mapBy })}\n`);
-      // Across hosts: TCP between hosts and a job-private CURVE key pair, from fresh randomness.
-      const curve = remote.length > 0 ? await newJobCurve(jobId) : null;
-      const localAddress =
-        remote.length > 0 && placed.placement.some((entry) => isLocal(entry.host))
-          ? await launcherAddress(options.ifInclude, remote[0]?.host ?? '', here)
-          : null;
-      const keys = curve === null ? {} : { [ENV.curvePublic]: curve.publicKey, [ENV.curveSecret]: curve.secretKey };
-      launches = plan({
-        size: np,
-        placement: placed.placement,
-        command: program,
-        args,
-        cwd,
-        jobId,
-        exported,
-        hostEnv: (name) =>
-          isLocal(name) ? { [ENV.jobDir]: jobDir, ...(localAddress === null ? {} : { [ENV.tcpAddress]: localAddress }), ...keys } : keys,
-      });
-      const { remoteProgram, SshSpawner } = await import('./spawners/ssh.js');
-      const command = remoteProgram(program, ssh.node, process.env.PATH);
-      launches = launches.map((launch) => (isLocal(launch.host) ? launch : { ...launch, command }));
-      const local = new LocalSpawner();
-      const sshSpawner = new SshSpawner(ssh);
-      spawnerFor = (name) => (isLocal(name) ? local : sshSpawner);
-    }
-  } catch (error) {
-    rmSync(jobDir, { recursive: true, force: true });
-    throw error;
-  }
-  const output = new OutputForwarder(processOutput, { tag: options.tagOutput, ranks: np });
-  const job = new Job({
-    size: np,
-    hosts: launches,
-    spawnerFor,
-    output,
-    log: (line) => output.note('stderr', line),
-    ...(options.timeout === undefined ? {} : { timeoutSeconds: options.timeout }),
-    ...(traces === null ? {} : { onTrace: (rank: number, data: string, last: boolean) => traces.part(rank, data, last) }),
-    deadlockCheck: options.deadlockCheck,
-  });
-  const signals: NodeJS.Signals[] = ['SIGINT', 'SIGTERM', 'SIGHUP'];
-  for (const signal of signals) process.on(signal, () => job.interrupt(signal));
-  try {
-    const finished = job.run();
-    // Opening stdin and stdout takes a few milliseconds: done once the ranks are starting.
-    // The reader of our stdout went away (`tsmpirun … | head`): stop the job as SIGPIPE would.
-    process.stdout.on('error', (error: NodeJS.ErrnoException) => {
-      if (error.code === 'EPIPE') job.interrupt('SIGPIPE');
+    const output = new OutputForwarder(processOutput, { tag: options.tagOutput, ranks: np });
+    const job = new Job({
+      size: np,
+      hosts: launches,
+      spawnerFor,
+      output,
+      log: (line) => output.note('stderr', line),
+      ...(options.timeout === undefined ? {} : { timeoutSeconds: options.timeout }),
+      ...(traces === null ? {} : { onTrace: (rank: number, data: string, last: boolean) => traces.part(rank, data, last) }),
+      deadlockCheck: options.deadlockCheck,
     });
-    // stdin is read no faster than rank 0 takes it (a rank that never reads it holds it back).
-    paced(process.stdin, (chunk, hold) => job.stdin(chunk, hold()));
-    process.stdin.on('end', () => job.stdin(null));
-    process.stdin.on('error', () => job.stdin(null));
-    const { exitCode } = await finished;
+    const { exitCode } = await supervise(job);
     const traced = traces?.finish((line) => output.note('stderr', line)) ?? true;
     return traced || exitCode !== 0 ? exitCode : 1;
   } finally {
@@ -490,38 +366,64 @@ export async function run(argv: readonly string[]): Promise<number> {
   }
 }
 
-/**
- * Refuse, before anything starts, a job this host cannot hold (process and descriptor
- * limits, see limits.ts) or whose local ranks' working directory is missing.
- */
-function fitsHere(load: LocalLoad, cwd: string | null): void {
-  const refusal = checkLimits(load, readLimits());
-  if (refusal !== null) throw new LaunchError(refusal);
-  if (cwd === null) return;
-  let isDirectory: boolean;
-  try {
-    isDirectory = statSync(cwd).isDirectory();
-  } catch {
-    throw new LaunchError(`working directory ${cwd} does not exist (--wdir)`);
-  }
-  if (!isDirectory) throw new LaunchError(`working directory ${cwd} is not a directory (--wdir)`);
+/** How other hosts are reached (--launch-agent, --node, --connect-timeout, --if-include). */
+function sshOptions(options: CliOptions): SshOptions {
+  return {
+    agent: options.launchAgent.trim().split(/\s+/),
+    node: options.node ?? process.execPath,
+    agentScript: fileURLToPath(new URL('./agent.js', import.meta.url)),
+    connectTimeout: options.connectTimeout,
+    ...(options.ifInclude === undefined ? {} : { ifInclude: options.ifInclude }),
+  };
 }
 
-function range(n: number): number[] {
-  return Array.from({ length: n }, (_, index) => index);
+/** --check-hosts: probe every host (this one when none is given) and launch nothing. */
+async function checkHostsOnly(
+  hosts: readonly HostSlots[] | null,
+  ssh: SshOptions,
+  cwd: string,
+  program: string,
+  args: readonly string[],
+): Promise<number> {
+  const { checkHosts } = await import('./check-hosts.js');
+  const names = hosts?.map((entry) => entry.host) ?? [hostname()];
+  return checkHosts({
+    hosts: [...new Set(names)],
+    ssh,
+    cwd,
+    program,
+    args,
+    version: packageVersion(),
+    out: (line) => process.stdout.write(`${line}\n`),
+  });
 }
 
-/** The address ranks on the launcher's host announce in a job that spans hosts. */
-async function launcherAddress(ifInclude: string | undefined, firstRemote: string, here: string): Promise<string> {
-  const { AddressError, routeAddressTo, selectAddress } = await import('./addresses.js');
-  try {
-    if (ifInclude !== undefined) return selectAddress(ifInclude, networkInterfaces(), here);
-    return await routeAddressTo(firstRemote);
-  } catch (error) {
-    if (error instanceof AddressError) throw new LaunchError(error.message);
-    const reason = error instanceof Error ? error.message : String(error);
-    throw new LaunchError(`cannot tell which address of this host ${firstRemote} reaches (${reason}); pass --if-include CIDR`);
-  }
+/** The variables tsmpirun gives every rank: its own, the collectives', tracing's, and -x. */
+function rankEnv(options: CliOptions, traces: TraceCollector | null): Record<string, string> {
+  return {
+    // Ranks write to pipes; tell them when the user will see their stderr on a terminal (progress lines).
+    ...(isatty(2) ? { [ENV.stderrTty]: '1' } : {}),
+    ...collectiveEnv(process.env),
+    ...(traces === null ? {} : traces.env),
+    ...exportedEnv(options.export, process.env),
+  };
+}
+
+/** Run the job with this process's signals, stdin and stdout wired to it. */
+async function supervise(job: Job): Promise<JobResult> {
+  const signals: NodeJS.Signals[] = ['SIGINT', 'SIGTERM', 'SIGHUP'];
+  for (const signal of signals) process.on(signal, () => job.interrupt(signal));
+  const finished = job.run();
+  // Opening stdin and stdout takes a few milliseconds: done once the ranks are starting.
+  // The reader of our stdout went away (`tsmpirun … | head`): stop the job as SIGPIPE would.
+  process.stdout.on('error', (error: NodeJS.ErrnoException) => {
+    if (error.code === 'EPIPE') job.interrupt('SIGPIPE');
+  });
+  // stdin is read no faster than rank 0 takes it (a rank that never reads it holds it back).
+  paced(process.stdin, (chunk, hold) => job.stdin(chunk, hold()));
+  process.stdin.on('end', () => job.stdin(null));
+  process.stdin.on('error', () => job.stdin(null));
+  return finished;
 }
 
 /** Entry point: run and exit with the job's code; usage errors exit 2 with one line. */

@@ -1,11 +1,40 @@
 /**
- * Preflight of the program a local job runs, so the commonest slip — naming a script
- * without its interpreter (`tsmpirun -np 2 hello.js`) — gives one line with the fix
- * instead of a spawn error per rank.
+ * The program a job runs, found as a shell would: on this host (with a preflight of a
+ * local job's program, so the commonest slip — naming a script without its interpreter
+ * (`tsmpirun -np 2 hello.js`) — gives one line with the fix instead of a spawn error per
+ * rank) and the command other hosts run for it.
  */
 import { accessSync, constants as fsConstants, statSync } from 'node:fs';
-import { extname, resolve } from 'node:path';
-import { resolveCommand } from './spawners/ssh.js';
+import { basename, delimiter, extname, join, resolve } from 'node:path';
+
+/** Resolve a command name the way a shell would on this host (absolute paths pass through). */
+export function resolveCommand(command: string, path: string | undefined): string {
+  if (command.includes('/')) return command;
+  for (const dir of (path ?? '').split(delimiter)) {
+    if (dir === '') continue;
+    const candidate = join(dir, command);
+    try {
+      accessSync(candidate, fsConstants.X_OK);
+      return candidate;
+    } catch {
+      // not here
+    }
+  }
+  return command;
+}
+
+/** Is `program` node itself (`node`, `nodejs`, or a path to one)? */
+export function isNodeCommand(program: string): boolean {
+  return basename(program) === 'node' || basename(program) === 'nodejs';
+}
+
+/**
+ * The command a remote host runs for `program`: found at the path it has on this host,
+ * and node is the same node the host's agent runs on (`--node`, else this launcher's).
+ */
+export function remoteProgram(program: string, node: string, path: string | undefined): string {
+  return isNodeCommand(program) ? node : resolveCommand(program, path);
+}
 
 /** Why `program` cannot be started from `cwd`, with the exit code a shell would use (126/127); null if it can. */
 export function programProblem(program: string, cwd: string, path: string | undefined): { message: string; exitCode: number } | null {

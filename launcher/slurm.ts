@@ -2,8 +2,8 @@
  * Pure: a Slurm allocation as tsmpirun sees it from inside `salloc` or an `sbatch` script
  * (SLURM_JOB_ID set, no SLURM_STEP_ID), and Slurm's compressed list formats.
  */
-import { LaunchError } from './cli.js';
 import { ENV } from '../src/runtime/env.js';
+import { LaunchError } from './launch-error.js';
 import type { HostLaunch } from './spawners/spawner.js';
 
 /** One node of the allocation and how many tasks Slurm gives it. */

@@ -12,6 +12,7 @@ import { ENV } from '../src/runtime/env.js';
 import { buildChromeTrace } from '../src/trace/chrome.js';
 import { isRankTrace, type RankTrace } from '../src/trace/events.js';
 import { formatSummary, summarize } from '../src/trace/summary.js';
+import { LaunchError } from './launch-error.js';
 
 /** Collects the ranks' trace records of one job. */
 export interface TraceCollector {
@@ -23,13 +24,10 @@ export interface TraceCollector {
   finish(log: (line: string) => void): boolean;
 }
 
-/** LaunchError's shape, without importing cli.ts (which imports this module). */
-export class TraceOptionError extends Error {}
-
 /**
  * The collector for `--trace path` and/or `--trace-summary`, or null when neither asks
  * for a trace. `path` is taken relative to `cwd`.
- * @throws TraceOptionError when the file's directory does not exist
+ * @throws LaunchError when the file's directory does not exist
  */
 export function traceCollector(path: string | undefined, summary: boolean, cwd: string): TraceCollector | null {
   if (path === undefined && !summary) return null;
@@ -41,7 +39,7 @@ export function traceCollector(path: string | undefined, summary: boolean, cwd: 
     } catch {
       // reported below
     }
-    if (!isDirectory) throw new TraceOptionError(`--trace ${path}: directory ${dirname(file)} does not exist`);
+    if (!isDirectory) throw new LaunchError(`--trace ${path}: directory ${dirname(file)} does not exist`);
   }
   const texts = new Map<number, string[]>();
   const records: RankTrace[] = [];

@@ -14,8 +14,7 @@
  * word from its agent for DEAD_MS and the host is reported failed.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
-import { accessSync, constants as fsConstants } from 'node:fs';
-import { basename, delimiter, join } from 'node:path';
+import { basename } from 'node:path';
 import { ENV, parseLine } from '../../src/runtime/env.js';
 import { DEAD_MS, HEARTBEAT_MS, shellQuote, Window, type AgentSpec, type FromAgent, type ToAgent } from '../agent-protocol.js';
 import { LineSplitter } from './local.js';
@@ -40,35 +39,6 @@ export interface SshOptions {
   readonly connectTimeout: number;
   readonly heartbeatMs?: number;
   readonly deadMs?: number;
-}
-
-/** Resolve a command name the way a shell would on this host (absolute paths pass through). */
-export function resolveCommand(command: string, path: string | undefined): string {
-  if (command.includes('/')) return command;
-  for (const dir of (path ?? '').split(delimiter)) {
-    if (dir === '') continue;
-    const candidate = join(dir, command);
-    try {
-      accessSync(candidate, fsConstants.X_OK);
-      return candidate;
-    } catch {
-      // not here
-    }
-  }
-  return command;
-}
-
-/** Is `program` node itself (`node`, `nodejs`, or a path to one)? */
-export function isNodeCommand(program: string): boolean {
-  return basename(program) === 'node' || basename(program) === 'nodejs';
-}
-
-/**
- * The command a remote host runs for `program`: found at the path it has on this host,
- * and node is the same node the host's agent runs on (`--node`, else this launcher's).
- */
-export function remoteProgram(program: string, node: string, path: string | undefined): string {
-  return isNodeCommand(program) ? node : resolveCommand(program, path);
 }
 
 /** The remote shell command that starts the agent with the job's public environment (pure). */

@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { exportedEnv, LaunchError, normaliseArgv, parse, parseWithCommander, quickParse } from '../../launcher/cli.js';
+import { exportedEnv, normaliseArgv, parse, parseWithCommander, quickParse } from '../../launcher/cli.js';
+import { LaunchError } from '../../launcher/launch-error.js';
 
 describe('tsmpirun argument parsing', () => {
   it('reads -np as the rank count, not as -n -p', () => {

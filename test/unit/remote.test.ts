@@ -4,8 +4,10 @@ import { describe, it } from 'node:test';
 import { AddressError, inNetwork, parseCidr, selectAddress, sshServerAddress } from '../../launcher/addresses.js';
 import { shellQuote } from '../../launcher/agent-protocol.js';
 import { programFiles } from '../../launcher/check-hosts.js';
-import { LaunchError, parse } from '../../launcher/cli.js';
-import { agentArgv, remoteCommand, remoteProgram, resolveCommand } from '../../launcher/spawners/ssh.js';
+import { parse } from '../../launcher/cli.js';
+import { LaunchError } from '../../launcher/launch-error.js';
+import { remoteProgram, resolveCommand } from '../../launcher/program.js';
+import { agentArgv, remoteCommand } from '../../launcher/spawners/ssh.js';
 
 describe('quoting for the remote shell', () => {
   it('survives a real POSIX shell unchanged, whatever the characters', () => {

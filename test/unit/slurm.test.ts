@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { LaunchError } from '../../launcher/cli.js';
+import { LaunchError } from '../../launcher/launch-error.js';
 import { allocatedSlots, expandNodelist, expandTasksPerNode, slurmAllocation, srunLaunch } from '../../launcher/slurm.js';
 import { parseTaskExit, srunArgs } from '../../launcher/spawners/srun.js';
 
