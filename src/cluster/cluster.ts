@@ -9,7 +9,7 @@
  * The launcher runs in a process group of its own, so a Ctrl-C meant for a REPL or a
  * Jupyter kernel does not reach the engines; the client stops them instead.
  */
-import { spawn, type ChildProcessWithoutNullStreams } from 'node:child_process';
+import type { ChildProcessWithoutNullStreams } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { hostname, tmpdir } from 'node:os';
 import { isAbsolute, join, resolve } from 'node:path';
@@ -175,6 +175,8 @@ export class Cluster {
     ];
     // The launcher starts first: its start and the engines' overlap with opening the channel,
     // whose address reaches rank 0 on the launcher's stdin once it is open.
+    // node:child_process (and the dgram it loads) only here: every rank imports this module.
+    const { spawn } = await import('node:child_process');
     const launcher = spawn(process.execPath, args, { cwd: options.cwd ?? process.cwd(), stdio: ['pipe', 'pipe', 'pipe'], detached: true });
     launcher.stdin.on('error', () => {});
     const ended = new Promise<Error | null>((resolveEnd) => {

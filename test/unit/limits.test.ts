@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { checkLimits, softLimit, type HostLimits } from '../../launcher/limits.js';
+import { checkLimits, readLimits, softLimit, tasksFromLoadavg, type HostLimits } from '../../launcher/limits.js';
 
 const roomy: HostLimits = { processes: 4096, processesInUse: 100, pidMax: 32768, pidsInUse: 300, descriptors: 20000, descriptorsInUse: 20 };
 
@@ -43,5 +43,15 @@ describe('host limits checked before a job starts', () => {
     assert.equal(softLimit(text, 'Max open files'), 150);
     assert.equal(softLimit(text, 'Max locked memory'), null);
     assert.equal(softLimit(text, 'Max nothing'), null);
+  });
+
+  it('counts the tasks pid_max bounds from /proc/loadavg', () => {
+    assert.equal(tasksFromLoadavg('0.52 0.58 0.59 2/1043 45872\n'), 1043);
+    assert.equal(tasksFromLoadavg(''), null);
+    assert.equal(tasksFromLoadavg('garbage'), null);
+    // On this machine: at least this process's own threads, and never more than pid_max.
+    const limits = readLimits();
+    assert.ok(limits.pidsInUse >= 1, `pidsInUse ${limits.pidsInUse}`);
+    if (limits.pidMax !== null) assert.ok(limits.pidsInUse <= limits.pidMax);
   });
 });
