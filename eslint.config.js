@@ -15,9 +15,10 @@ const noTransportInCollectives = refuse(
   '(^|/)transport/',
   'collectives are built only on their point-to-point port, never on the transport',
 );
+const utilImportsNothing = refuse('^\\.\\./', 'src/util/ imports nothing from the rest of tsmpi (the launcher shares it)');
 const launcherSeesOnlyEnv = refuse(
-  '^(\\.\\./)+src/(?!runtime/env\\.js$|trace/(events|chrome|summary)\\.js$)',
-  'the launcher shares only the env contract (src/runtime/env.ts) and the trace format (src/trace/: records, merge, summary) with the runtime',
+  '^(\\.\\./)+src/(?!runtime/env\\.js$|trace/(events|chrome|summary)\\.js$|util/lines\\.js$)',
+  'the launcher shares only the env contract (src/runtime/env.ts), the trace format (src/trace/: records, merge, summary) and the line reader (src/util/lines.ts, which imports nothing) with the runtime',
 );
 
 /**
@@ -70,6 +71,7 @@ export default tseslint.config(
     files: ['src/collectives/**/*.ts'],
     rules: restrict(zeromqOnlyInTransport, msgpackrOnlyInCodec, noLauncherInSrc, noTransportInCollectives),
   },
+  { files: ['src/util/**/*.ts'], rules: restrict(zeromqOnlyInTransport, msgpackrOnlyInCodec, utilImportsNothing) },
   { files: ['launcher/**/*.ts'], rules: restrict(zeromqOnlyInTransport, msgpackrOnlyInCodec, launcherSeesOnlyEnv) },
   { files: ['examples/**/*.ts'], rules: restrict(zeromqOnlyInTransport, msgpackrOnlyInCodec) },
 );

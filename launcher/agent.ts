@@ -12,11 +12,12 @@
 import { mkdtempSync, rmSync, statSync } from 'node:fs';
 import { constants, hostname, networkInterfaces, tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { ENV, parseLine } from '../src/runtime/env.js';
+import { ENV } from '../src/runtime/env.js';
+import { readJsonLines } from '../src/util/lines.js';
 import { AddressError, selectAddress, sshServerAddress } from './addresses.js';
 import { flushThenExit } from './flush.js';
 import { Window, type AgentSpec, type FromAgent, type ToAgent } from './agent-protocol.js';
-import { LineSplitter, LocalSpawner } from './spawners/local.js';
+import { LocalSpawner } from './spawners/local.js';
 import { AGENT_KILL_GRACE_MS, type HostHandle } from './spawners/spawner.js';
 
 /** After the SIGKILL: time for the ranks' exits to be read and reported before the agent exits. */
@@ -165,14 +166,9 @@ function heartbeat(spec: AgentSpec): void {
   }, spec.heartbeatMs);
 }
 
-const lines = new LineSplitter();
-process.stdin.setEncoding('utf8');
-process.stdin.on('data', (chunk: string) =>
-  lines.push(chunk, (line) => {
-    const message = parseLine<ToAgent>(line);
-    if (message !== null) receive(message);
-  }),
-);
+readJsonLines<ToAgent>(process.stdin, (message) => {
+  if (message !== null) receive(message);
+});
 process.stdin.on('end', () => stop(1));
 process.stdin.on('error', () => stop(1));
 process.stdout.on('error', () => stop(1));

@@ -10,7 +10,8 @@
 import { spawn, type ChildProcess, type SpawnOptions } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import type { Socket } from 'node:net';
-import { LIFELINE_FD, parseLine, type ToLauncher, type ToRank } from '../../src/runtime/env.js';
+import { LIFELINE_FD, type ToLauncher, type ToRank } from '../../src/runtime/env.js';
+import { readJsonLines } from '../../src/util/lines.js';
 import { paced, writePaced } from '../streams.js';
 import type { HostHandle, HostLaunch, SpawnSink, Spawner } from './spawner.js';
 
@@ -21,19 +22,6 @@ interface Running {
   readonly child: ChildProcess;
   readonly lifeline: Socket;
   exited: boolean;
-}
-
-/** Split a byte stream into lines; `flush` returns the unterminated tail. */
-export class LineSplitter {
-  private tail = '';
-  push(chunk: string, line: (text: string) => void): void {
-    this.tail += chunk;
-    let newline: number;
-    while ((newline = this.tail.indexOf('\n')) >= 0) {
-      line(this.tail.slice(0, newline));
-      this.tail = this.tail.slice(newline + 1);
-    }
-  }
 }
 
 /** Spawning, injectable so that unit tests can fail it without starting processes. */
@@ -99,14 +87,9 @@ export class LocalSpawner implements Spawner {
       if (child.stdout !== null) paced(child.stdout, (chunk, hold) => sink.output(rank, 'stdout', chunk, hold()));
       if (child.stderr !== null) paced(child.stderr, (chunk, hold) => sink.output(rank, 'stderr', chunk, hold()));
       child.stdin?.on('error', () => {}); // a rank that does not read stdin may close it early
-      const lines = new LineSplitter();
-      lifeline.setEncoding('utf8');
-      lifeline.on('data', (chunk: string) =>
-        lines.push(chunk, (line) => {
-          const message = parseLine<ToLauncher>(line);
-          if (message !== null) sink.control(rank, message);
-        }),
-      );
+      readJsonLines<ToLauncher>(lifeline, (message) => {
+        if (message !== null) sink.control(rank, message);
+      });
       lifeline.on('error', () => {});
       // 'close' fires after the stdio streams have ended, so all output is in before the exit.
       let streamsTimer: NodeJS.Timeout | undefined;

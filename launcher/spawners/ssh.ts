@@ -15,9 +15,9 @@
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { basename } from 'node:path';
-import { ENV, parseLine } from '../../src/runtime/env.js';
+import { ENV } from '../../src/runtime/env.js';
+import { readJsonLines, readLines } from '../../src/util/lines.js';
 import { DEAD_MS, HEARTBEAT_MS, shellQuote, Window, type AgentSpec, type FromAgent, type ToAgent } from '../agent-protocol.js';
-import { LineSplitter } from './local.js';
 import type { HostHandle, HostLaunch, SpawnSink, Spawner } from './spawner.js';
 
 /**
@@ -118,19 +118,13 @@ export class SshSpawner implements Spawner {
       stderrTail.push(line.trim());
       if (stderrTail.length > 5) stderrTail.shift();
     };
-    const lines = new LineSplitter();
-    child.stdout?.setEncoding('utf8');
-    child.stdout?.on('data', (chunk: string) =>
-      lines.push(chunk, (line) => {
-        const message = parseLine<FromAgent>(line);
+    if (child.stdout !== null)
+      readJsonLines<FromAgent>(child.stdout, (message, line) => {
         if (message === null) return remember(line); // printed by the remote login shell
         lastHeard = Date.now();
         receive(message);
-      }),
-    );
-    const errLines = new LineSplitter();
-    child.stderr?.setEncoding('utf8');
-    child.stderr?.on('data', (chunk: string) => errLines.push(chunk, remember));
+      });
+    if (child.stderr !== null) readLines(child.stderr, remember);
 
     const receive = (message: FromAgent): void => {
       switch (message.kind) {

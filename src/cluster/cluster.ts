@@ -15,6 +15,7 @@ import { hostname, tmpdir } from 'node:os';
 import { isAbsolute, join, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { MpiError } from '../errors.js';
+import { readLines } from '../util/lines.js';
 import type { ChannelKeys, ChannelServer } from '../transport/channel.js';
 import { ENGINE, LAUNCHER } from './location.js';
 import { asMessage, engineId, functionSource, type ConnectInfo, type EngineFailure, type FromEngine, type ToEngine } from './protocol.js';
@@ -188,18 +189,26 @@ export class Cluster {
     const stderrTail: string[] = [];
     const ready = new Map<number, Extract<FromEngine, { kind: 'ready' }>>();
     let cluster: Cluster | null = null;
-    forwardLines(launcher.stdout, (line) => {
-      const tagged = /^\[(\d+)\] ?(.*)$/.exec(line);
-      if (tagged !== null) output(Number(tagged[1]), 'stdout', tagged[2] ?? '');
-      else output(-1, 'stdout', line);
-    });
-    forwardLines(launcher.stderr, (line) => {
-      const tail = cluster?.stderrTail ?? stderrTail;
-      tail.push(line);
-      if (tail.length > KEEP_STDERR_LINES) tail.shift();
-      const tagged = /^\[(\d+)\] ?(.*)$/.exec(line);
-      if (tagged !== null) output(Number(tagged[1]), 'stderr', tagged[2] ?? '');
-    });
+    readLines(
+      launcher.stdout,
+      (line) => {
+        const tagged = /^\[(\d+)\] ?(.*)$/.exec(line);
+        if (tagged !== null) output(Number(tagged[1]), 'stdout', tagged[2] ?? '');
+        else output(-1, 'stdout', line);
+      },
+      { lastLine: true },
+    );
+    readLines(
+      launcher.stderr,
+      (line) => {
+        const tail = cluster?.stderrTail ?? stderrTail;
+        tail.push(line);
+        if (tail.length > KEEP_STDERR_LINES) tail.shift();
+        const tagged = /^\[(\d+)\] ?(.*)$/.exec(line);
+        if (tagged !== null) output(Number(tagged[1]), 'stderr', tagged[2] ?? '');
+      },
+      { lastLine: true },
+    );
 
     const announce = options.address ?? hostname();
     let keys: ChannelKeys | null;
@@ -567,23 +576,6 @@ function defaultOutput(rank: number, stream: 'stdout' | 'stderr', line: string):
   const text = rank < 0 ? line : `[${stream}:${rank}] ${line}`;
   if (stream === 'stdout') console.log(text);
   else console.error(text);
-}
-
-function forwardLines(stream: NodeJS.ReadableStream, line: (text: string) => void): void {
-  let tail = '';
-  stream.setEncoding('utf8');
-  stream.on('data', (chunk: string) => {
-    tail += chunk;
-    let newline: number;
-    while ((newline = tail.indexOf('\n')) >= 0) {
-      line(tail.slice(0, newline));
-      tail = tail.slice(newline + 1);
-    }
-  });
-  stream.on('end', () => {
-    if (tail !== '') line(tail);
-    tail = '';
-  });
 }
 
 function killGroup(child: ChildProcessWithoutNullStreams, signal: NodeJS.Signals): void {

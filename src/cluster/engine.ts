@@ -16,6 +16,7 @@ import { Worker } from 'node:worker_threads';
 // Through the package's own entry (the bundle): the very module a function's import('tsmpi') loads.
 import * as tsmpi from 'tsmpi';
 import { ChannelClient } from '../transport/channel.js';
+import { readLines } from '../util/lines.js';
 import { asMessage, engineId, type ConnectInfo, type EngineFailure, type FromEngine, type ToEngine } from './protocol.js';
 import { INTERRUPT_ACK, RUNNING, type WatchdogData } from './watchdog.js';
 
@@ -196,16 +197,11 @@ async function close(): Promise<void> {
 /** Rank 0: the connection line from the client; afterwards, the end of stdin means the client is gone. */
 function readConnectLine(): Promise<ConnectInfo> {
   return new Promise((resolve, reject) => {
-    let text = '';
     let connected = false;
-    process.stdin.setEncoding('utf8');
-    process.stdin.on('data', (chunk: string) => {
-      if (connected) return;
-      text += chunk;
-      const newline = text.indexOf('\n');
-      if (newline < 0) return;
+    const stop = readLines(process.stdin, (line) => {
+      stop();
       connected = true;
-      resolve(JSON.parse(text.slice(0, newline)) as ConnectInfo);
+      resolve(JSON.parse(line) as ConnectInfo);
     });
     process.stdin.on('end', () => {
       if (!connected) reject(new Error('engine: stdin ended before the client sent its address'));

@@ -21,6 +21,7 @@
 import { Session } from 'node:inspector';
 import { createConnection } from 'node:net';
 import { parentPort, workerData } from 'node:worker_threads';
+import { readLines } from '../util/lines.js';
 import type { ConnectInfo } from './protocol.js';
 
 /** Indices into the Int32Array shared with the engine. */
@@ -54,17 +55,10 @@ function interrupt(data: WatchdogData, epoch: number): void {
 function watch(data: WatchdogData): void {
   const { watchdog, token } = data.info;
   const socket = 'path' in watchdog ? createConnection(watchdog.path) : createConnection(watchdog.port, watchdog.host);
-  socket.setEncoding('utf8');
   socket.write(`${JSON.stringify({ token, rank: data.rank })}\n`);
-  let buffered = '';
-  socket.on('data', (chunk: string) => {
-    buffered += chunk;
-    let newline: number;
-    while ((newline = buffered.indexOf('\n')) >= 0) {
-      const epoch = Number(buffered.slice(0, newline));
-      buffered = buffered.slice(newline + 1);
-      if (Number.isSafeInteger(epoch)) interrupt(data, epoch);
-    }
+  readLines(socket, (line) => {
+    const epoch = Number(line);
+    if (Number.isSafeInteger(epoch)) interrupt(data, epoch);
   });
   socket.on('error', () => {});
   // The engine ends its watchdog before exiting.

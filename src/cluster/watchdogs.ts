@@ -8,7 +8,11 @@
 import { randomBytes, timingSafeEqual } from 'node:crypto';
 import { createServer, type AddressInfo, type Server, type Socket } from 'node:net';
 import { join } from 'node:path';
+import { readLines } from '../util/lines.js';
 import type { ConnectInfo } from './protocol.js';
+
+/** Longest first line kept from a connection: a watchdog's `{token, rank}` is far shorter. */
+const HELLO_MAX_CHARS = 1024;
 
 export class Watchdogs {
   private readonly sockets = new Set<Socket>();
@@ -41,34 +45,35 @@ export class Watchdogs {
 
   private accept(socket: Socket): void {
     socket.unref();
-    socket.setEncoding('utf8');
     socket.on('error', () => {});
-    let buffered = '';
-    const onData = (chunk: string): void => {
-      buffered += chunk;
-      const newline = buffered.indexOf('\n');
-      if (newline < 0) {
-        if (buffered.length > 1024) socket.destroy();
-        return;
-      }
-      socket.off('data', onData);
-      let token = '';
-      try {
-        token = String((JSON.parse(buffered.slice(0, newline)) as { token?: unknown }).token ?? '');
-      } catch {
-        // not a watchdog
-      }
-      const expected = Buffer.from(this.token);
-      const given = Buffer.from(token);
-      if (given.length !== expected.length || !timingSafeEqual(given, expected)) {
-        socket.destroy();
-        return;
-      }
-      this.sockets.add(socket);
-      socket.on('close', () => this.sockets.delete(socket));
-      for (const epoch of this.outstanding) socket.write(`${epoch}\n`);
-    };
-    socket.on('data', onData);
+    // The first line names the watchdog; nothing after it is read.
+    const stop = readLines(
+      socket,
+      (line) => {
+        stop();
+        this.admit(socket, line);
+      },
+      { maxLineChars: HELLO_MAX_CHARS, overflow: () => socket.destroy() },
+    );
+  }
+
+  /** Keep `socket` as a watchdog's if its first line carries this cluster's token. */
+  private admit(socket: Socket, line: string): void {
+    let token = '';
+    try {
+      token = String((JSON.parse(line) as { token?: unknown }).token ?? '');
+    } catch {
+      // not a watchdog
+    }
+    const expected = Buffer.from(this.token);
+    const given = Buffer.from(token);
+    if (given.length !== expected.length || !timingSafeEqual(given, expected)) {
+      socket.destroy();
+      return;
+    }
+    this.sockets.add(socket);
+    socket.on('close', () => this.sockets.delete(socket));
+    for (const epoch of this.outstanding) socket.write(`${epoch}\n`);
   }
 
   /** Tell every watchdog (now, or when it connects) about interrupt `epoch`. */

@@ -70,6 +70,7 @@
  */
 
 import { MpiError } from '../errors.js';
+import type { RankAddress } from '../transport/transport.js';
 
 export const ENV = {
   rank: 'TSMPI_RANK',
@@ -143,12 +144,8 @@ export const TRACE_PART_CHARS = 32 * 1024;
 /** The file descriptor the launcher gives the lifeline. */
 export const LIFELINE_FD = 3;
 
-/** How a rank can be reached (announced in `hello`, handed out in `table`). */
-export interface RankAddress {
-  readonly host: string;
-  readonly ipc?: string;
-  readonly tcp?: string;
-}
+/** How a rank can be reached (announced in `hello`, handed out in `table`): the transport's address. */
+export type { RankAddress };
 
 /** Lifeline messages from a rank to the launcher. */
 export type ToLauncher =
@@ -222,15 +219,4 @@ export function abortExitCode(code: number): number {
   if (!Number.isInteger(code)) return 1;
   if (code === 0) return 0;
   return code & 255 || 1;
-}
-
-/** Parse one lifeline line; returns null for anything that is not a well-formed message. */
-export function parseLine<T extends { kind: string }>(line: string): T | null {
-  try {
-    const value: unknown = JSON.parse(line);
-    if (typeof value === 'object' && value !== null && typeof (value as { kind?: unknown }).kind === 'string') return value as T;
-  } catch {
-    // fall through: a malformed line is reported as null
-  }
-  return null;
 }

@@ -11,8 +11,8 @@ import { Engine, type Unreceived } from '../comm/engine.js';
 import { parseCollMode, parseOverrides } from '../collectives/select.js';
 import { MpiError } from '../errors.js';
 import { LoopbackHub } from '../transport/loopback.js';
-import type { Transport } from '../transport/transport.js';
-import type { PeerAddress, ZmqTransport } from '../transport/zmq.js';
+import type { RankAddress, Transport } from '../transport/transport.js';
+import type { ZmqTransport } from '../transport/zmq.js';
 import { measureClock } from '../comm/clock.js';
 import { DEFAULT_TRACE_LIMIT } from '../trace/events.js';
 import { Recorder, tracing } from '../trace/recorder.js';
@@ -274,7 +274,7 @@ async function wireUp(
   return { transport: bound.transport, deadlockCheck };
 }
 
-async function bindInbox(rank: number, size: number, host: string): Promise<{ transport: ZmqTransport; address: PeerAddress }> {
+async function bindInbox(rank: number, size: number, host: string): Promise<{ transport: ZmqTransport; address: RankAddress }> {
   const jobDir = process.env[ENV.jobDir];
   const tcpAddress = process.env[ENV.tcpAddress];
   const curvePublic = process.env[ENV.curvePublic];

@@ -5,25 +5,18 @@
  */
 import { writeSync } from 'node:fs';
 import { Socket } from 'node:net';
-import { parseLine, type ToLauncher, type ToRank } from './env.js';
+import { readJsonLines } from '../util/lines.js';
+import type { ToLauncher, ToRank } from './env.js';
 
 export class Lifeline {
   private readonly socket: Socket;
-  private buffered = '';
   private readonly listeners = new Set<(message: ToRank) => void>();
   private lost: (() => void) | null = null;
 
   constructor(private readonly fd: number) {
     this.socket = new Socket({ fd, readable: true, writable: false });
-    this.socket.setEncoding('utf8');
-    this.socket.on('data', (chunk: string) => {
-      this.buffered += chunk;
-      let newline: number;
-      while ((newline = this.buffered.indexOf('\n')) >= 0) {
-        const message = parseLine<ToRank>(this.buffered.slice(0, newline));
-        this.buffered = this.buffered.slice(newline + 1);
-        if (message !== null) for (const listener of [...this.listeners]) listener(message);
-      }
+    readJsonLines<ToRank>(this.socket, (message) => {
+      if (message !== null) for (const listener of [...this.listeners]) listener(message);
     });
     const gone = (): void => this.lost?.();
     this.socket.on('end', gone);

@@ -31,7 +31,8 @@
 import { createHash, createHmac, randomBytes, timingSafeEqual } from 'node:crypto';
 import { connect, createServer, type Server, type Socket } from 'node:net';
 import { MpiError } from '../errors.js';
-import type { PeerAddress } from './zmq.js';
+import { readJsonLines } from '../util/lines.js';
+import type { RankAddress } from './transport.js';
 
 /** How many consecutive ports rank 0 tries (and the others probe). */
 export const CANDIDATES = 16;
@@ -54,7 +55,7 @@ type Message =
       readonly mac: string;
     }
   | { readonly kind: 'welcome'; readonly mac: string }
-  | { readonly kind: 'table'; readonly peers: readonly PeerAddress[]; readonly mac: string }
+  | { readonly kind: 'table'; readonly peers: readonly RankAddress[]; readonly mac: string }
   | { readonly kind: 'reject'; readonly reason: string }
   | { readonly kind: 'bye' };
 
@@ -103,9 +104,11 @@ function endpoint(host: string, port: number): string {
   return `tcp://${bare.includes(':') ? `[${bare}]` : bare}:${port}`;
 }
 
-/** One JSON-lines connection. */
-class Line {
-  private buffered = '';
+/**
+ * One rendezvous connection (rank 0 to a rank): JSON-lines messages read in order with
+ * {@link RendezvousConnection.next}, and notice of a peer that goes away without `bye`.
+ */
+class RendezvousConnection {
   private readonly waiters: ((message: Message | null) => void)[] = [];
   private readonly queue: (Message | null)[] = [];
   ended = false;
@@ -113,27 +116,15 @@ class Line {
   private lost: (() => void) | null = null;
 
   constructor(readonly socket: Socket) {
-    socket.setEncoding('utf8');
-    socket.on('data', (chunk: string) => {
-      this.buffered += chunk;
-      let newline: number;
-      while ((newline = this.buffered.indexOf('\n')) >= 0) {
-        const text = this.buffered.slice(0, newline);
-        this.buffered = this.buffered.slice(newline + 1);
-        let message: Message | null = null;
-        try {
-          const value: unknown = JSON.parse(text);
-          if (typeof value === 'object' && value !== null && typeof (value as { kind?: unknown }).kind === 'string')
-            message = value as Message;
-        } catch {
-          message = null;
-        }
+    readJsonLines<Message>(
+      socket,
+      (message) => {
         if (message?.kind === 'bye') this.sawBye = true;
         this.deliver(message);
-      }
-      // A foreign service that streams without newlines must not grow this forever.
-      if (this.buffered.length > MAX_LINE_CHARS) socket.destroy();
-    });
+      },
+      // A foreign service that streams without newlines must not grow the line forever.
+      { maxLineChars: MAX_LINE_CHARS, overflow: () => socket.destroy() },
+    );
     const end = (): void => {
       if (this.ended) return;
       this.ended = true;
@@ -190,15 +181,15 @@ class Line {
  */
 export class RendezvousLink {
   private said = false;
-  constructor(private readonly lines: ReadonlyMap<number, Line>) {
-    for (const line of lines.values()) line.socket.unref();
+  constructor(private readonly connections: ReadonlyMap<number, RendezvousConnection>) {
+    for (const connection of connections.values()) connection.socket.unref();
   }
 
   /** `handler(rank)` runs once for the first peer that goes away without `bye`. */
   onLost(handler: (rank: number) => void): void {
     let fired = false;
-    for (const [rank, line] of this.lines) {
-      line.onLost(() => {
+    for (const [rank, connection] of this.connections) {
+      connection.onLost(() => {
         if (fired || this.said) return;
         fired = true;
         handler(rank);
@@ -210,9 +201,9 @@ export class RendezvousLink {
   bye(): void {
     if (this.said) return;
     this.said = true;
-    for (const line of this.lines.values()) {
-      line.send({ kind: 'bye' });
-      line.socket.end();
+    for (const connection of this.connections.values()) {
+      connection.send({ kind: 'bye' });
+      connection.socket.end();
     }
   }
 }
@@ -222,7 +213,7 @@ export class RendezvousLink {
  * @throws ERR_INIT when no port is free (rank 0), rank 0 is not found or not every rank
  *   arrives before the deadline, or the other side fails authentication
  */
-export async function rendezvous(options: RendezvousOptions): Promise<{ peers: PeerAddress[]; link: RendezvousLink }> {
+export async function rendezvous(options: RendezvousOptions): Promise<{ peers: RankAddress[]; link: RendezvousLink }> {
   return options.rank === 0 ? serve(options) : join(options);
 }
 
@@ -243,10 +234,10 @@ async function listen(options: RendezvousOptions): Promise<{ server: Server; por
   );
 }
 
-async function serve(options: RendezvousOptions): Promise<{ peers: PeerAddress[]; link: RendezvousLink }> {
+async function serve(options: RendezvousOptions): Promise<{ peers: RankAddress[]; link: RendezvousLink }> {
   const { server } = await listen(options);
   const tag = jobTag(options.jobKey);
-  const joined = new Map<number, { line: Line; host: string; port: number; local: string; nonce: string }>();
+  const joined = new Map<number, { connection: RendezvousConnection; host: string; port: number; local: string; nonce: string }>();
   const logged = new Set<string>();
   try {
     await new Promise<void>((resolve, reject) => {
@@ -267,10 +258,10 @@ async function serve(options: RendezvousOptions): Promise<{ peers: PeerAddress[]
       };
       check();
       server.on('connection', (socket: Socket) => {
-        const line = new Line(socket);
+        const connection = new RendezvousConnection(socket);
         const nonce = randomBytes(16).toString('hex');
-        line.send({ kind: 'challenge', tag, nonce });
-        void line.next(options.timeoutMs).then((message) => {
+        connection.send({ kind: 'challenge', tag, nonce });
+        void connection.next(options.timeoutMs).then((message) => {
           if (message === null) return void socket.destroy();
           const from = socket.remoteAddress ?? '?';
           const refuse = (reason: string): void => {
@@ -278,7 +269,7 @@ async function serve(options: RendezvousOptions): Promise<{ peers: PeerAddress[]
             const said = `tsmpi: rendezvous: rank 0 refused a connection from ${from}: ${reason}`;
             if (!logged.has(said)) options.log(said);
             logged.add(said);
-            line.send({ kind: 'reject', reason });
+            connection.send({ kind: 'reject', reason });
             socket.end();
           };
           if (message.kind !== 'hello' || message.tag !== tag) return refuse('not a hello for this job');
@@ -288,9 +279,9 @@ async function serve(options: RendezvousOptions): Promise<{ peers: PeerAddress[]
           if (!macOk(mac(options.authKey, 'hello', nonce, rank, port, message.nonce), message.mac))
             return refuse(`rank ${rank} failed authentication (a process outside the job, or a different TSMPI_SECRET)`);
           if (joined.has(rank)) return refuse(`rank ${rank} joined twice`);
-          line.send({ kind: 'welcome', mac: mac(options.authKey, 'welcome', message.nonce, rank) });
+          connection.send({ kind: 'welcome', mac: mac(options.authKey, 'welcome', message.nonce, rank) });
           joined.set(rank, {
-            line,
+            connection,
             host: socket.remoteAddress ?? '127.0.0.1',
             port,
             local: socket.localAddress ?? options.host,
@@ -304,20 +295,20 @@ async function serve(options: RendezvousOptions): Promise<{ peers: PeerAddress[]
     server.close();
   }
   const others = Array.from({ length: options.size - 1 }, (_, i) => joined.get(i + 1));
-  const peerAt = (rank: number, self: string): PeerAddress => {
+  const peerAt = (rank: number, self: string): RankAddress => {
     if (rank === 0) return { host: self, tcp: endpoint(self, options.inboxPort) };
     const entry = others[rank - 1];
     if (entry === undefined) throw new MpiError('ERR_INTERN', `init: rendezvous lost rank ${rank}`);
     return { host: entry.host, tcp: endpoint(entry.host, entry.port) };
   };
-  const lines = new Map<number, Line>();
+  const connections = new Map<number, RendezvousConnection>();
   for (const [rank, entry] of joined) {
     // Rank 0's address as this rank reached it: the right interface for that rank.
     const peers = Array.from({ length: options.size }, (_, r) => peerAt(r, entry.local));
-    entry.line.send({ kind: 'table', peers, mac: mac(options.authKey, 'table', entry.nonce, JSON.stringify(peers)) });
-    lines.set(rank, entry.line);
+    entry.connection.send({ kind: 'table', peers, mac: mac(options.authKey, 'table', entry.nonce, JSON.stringify(peers)) });
+    connections.set(rank, entry.connection);
   }
-  return { peers: Array.from({ length: options.size }, (_, r) => peerAt(r, '127.0.0.1')), link: new RendezvousLink(lines) };
+  return { peers: Array.from({ length: options.size }, (_, r) => peerAt(r, '127.0.0.1')), link: new RendezvousLink(connections) };
 }
 
 function connectOnce(host: string, port: number): Promise<Socket | null> {
@@ -339,7 +330,7 @@ function connectOnce(host: string, port: number): Promise<Socket | null> {
   });
 }
 
-async function join(options: RendezvousOptions): Promise<{ peers: PeerAddress[]; link: RendezvousLink }> {
+async function join(options: RendezvousOptions): Promise<{ peers: RankAddress[]; link: RendezvousLink }> {
   const tag = jobTag(options.jobKey);
   const ports = rendezvousPorts(options.jobKey, options.port);
   const deadline = Date.now() + options.timeoutMs;
@@ -350,14 +341,14 @@ async function join(options: RendezvousOptions): Promise<{ peers: PeerAddress[];
     for (const port of ports) {
       const socket = await connectOnce(options.host, port);
       if (socket === null) continue;
-      const line = new Line(socket);
-      const challenge = await line.next(PROBE_MS);
+      const connection = new RendezvousConnection(socket);
+      const challenge = await connection.next(PROBE_MS);
       if (challenge?.kind !== 'challenge' || challenge.tag !== tag || typeof challenge.nonce !== 'string') {
         socket.destroy(); // another job's rank 0, or not tsmpi at all
         continue;
       }
       const nonce = randomBytes(16).toString('hex');
-      line.send({
+      connection.send({
         kind: 'hello',
         tag,
         rank: options.rank,
@@ -366,7 +357,7 @@ async function join(options: RendezvousOptions): Promise<{ peers: PeerAddress[];
         mac: mac(options.authKey, 'hello', challenge.nonce, options.rank, options.inboxPort, nonce),
       });
       // Rank 0 must prove it holds the job's secret before anything it says is believed.
-      const welcome = await line.next(PROBE_MS);
+      const welcome = await connection.next(PROBE_MS);
       if (welcome?.kind !== 'welcome' || !macOk(mac(options.authKey, 'welcome', nonce, options.rank), welcome.mac)) {
         socket.destroy();
         const said =
@@ -378,7 +369,7 @@ async function join(options: RendezvousOptions): Promise<{ peers: PeerAddress[];
         distrusted.set(port, said);
         continue;
       }
-      const answer = await line.next(Math.max(0, deadline - Date.now()));
+      const answer = await connection.next(Math.max(0, deadline - Date.now()));
       if (answer?.kind === 'reject') throw new MpiError('ERR_INIT', `init: rank 0 refused rank ${options.rank}: ${answer.reason}`);
       if (answer?.kind !== 'table') {
         socket.destroy();
@@ -393,7 +384,7 @@ async function join(options: RendezvousOptions): Promise<{ peers: PeerAddress[];
       }
       if (!Array.isArray(answer.peers) || answer.peers.length !== options.size)
         throw new MpiError('ERR_INIT', `init: rank 0 sent ${answer.peers.length} addresses for ${options.size} ranks`);
-      return { peers: [...answer.peers], link: new RendezvousLink(new Map([[0, line]])) };
+      return { peers: [...answer.peers], link: new RendezvousLink(new Map([[0, connection]])) };
     }
     // Nobody of this job answered yet: rank 0 may still be starting. Back off and probe again.
     await new Promise((resolve) => setTimeout(resolve, Math.min(backoffMs, Math.max(0, deadline - Date.now()))));

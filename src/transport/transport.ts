@@ -5,6 +5,19 @@
  * jobs (singleton runs and fast tests).
  */
 
+/**
+ * Where a rank's inbox can be reached: what the zeromq transport binds and announces, and
+ * what the launcher (or the foreign launchers' rendezvous) hands every rank in the table.
+ */
+export interface RankAddress {
+  /** Host identity as the launcher knows it; ranks on equal hosts talk over ipc. */
+  readonly host: string;
+  /** `ipc://` endpoint, for ranks on the same host. */
+  readonly ipc?: string;
+  /** `tcp://` endpoint, for ranks on other hosts. */
+  readonly tcp?: string;
+}
+
 /** Called once per incoming message with its frames (header first). Synchronous. */
 export type FrameHandler = (frames: Uint8Array[]) => void;
 

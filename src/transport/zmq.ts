@@ -26,15 +26,7 @@
  */
 import * as zmq from 'zeromq';
 import { MpiError } from '../errors.js';
-import type { FailureHandler, FrameHandler, Transport } from './transport.js';
-
-/** Where a rank can be reached. */
-export interface PeerAddress {
-  /** Host identity as the launcher knows it; equal hosts talk over ipc. */
-  readonly host: string;
-  readonly ipc?: string;
-  readonly tcp?: string;
-}
+import type { FailureHandler, FrameHandler, RankAddress, Transport } from './transport.js';
 
 export interface ZmqTransportOptions {
   readonly rank: number;
@@ -64,7 +56,7 @@ export class ZmqTransport implements Transport {
   readonly size: number;
   private readonly inbox: zmq.Router;
   private readonly outboxes = new Map<number, Outbox>();
-  private peers: readonly PeerAddress[] = [];
+  private peers: readonly RankAddress[] = [];
   private handler: FrameHandler = () => {};
   private onFailure: FailureHandler = () => {};
   private interest = 0;
@@ -82,7 +74,7 @@ export class ZmqTransport implements Transport {
   }
 
   /** Bind this rank's inbox and return the transport and the address to announce. */
-  static async bind(options: ZmqTransportOptions): Promise<{ transport: ZmqTransport; address: PeerAddress }> {
+  static async bind(options: ZmqTransportOptions): Promise<{ transport: ZmqTransport; address: RankAddress }> {
     const transport = new ZmqTransport(options);
     let ipc: string | undefined;
     let tcp: string | undefined;
@@ -95,7 +87,7 @@ export class ZmqTransport implements Transport {
       await transport.inbox.bind(`tcp://${host}:*`);
       tcp = transport.inbox.lastEndpoint ?? undefined;
     }
-    const address: PeerAddress = {
+    const address: RankAddress = {
       host: options.host,
       ...(ipc === undefined ? {} : { ipc }),
       ...(tcp === undefined ? {} : { tcp }),
@@ -104,7 +96,7 @@ export class ZmqTransport implements Transport {
   }
 
   /** Install the table of every rank's address (index = rank). Connections are made lazily. */
-  setPeers(peers: readonly PeerAddress[]): void {
+  setPeers(peers: readonly RankAddress[]): void {
     this.peers = peers;
   }
 
