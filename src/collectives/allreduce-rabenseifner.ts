@@ -1,6 +1,6 @@
 import { bytesOf, type AnyTypedArray } from '../codec/codec.js';
 import type { ReduceOp } from '../ops/ops.js';
-import { fold } from './combine.js';
+import { combineOrMarker } from './combine.js';
 import { exchange } from './exchange.js';
 import { errorOf, isMarker, post, type ErrorMarker } from './marker.js';
 import { asPiece, slice, writePiece, type Piece } from './pieces.js';
@@ -41,7 +41,7 @@ export async function allreduceRabenseifner(port: CollPort, mine: Piece, op: Red
   if (role.partner >= 0) {
     // The folded rank is the lower one; its vector is fresh from the network: the combination is written into it.
     const lower = await port.recv(role.partner);
-    held = asPiece(fold(op, lower, held, where, lower), where);
+    held = asPiece(combineOrMarker(op, lower, held, where, lower), where);
   }
   const steps = halvingSteps(role.active, role.pof2, count);
   let lo = 0;
@@ -49,7 +49,10 @@ export async function allreduceRabenseifner(port: CollPort, mine: Piece, op: Red
     const keep = slice(held, step.keep.lo - lo, step.keep.hi - lo);
     const { received } = await exchange(port, slice(held, step.give.lo - lo, step.give.hi - lo), role.original(step.peer));
     // The received half is fresh from the network: the combination is written into it.
-    held = asPiece(step.lower ? fold(op, keep, received, where, received) : fold(op, received, keep, where, received), where);
+    held = asPiece(
+      step.lower ? combineOrMarker(op, keep, received, where, received) : combineOrMarker(op, received, keep, where, received),
+      where,
+    );
     lo = step.keep.lo;
   }
   let failure: ErrorMarker | null = isMarker(held) ? held : writePiece(bytes, lo * width, held, held.byteLength, where);

@@ -1,6 +1,6 @@
 import { bytesOf, type AnyTypedArray } from '../codec/codec.js';
 import type { ReduceOp } from '../ops/ops.js';
-import { fold } from './combine.js';
+import { combineOrMarker } from './combine.js';
 import { exchange } from './exchange.js';
 import { errorOf, isMarker, type ErrorMarker } from './marker.js';
 import { asPiece, slice, writePiece, type Piece } from './pieces.js';
@@ -36,7 +36,7 @@ export async function allreduceRing(port: CollPort, mine: Piece, op: ReduceOp, o
   for (const { send, recv } of reduceScatter) {
     const { received } = await exchange(port, blocks[send], right, left);
     // The received block is fresh from the network: the combination is written into it.
-    blocks[recv] = asPiece(fold(op, received, blocks[recv], where, received), where);
+    blocks[recv] = asPiece(combineOrMarker(op, received, blocks[recv], where, received), where);
   }
   for (const { send, recv } of allgather) {
     const { received } = await exchange(port, blocks[send], right, left);

@@ -1,5 +1,5 @@
 import { SUM, checkOp, type Op } from '../ops/ops.js';
-import { fold } from './combine.js';
+import { combineOrMarker } from './combine.js';
 import { capture, isMarker, post, unwrap } from './marker.js';
 import { exchange } from './exchange.js';
 import type { CollPort } from './port.js';
@@ -26,13 +26,13 @@ export async function allreduce(port: CollPort, value: unknown, op: Op, where = 
   let acc = value;
   if (plan.partner >= 0) {
     const folded = await port.recv(plan.partner);
-    acc = fold(op, folded, acc, where, folded);
+    acc = combineOrMarker(op, folded, acc, where, folded);
   }
   for (const { peer, lower } of plan.exchanges) {
     const { sent, received: other } = await exchange(port, acc, peer);
     acc = sent;
     // `other` arrived fresh from the network: the result may overwrite it (acc may be the caller's value).
-    acc = lower ? fold(op, acc, other, where, other) : fold(op, other, acc, where, other);
+    acc = lower ? combineOrMarker(op, acc, other, where, other) : combineOrMarker(op, other, acc, where, other);
   }
   if (plan.partner >= 0) await post(port, acc, plan.partner);
   return unwrap(acc);

@@ -18,7 +18,7 @@ import { allreduceRing } from './allreduce-ring.js';
 import { alltoall } from './alltoall.js';
 import { bcast } from './bcast.js';
 import { bcastScatterAllgather, isScatterRun, lengthMismatch } from './bcast-scatter-allgather.js';
-import { checkTyped } from './check.js';
+import { checkBuffer } from './check.js';
 import { gather } from './gather.js';
 import { capture, isMarker, marker, type ErrorMarker } from './marker.js';
 import type { CollPort } from './port.js';
@@ -64,7 +64,7 @@ function equalParts(where: string, buf: AnyTypedArray, size: number, expected: n
 /** Resolve counts and displacements of a VBuffer for `size` ranks. */
 function layout(where: string, spec: VBuffer, size: number): { buf: AnyTypedArray; counts: readonly number[]; displs: readonly number[] } {
   const [buf, counts, given] = spec;
-  checkTyped(where, 'buffer', buf);
+  checkBuffer(where, 'buffer', buf);
   if (!Array.isArray(counts) || counts.length !== size || !counts.every((n) => Number.isInteger(n) && n >= 0)) {
     throw new MpiError('ERR_COUNT', `${where}: counts must be ${size} non-negative integers, one per rank (got ${JSON.stringify(counts)})`);
   }
@@ -81,7 +81,7 @@ function layout(where: string, spec: VBuffer, size: number): { buf: AnyTypedArra
 
 /** Check `buf` locally, as a marker to contribute when it is bad (so nobody waits for this rank in vain). */
 function typedOrMarker(where: string, name: string, buf: unknown): AnyTypedArray | ErrorMarker {
-  return capture(() => checkTyped(where, name, buf));
+  return capture(() => checkBuffer(where, name, buf));
 }
 
 /**
@@ -104,12 +104,12 @@ export async function Bcast(port: CollPort, buf: unknown, root: number, override
     const [byteLength] = first;
     const own = isTypedArray(buf) && buf.byteLength === byteLength ? bytesOf(buf) : null;
     await bcastScatterAllgather(port, root, own ?? new Uint8Array(byteLength), first);
-    const into = checkTyped('Bcast', 'buf', buf);
+    const into = checkBuffer('Bcast', 'buf', buf);
     if (own === null) throw lengthMismatch(root, byteLength, into.byteLength);
     return;
   }
   const value = await bcast(port, null, root, { value: first });
-  const into = checkTyped('Bcast', 'buf', buf);
+  const into = checkBuffer('Bcast', 'buf', buf);
   place('Bcast', into, 0, value, into.length, `the root (rank ${root})`);
 }
 
@@ -120,15 +120,15 @@ export async function Scatter(port: CollPort, sendbuf: unknown, recvbuf: unknown
       ? capture(() =>
           equalParts(
             'Scatter',
-            checkTyped('Scatter', 'sendbuf', sendbuf),
+            checkBuffer('Scatter', 'sendbuf', sendbuf),
             port.size,
-            checkTyped('Scatter', 'recvbuf', recvbuf).length,
+            checkBuffer('Scatter', 'recvbuf', recvbuf).length,
             'sendbuf',
           ),
         )
       : null;
   const part = await scatter(port, parts, root);
-  const into = checkTyped('Scatter', 'recvbuf', recvbuf);
+  const into = checkBuffer('Scatter', 'recvbuf', recvbuf);
   place('Scatter', into, 0, part, into.length, `the root (rank ${root})`);
 }
 
@@ -144,7 +144,7 @@ export async function Scatterv(port: CollPort, send: VBuffer | null, recvbuf: un
         })
       : null;
   const part = await scatter(port, parts, root);
-  const into = checkTyped('Scatterv', 'recvbuf', recvbuf);
+  const into = checkBuffer('Scatterv', 'recvbuf', recvbuf);
   if (!isTypedArray(part) || part.byteLength > into.byteLength) {
     throw bufferError('Scatterv', `received ${isTypedArray(part) ? part.byteLength : 0} bytes but recvbuf holds ${into.byteLength}`);
   }
@@ -155,7 +155,7 @@ export async function Scatterv(port: CollPort, send: VBuffer | null, recvbuf: un
 export async function Gather(port: CollPort, sendbuf: unknown, recvbuf: unknown, root: number): Promise<void> {
   const parts = await gather(port, typedOrMarker('Gather', 'sendbuf', sendbuf), root);
   if (parts === undefined) return;
-  const buf = checkTyped('Gather', 'recvbuf', recvbuf);
+  const buf = checkBuffer('Gather', 'recvbuf', recvbuf);
   if (buf.length % port.size !== 0)
     throw bufferError('Gather', `recvbuf holds ${buf.length} elements, not a multiple of the ${port.size} ranks`);
   const each = buf.length / port.size;
@@ -174,7 +174,7 @@ export async function Gatherv(port: CollPort, sendbuf: unknown, recv: VBuffer | 
 /** Every rank's `sendbuf` (equal sizes) into every rank's `recvbuf`, in rank order. */
 export async function Allgather(port: CollPort, sendbuf: unknown, recvbuf: unknown): Promise<void> {
   const parts = await allgather(port, typedOrMarker('Allgather', 'sendbuf', sendbuf));
-  const into = checkTyped('Allgather', 'recvbuf', recvbuf);
+  const into = checkBuffer('Allgather', 'recvbuf', recvbuf);
   if (into.length % port.size !== 0)
     throw bufferError('Allgather', `recvbuf holds ${into.length} elements, not a multiple of the ${port.size} ranks`);
   const each = into.length / port.size;
@@ -184,7 +184,7 @@ export async function Allgather(port: CollPort, sendbuf: unknown, recvbuf: unkno
 /** Allgather of parts of varying size into `[recvbuf, counts, displs?]` on every rank. */
 export async function Allgatherv(port: CollPort, sendbuf: unknown, recv: VBuffer): Promise<void> {
   const spec = capture(() => {
-    checkTyped('Allgatherv', 'sendbuf', sendbuf);
+    checkBuffer('Allgatherv', 'sendbuf', sendbuf);
     return layout('Allgatherv', recv, port.size);
   });
   const parts = await allgather(port, isMarker(spec) ? spec : sendbuf);
@@ -195,13 +195,13 @@ export async function Allgatherv(port: CollPort, sendbuf: unknown, recv: VBuffer
 /** Part i of `sendbuf` goes to rank i; part j of `recvbuf` comes from rank j (equal parts). */
 export async function Alltoall(port: CollPort, sendbuf: unknown, recvbuf: unknown): Promise<void> {
   const parts = capture(() => {
-    const into = checkTyped('Alltoall', 'recvbuf', recvbuf);
+    const into = checkBuffer('Alltoall', 'recvbuf', recvbuf);
     if (into.length % port.size !== 0)
       throw bufferError('Alltoall', `recvbuf holds ${into.length} elements, not a multiple of the ${port.size} ranks`);
-    return equalParts('Alltoall', checkTyped('Alltoall', 'sendbuf', sendbuf), port.size, into.length / port.size, 'sendbuf');
+    return equalParts('Alltoall', checkBuffer('Alltoall', 'sendbuf', sendbuf), port.size, into.length / port.size, 'sendbuf');
   });
   const got = await alltoall(port, parts);
-  const into = checkTyped('Alltoall', 'recvbuf', recvbuf);
+  const into = checkBuffer('Alltoall', 'recvbuf', recvbuf);
   const each = into.length / port.size;
   got.forEach((part, rank) => place('Alltoall', into, rank * each, part, each, `rank ${rank}`));
 }
@@ -210,15 +210,15 @@ export async function Alltoall(port: CollPort, sendbuf: unknown, recvbuf: unknow
 export async function Reduce(port: CollPort, sendbuf: unknown, recvbuf: unknown, op: Op, root: number): Promise<void> {
   const result = await reduce(port, typedOrMarker('Reduce', 'sendbuf', sendbuf), op, root, 'Reduce');
   if (port.rank !== root) return;
-  const buf = checkTyped('Reduce', 'recvbuf', recvbuf);
+  const buf = checkBuffer('Reduce', 'recvbuf', recvbuf);
   place('Reduce', buf, 0, result, buf.length, 'the reduction');
 }
 
 /** Elementwise reduction of every rank's `sendbuf` into every rank's `recvbuf`, by the algorithm select.ts chooses. */
 export async function Allreduce(port: CollPort, sendbuf: unknown, recvbuf: unknown, op: Op, overrides: Overrides = {}): Promise<void> {
   const mine = capture(() => {
-    const send = checkTyped('Allreduce', 'sendbuf', sendbuf);
-    const into = checkTyped('Allreduce', 'recvbuf', recvbuf);
+    const send = checkBuffer('Allreduce', 'sendbuf', sendbuf);
+    const into = checkBuffer('Allreduce', 'recvbuf', recvbuf);
     if (send.byteLength !== into.byteLength) {
       throw bufferError(
         'Allreduce',
@@ -232,7 +232,7 @@ export async function Allreduce(port: CollPort, sendbuf: unknown, recvbuf: unkno
   const out = isMarker(mine) ? new Uint8Array(0) : (recvbuf as AnyTypedArray);
   if (await allreduceSegmented(port, mine, like, op, out, 'Allreduce', overrides)) return;
   const result = await allreduce(port, mine, op, 'Allreduce');
-  const into = checkTyped('Allreduce', 'recvbuf', recvbuf);
+  const into = checkBuffer('Allreduce', 'recvbuf', recvbuf);
   place('Allreduce', into, 0, result, into.length, 'the reduction');
 }
 

@@ -1,25 +1,22 @@
-/** Argument checks shared by the collectives' public forms. */
+/** Argument checks of the buffer forms (point-to-point and collective) and the parts of a collective call's description. */
 import { bufferProblem, isTypedArray, type AnyTypedArray } from '../codec/codec.js';
 import { MpiError } from '../errors.js';
 import { checkOp, ReduceOp } from '../ops/ops.js';
 import { isInPlace } from './in-place.js';
 
-/**
- * Check a root rank.
- * @throws ERR_ROOT
- */
-export function checkRoot(where: string, root: unknown, size: number): number {
-  if (typeof root !== 'number' || !Number.isInteger(root) || root < 0 || root >= size) {
-    throw new MpiError('ERR_ROOT', `${where}: root ${String(root)} is out of range for a communicator of size ${size}`);
-  }
-  return root;
+/** A value as an error message shows it: a string quoted, an object by its class. */
+export function describeValue(value: unknown): string {
+  if (typeof value === 'string') return JSON.stringify(value);
+  if (typeof value === 'object' && value !== null) return value.constructor?.name ?? 'object';
+  return String(value);
 }
 
 /**
- * Check a typed-array argument.
+ * Check a typed-array argument (point-to-point and collective buffer forms); IN_PLACE is
+ * refused here, where the collective allows it the caller has replaced it first.
  * @throws ERR_BUFFER
  */
-export function checkTyped(where: string, name: string, buf: unknown): AnyTypedArray {
+export function checkBuffer(where: string, name: string, buf: unknown): AnyTypedArray {
   if (isInPlace(buf)) {
     throw new MpiError(
       'ERR_BUFFER',
@@ -27,7 +24,10 @@ export function checkTyped(where: string, name: string, buf: unknown): AnyTypedA
     );
   }
   if (!isTypedArray(buf)) {
-    throw new MpiError('ERR_BUFFER', `${where}: ${name} must be a typed array (got ${buf === null ? 'null' : typeof buf})`);
+    throw new MpiError(
+      'ERR_BUFFER',
+      `${where}: ${name} must be a typed array such as Float64Array (got ${describeValue(buf)}); use the lower-case form for other values`,
+    );
   }
   const problem = bufferProblem(buf);
   if (problem !== null) throw new MpiError('ERR_BUFFER', `${where}: ${name}: ${problem}`);
@@ -54,12 +54,9 @@ export function describeCall(name: string, ...parts: string[]): string {
   return `${name}(${parts.join(', ')})`;
 }
 
-/**
- * `root N`, for a call's description.
- * @throws ERR_ROOT
- */
-export function rootPart(where: string, root: unknown, size: number): string {
-  return `root ${checkRoot(where, root, size)}`;
+/** `root N`, for a call's description; `root` is already checked (checkRank in comm/validate.ts). */
+export function rootPart(root: number): string {
+  return `root ${root}`;
 }
 
 /**
@@ -76,7 +73,7 @@ export function opPart(where: string, op: unknown): string {
  * @throws ERR_BUFFER
  */
 export function bytesPart(where: string, name: string, buf: unknown): string {
-  return `${checkTyped(where, name, buf).byteLength} bytes`;
+  return `${checkBuffer(where, name, buf).byteLength} bytes`;
 }
 
 /**
@@ -85,7 +82,7 @@ export function bytesPart(where: string, name: string, buf: unknown): string {
  * @throws ERR_BUFFER
  */
 export function typedPart(where: string, name: string, buf: unknown): string {
-  const typed = checkTyped(where, name, buf);
+  const typed = checkBuffer(where, name, buf);
   // A Buffer is a Uint8Array to the reduction.
   return `${Buffer.isBuffer(typed) ? 'Uint8Array' : typed.constructor.name}(${typed.length})`;
 }

@@ -1,5 +1,5 @@
 import { SUM, checkOp, type Op } from '../ops/ops.js';
-import { fold } from './combine.js';
+import { combineOrMarker } from './combine.js';
 import { capture, isMarker, post, unwrap } from './marker.js';
 import type { CollPort } from './port.js';
 import { absolute, relative, treeOf } from './tree.js';
@@ -32,7 +32,7 @@ export async function reduce(port: CollPort, value: unknown, op: Op, root: numbe
   for (const child of tree.children(vrank, size)) {
     const got = await port.recv(absolute(child, treeRoot, size));
     const before = isMarker(acc) || isMarker(got);
-    acc = fold(op, acc, got, where, got); // `got` is fresh from the network: the result may overwrite it
+    acc = combineOrMarker(op, acc, got, where, got); // `got` is fresh from the network: the result may overwrite it
     if (!before && isMarker(acc)) local = true;
   }
   const before = isMarker(acc);

@@ -1,5 +1,5 @@
 import { SUM, checkOp, type Op } from '../ops/ops.js';
-import { fold } from './combine.js';
+import { combineOrMarker } from './combine.js';
 import { exchange } from './exchange.js';
 import { capture, isMarker, post, unwrap } from './marker.js';
 import type { CollPort } from './port.js';
@@ -35,8 +35,8 @@ export async function scan(
       let got: unknown;
       if (up) ({ sent: inclusive, received: got } = await exchange(port, inclusive, rank + distance, rank - distance));
       else got = await port.recv(rank - distance);
-      inclusive = fold(op, got, inclusive, where);
-      before = any ? fold(op, got, before, where) : got;
+      inclusive = combineOrMarker(op, got, inclusive, where);
+      before = any ? combineOrMarker(op, got, before, where) : got;
       any = true;
     }
   }

@@ -35,7 +35,7 @@ import { allreduce } from '../collectives/allreduce.js';
 import { alltoall } from '../collectives/alltoall.js';
 import { bcast } from '../collectives/bcast.js';
 import * as buffers from '../collectives/buffers.js';
-import { bytesPart, checkPerRank, describeCall, opPart, rootPart, typedPart } from '../collectives/check.js';
+import { bytesPart, checkBuffer, checkPerRank, describeCall, opPart, rootPart, typedPart } from '../collectives/check.js';
 import { gather } from '../collectives/gather.js';
 import { agree, contribution } from '../collectives/agree.js';
 import { isInPlace, ownPart, type InPlace } from '../collectives/in-place.js';
@@ -53,7 +53,7 @@ import { Kind } from './wire.js';
 import { ANY_SOURCE, ANY_TAG } from './matching.js';
 import { Request } from './request.js';
 import { Status } from './status.js';
-import { checkBuffer, checkRank, checkTag, PROC_NULL } from './validate.js';
+import { checkRank, checkTag, PROC_NULL } from './validate.js';
 import type { Cartcomm } from './cart.js';
 import { checkShape } from './cart-grid.js';
 
@@ -387,7 +387,7 @@ export class Comm {
   async bcast<T>(value: T | null | undefined, root = 0): Promise<T> {
     return this.collective(
       'bcast',
-      () => describeCall('bcast', rootPart('bcast', root, this.size)),
+      () => describeCall('bcast', rootPart(checkRank('bcast', 'root', root, this.size))),
       (port) => bcast(port, value, root) as Promise<T>,
     );
   }
@@ -400,7 +400,7 @@ export class Comm {
   async scatter<T>(values: readonly T[] | null | undefined, root = 0): Promise<T> {
     return this.collective(
       'scatter',
-      () => describeCall('scatter', rootPart('scatter', root, this.size)),
+      () => describeCall('scatter', rootPart(checkRank('scatter', 'root', root, this.size))),
       (port) => {
         const mine = port.rank === root ? capture(() => checkPerRank('scatter', values, port.size)) : null;
         return scatter(port, mine, root) as Promise<T>;
@@ -415,7 +415,7 @@ export class Comm {
   async gather<T>(value: T, root = 0): Promise<T[] | undefined> {
     return this.collective(
       'gather',
-      () => describeCall('gather', rootPart('gather', root, this.size)),
+      () => describeCall('gather', rootPart(checkRank('gather', 'root', root, this.size))),
       (port) => gather(port, value, root) as Promise<T[] | undefined>,
     );
   }
@@ -454,7 +454,7 @@ export class Comm {
   async reduce<T>(value: T, op: Op = SUM, root = 0): Promise<T | undefined> {
     return this.collective(
       'reduce',
-      () => describeCall('reduce', opPart('reduce', op), rootPart('reduce', root, this.size)),
+      () => describeCall('reduce', opPart('reduce', op), rootPart(checkRank('reduce', 'root', root, this.size))),
       (port) => reduce(port, value, op, root) as Promise<T | undefined>,
     );
   }
@@ -503,7 +503,7 @@ export class Comm {
   async Bcast(buf: AnyTypedArray, root = 0): Promise<void> {
     return this.collective(
       'Bcast',
-      () => describeCall('Bcast', bytesPart('Bcast', 'buf', buf), rootPart('Bcast', root, this.size)),
+      () => describeCall('Bcast', bytesPart('Bcast', 'buf', buf), rootPart(checkRank('Bcast', 'root', root, this.size))),
       (port) => buffers.Bcast(port, buf, root, this.overrides),
     );
   }
@@ -517,7 +517,7 @@ export class Comm {
     const into = isInPlace(recvbuf) && this.rank === root ? ownPart(sendbuf, root, this.size) : recvbuf;
     return this.collective(
       'Scatter',
-      () => describeCall('Scatter', bytesPart('Scatter', 'recvbuf', into), rootPart('Scatter', root, this.size)),
+      () => describeCall('Scatter', bytesPart('Scatter', 'recvbuf', into), rootPart(checkRank('Scatter', 'root', root, this.size))),
       (port) => buffers.Scatter(port, sendbuf, into, root),
     );
   }
@@ -526,7 +526,7 @@ export class Comm {
   async Scatterv(sendbuf: buffers.VBuffer | null, recvbuf: AnyTypedArray, root = 0): Promise<void> {
     return this.collective(
       'Scatterv',
-      () => describeCall('Scatterv', rootPart('Scatterv', root, this.size)),
+      () => describeCall('Scatterv', rootPart(checkRank('Scatterv', 'root', root, this.size))),
       (port) => buffers.Scatterv(port, sendbuf, recvbuf, root),
     );
   }
@@ -540,7 +540,7 @@ export class Comm {
     const mine = isInPlace(sendbuf) && this.rank === root ? ownPart(recvbuf, root, this.size) : sendbuf;
     return this.collective(
       'Gather',
-      () => describeCall('Gather', bytesPart('Gather', 'sendbuf', mine), rootPart('Gather', root, this.size)),
+      () => describeCall('Gather', bytesPart('Gather', 'sendbuf', mine), rootPart(checkRank('Gather', 'root', root, this.size))),
       (port) => buffers.Gather(port, mine, recvbuf, root),
     );
   }
@@ -549,7 +549,7 @@ export class Comm {
   async Gatherv(sendbuf: AnyTypedArray, recvbuf: buffers.VBuffer | null, root = 0): Promise<void> {
     return this.collective(
       'Gatherv',
-      () => describeCall('Gatherv', rootPart('Gatherv', root, this.size)),
+      () => describeCall('Gatherv', rootPart(checkRank('Gatherv', 'root', root, this.size))),
       (port) => buffers.Gatherv(port, sendbuf, recvbuf, root),
     );
   }
@@ -595,7 +595,13 @@ export class Comm {
     const mine = isInPlace(sendbuf) && this.rank === root ? ownPart(recvbuf) : sendbuf;
     return this.collective(
       'Reduce',
-      () => describeCall('Reduce', typedPart('Reduce', 'sendbuf', mine), opPart('Reduce', op), rootPart('Reduce', root, this.size)),
+      () =>
+        describeCall(
+          'Reduce',
+          typedPart('Reduce', 'sendbuf', mine),
+          opPart('Reduce', op),
+          rootPart(checkRank('Reduce', 'root', root, this.size)),
+        ),
       (port) => buffers.Reduce(port, mine, recvbuf, op, root),
     );
   }

@@ -1,5 +1,8 @@
-/** Argument checks at the public boundary: each throws an MpiError naming the operation. */
-import { bufferProblem, isTypedArray, type AnyTypedArray } from '../codec/codec.js';
+/**
+ * Rank and tag checks at the public boundary: each throws an MpiError naming the operation.
+ * Buffers are checked by `checkBuffer` (src/collectives/check.ts), shared with the collectives.
+ */
+import { describeValue as describe } from '../collectives/check.js';
 import { MpiError } from '../errors.js';
 import { ANY_SOURCE, ANY_TAG } from './matching.js';
 
@@ -15,12 +18,11 @@ export const TAG_UB = 2 ** 31 - 1;
  */
 export const PROC_NULL = -1;
 
-function describe(value: unknown): string {
-  if (typeof value === 'string') return JSON.stringify(value);
-  if (typeof value === 'object' && value !== null) return value.constructor?.name ?? 'object';
-  return String(value);
-}
-
+/**
+ * Check a rank argument (`dest`, `source`, or a collective's `root`); with `wildcard`,
+ * ANY_SOURCE passes too.
+ * @throws ERR_ROOT for a root, ERR_RANK otherwise
+ */
 export function checkRank(operation: string, what: 'dest' | 'source' | 'root', value: unknown, size: number, wildcard = false): number {
   if (wildcard && value === ANY_SOURCE) return ANY_SOURCE;
   if (typeof value !== 'number' || !Number.isInteger(value)) {
@@ -36,6 +38,10 @@ export function checkRank(operation: string, what: 'dest' | 'source' | 'root', v
   return value;
 }
 
+/**
+ * Check a tag argument; with `wildcard`, ANY_TAG passes too.
+ * @throws ERR_TAG
+ */
 export function checkTag(operation: string, value: unknown, wildcard = false): number {
   if (wildcard && value === ANY_TAG) return ANY_TAG;
   if (typeof value !== 'number' || !Number.isInteger(value) || value < 0 || value > TAG_UB) {
@@ -45,17 +51,5 @@ export function checkTag(operation: string, value: unknown, wildcard = false): n
         (wildcard ? '; use ANY_TAG to match any tag' : ''),
     );
   }
-  return value;
-}
-
-export function checkBuffer(operation: string, what: string, value: unknown): AnyTypedArray {
-  if (!isTypedArray(value)) {
-    throw new MpiError(
-      'ERR_BUFFER',
-      `${operation}: ${what} must be a typed array such as Float64Array (got ${describe(value)}); use the lower-case form for other values`,
-    );
-  }
-  const problem = bufferProblem(value);
-  if (problem !== null) throw new MpiError('ERR_BUFFER', `${operation}: ${what}: ${problem}`);
   return value;
 }
