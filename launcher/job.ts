@@ -5,13 +5,13 @@
  * rank's address from its `hello` and hands the whole table to every rank), forwards
  * output, and watches exits. The first rank to fail (non-zero exit, signal, abort,
  * unreachable host) ends the job: the others get SIGTERM, then SIGKILL after a grace
- * period, and the job's exit code is the failed rank's (128 + signal number when it
- * was killed by a signal). Clocks and spawners are injected so unit tests need no
- * real processes.
+ * period. Why the job ended is a {@link JobCause} (job-end.ts: its exit code — the
+ * failed rank's, 128 + signal number when it was killed by a signal — and its message).
+ * Clocks and spawners are injected so unit tests need no real processes.
  */
-import { constants } from 'node:os';
-import { abortExitCode, type RankAddress, type ToLauncher, type UnreceivedFrom } from '../src/runtime/env.js';
-import { DEADLOCK_EXIT_CODE, DeadlockWatch, type Deadlock, type RankStatus } from './deadlock.js';
+import type { RankAddress, ToLauncher, UnreceivedFrom } from '../src/runtime/env.js';
+import { DeadlockWatch, type Deadlock, type RankStatus } from './deadlock.js';
+import { describeCause, exitCodeOf, type JobCause, type RankPlace } from './job-end.js';
 import type { OutputForwarder } from './output.js';
 import { KILL_GRACE_MS, type HostHandle, type HostLaunch, type Spawner } from './spawners/spawner.js';
 
@@ -46,9 +46,10 @@ export interface JobOptions {
 }
 
 export interface JobResult {
+  /** tsmpirun's exit code: 0, or {@link exitCodeOf} the cause. */
   readonly exitCode: number;
-  /** Why the job failed, if it did (the line that was logged). */
-  readonly failure?: string;
+  /** Why the job ended early, if it did (logged as {@link describeCause} renders it). */
+  readonly cause?: JobCause;
 }
 
 interface RankState {
@@ -83,14 +84,27 @@ export function describeUnreceived(from: UnreceivedFrom): string {
   return `ended with ${parts.join(', and ')}`;
 }
 
+/** Where a rank runs, for a {@link JobCause}. */
+function place(rank: number, state: RankState): RankPlace {
+  return { rank, pid: state.pid, host: state.host };
+}
+
+/**
+ * Why rank `rank` failed: its Abort, an error it (or its spawner) reported, else its signal or code.
+ * `stopped`: the other ranks still running.
+ */
+function failedRank(rank: number, state: RankState, code: number | null, signal: NodeJS.Signals | null, stopped: number): JobCause {
+  const where = place(rank, state);
+  if (state.abortCode !== undefined) return { kind: 'abort', place: where, code: state.abortCode, stopped };
+  if (state.cause !== undefined) return { kind: 'error', place: where, message: state.cause, code, signal, stopped };
+  if (signal !== null) return { kind: 'signal', place: where, signal, stopped };
+  return { kind: 'exit', place: where, code: code ?? 1, stopped };
+}
+
 /** A rank's status for the deadlock check. */
 function rankStatus(state: RankState): RankStatus {
   if (state.exited) return 'exited';
   return state.finished === undefined ? 'running' : 'finished';
-}
-
-export function signalNumber(signal: NodeJS.Signals): number {
-  return constants.signals[signal] ?? 1;
 }
 
 export class Job {
@@ -174,7 +188,7 @@ export class Job {
   /** Stop the job from outside (Ctrl-C, SIGTERM to the launcher). */
   interrupt(signal: NodeJS.Signals): void {
     if (this.state === 'done') return;
-    this.terminate({ exitCode: 128 + signalNumber(signal), failure: `tsmpirun: received ${signal}; stopping all ranks` });
+    this.terminate({ kind: 'interrupted', signal });
   }
 
   /** Forward stdin to rank 0; `done` runs once rank 0 can take more (or is gone). */
@@ -206,13 +220,8 @@ export class Job {
         state.abortCode = message.code;
         state.cause = message.reason;
         if (this.state !== 'terminating' && this.state !== 'done') {
-          const others = this.runningRanks().filter((other) => other !== rank).length;
-          this.terminate({
-            exitCode: abortExitCode(message.code),
-            failure:
-              `tsmpirun: rank ${rank} (pid ${state.pid ?? '?'} on ${state.host}) called Abort(${message.code})` +
-              (others > 0 ? `; stopping the other ${others} rank${others === 1 ? '' : 's'}` : ''),
-          });
+          const stopped = this.runningRanks().filter((other) => other !== rank).length;
+          this.terminate({ kind: 'abort', place: place(rank, state), code: message.code, stopped });
         }
         return;
       case 'error':
@@ -265,22 +274,8 @@ export class Job {
     this.live--;
     this.options.output.flush(rank);
     const failed = signal !== null || (code !== null && code !== 0);
-    if (failed && this.state !== 'terminating') {
-      const where = `rank ${rank} (pid ${state.pid ?? '?'} on ${state.host})`;
-      const how =
-        signal !== null
-          ? `was killed by signal ${signal}`
-          : state.abortCode !== undefined
-            ? `called Abort(${state.abortCode})`
-            : `exited with code ${code}`;
-      const cause = state.cause !== undefined && state.abortCode === undefined ? `: ${state.cause}` : '';
-      const others = this.live;
-      const exitCode = signal !== null ? 128 + signalNumber(signal) : (code ?? 1);
-      this.terminate({
-        exitCode,
-        failure: `tsmpirun: ${where} ${how}${cause}` + (others > 0 ? `; stopping the other ${others} rank${others === 1 ? '' : 's'}` : ''),
-      });
-    } else if (!failed && this.state === 'starting' && state.address === undefined) {
+    if (failed && this.state !== 'terminating') this.terminate(failedRank(rank, state, code, signal, this.live));
+    else if (!failed && this.state === 'starting' && state.address === undefined) {
       // A rank that ends without ever calling init() is fine, but the others must not wait for its hello.
       this.hellos++;
       state.address = { host: state.host };
@@ -341,7 +336,7 @@ export class Job {
       this.options.output.flush(rank);
     }
     if (this.state !== 'terminating') {
-      this.terminate({ exitCode: 1, failure: `tsmpirun: host ${host} failed: ${error.message}` });
+      this.terminate({ kind: 'host-lost', host, reason: error.message });
     }
     if (this.live === 0) this.done();
   }
@@ -367,28 +362,24 @@ export class Job {
       else if (waiting.length === 0) this.options.log(`${where}: not waiting in any tsmpi operation`);
       else for (const line of waiting) this.options.log(`${where}: waiting in ${line}`);
     }
-    this.terminate({ exitCode: 124, failure: `tsmpirun: job stopped after --timeout ${this.options.timeoutSeconds} s` });
+    this.terminate({ kind: 'timeout', seconds: this.options.timeoutSeconds ?? 0 });
   }
 
   /** Every running rank waits for a message no rank will send: stop the job, naming the waits. */
   private deadlocked(deadlock: Deadlock): void {
     if (this.state !== 'running') return;
-    this.terminate({ exitCode: DEADLOCK_EXIT_CODE, failure: `tsmpirun: deadlock: ${deadlock.cycle}` });
-    if (deadlock.calls !== null) this.options.log(`tsmpirun: deadlock: ${deadlock.calls}`);
-    this.options.log(
-      `tsmpirun: no message is on its way that could wake any of them; stopped the job (exit code ${DEADLOCK_EXIT_CODE}; --no-deadlock-check turns this check off)`,
-    );
+    this.terminate({ kind: 'deadlock', cycle: deadlock.cycle, calls: deadlock.calls });
   }
 
   private runningRanks(): number[] {
     return [...this.ranks.entries()].filter(([, state]) => !state.exited).map(([rank]) => rank);
   }
 
-  private terminate(result: JobResult): void {
+  private terminate(cause: JobCause): void {
     if (this.state === 'terminating' || this.state === 'done') return;
     this.state = 'terminating';
-    this.result = result;
-    if (result.failure !== undefined) this.options.log(result.failure);
+    this.result = { exitCode: exitCodeOf(cause), cause };
+    for (const line of describeCause(cause)) this.options.log(line);
     this.killAll('SIGTERM');
     this.timer(() => this.killAll('SIGKILL'), this.options.graceMs ?? KILL_GRACE_MS);
     if (this.live === 0) this.done();

@@ -138,7 +138,14 @@ describe('job supervisor', () => {
         'tsmpirun: no message is on its way that could wake any of them; stopped the job (exit code 125; --no-deadlock-check turns this check off)',
       ]);
       for (const rank of [0, 1]) spawner.sink.exited(rank, null, 'SIGTERM');
-      assert.equal((await result).exitCode, 125);
+      assert.deepEqual(await result, {
+        exitCode: 125,
+        cause: {
+          kind: 'deadlock',
+          cycle: 'rank 0 waits in ssend(dest=1, tag=0) for rank 1; rank 1 waits in ssend(dest=0, tag=0) for rank 0',
+          calls: null,
+        },
+      });
     }
   });
 
@@ -151,7 +158,10 @@ describe('job supervisor', () => {
     assert.deepEqual(spawner.killed, ['SIGTERM', 'SIGKILL']);
     spawner.sink.exited(0, null, 'SIGTERM');
     spawner.sink.exited(2, null, 'SIGKILL');
-    assert.deepEqual(await result, { exitCode: 5, failure: log[0] });
+    assert.deepEqual(await result, {
+      exitCode: 5,
+      cause: { kind: 'exit', place: { rank: 1, pid: 1001, host: 'hostA' }, code: 5, stopped: 2 },
+    });
     assert.equal(log.length, 1, 'only the first failure is reported');
   });
 
@@ -159,7 +169,10 @@ describe('job supervisor', () => {
     const { spawner, timers, result } = setup(2);
     spawner.sink.exited(0, null, 'SIGSEGV');
     spawner.sink.exited(1, null, 'SIGTERM');
-    assert.equal((await result).exitCode, 128 + 11);
+    assert.deepEqual(await result, {
+      exitCode: 128 + 11,
+      cause: { kind: 'signal', place: { rank: 0, pid: 1000, host: 'hostA' }, signal: 'SIGSEGV', stopped: 1 },
+    });
     assert.equal(timers.pending.size, 0);
   });
 
@@ -168,10 +181,24 @@ describe('job supervisor', () => {
     first.spawner.sink.control(1, { kind: 'abort', rank: 1, code: 9, reason: 'rank 1 called Abort(9)' });
     first.spawner.sink.exited(1, 9, null);
     assert.match(first.log[0] ?? '', /rank 1 \(pid 1001 on hostA\) called Abort\(9\)/);
+    first.spawner.sink.exited(0, null, 'SIGTERM');
+    assert.deepEqual((await first.result).cause, { kind: 'abort', place: { rank: 1, pid: 1001, host: 'hostA' }, code: 9, stopped: 1 });
     const second = setup(2);
     second.spawner.sink.control(0, { kind: 'error', rank: 0, message: 'uncaught exception: Error: x' });
     second.spawner.sink.exited(0, 1, null);
     assert.match(second.log[0] ?? '', /rank 0 \(pid 1000 on hostA\) exited with code 1: uncaught exception: Error: x/);
+    second.spawner.sink.exited(1, null, 'SIGTERM');
+    assert.deepEqual(await second.result, {
+      exitCode: 1,
+      cause: {
+        kind: 'error',
+        place: { rank: 0, pid: 1000, host: 'hostA' },
+        message: 'uncaught exception: Error: x',
+        code: 1,
+        signal: null,
+        stopped: 1,
+      },
+    });
   });
 
   it('Abort stops every rank at once whatever its code; the exit code is code & 255 || 1, and 0 for Abort(0)', async () => {
@@ -189,14 +216,17 @@ describe('job supervisor', () => {
       spawner.sink.exited(1, code === 0 ? 0 : exitCode, null);
       spawner.sink.exited(0, null, 'SIGTERM');
       spawner.sink.exited(2, null, 'SIGTERM');
-      assert.equal((await result).exitCode, exitCode);
+      assert.deepEqual(await result, {
+        exitCode,
+        cause: { kind: 'abort', place: { rank: 1, pid: 1001, host: 'hostA' }, code, stopped: 2 },
+      });
     }
   });
 
   it('a lost host ends the job naming the host', async () => {
     const { spawner, log, result } = setup(2);
     spawner.sink.hostFailed('hostA', new Error('ssh: connect timed out'));
-    assert.equal((await result).exitCode, 1);
+    assert.deepEqual(await result, { exitCode: 1, cause: { kind: 'host-lost', host: 'hostA', reason: 'ssh: connect timed out' } });
     assert.match(log[0] ?? '', /host hostA failed: ssh: connect timed out/);
   });
 
@@ -217,7 +247,7 @@ describe('job supervisor', () => {
     assert.deepEqual(spawner.killed, ['SIGTERM']);
     spawner.sink.exited(0, null, 'SIGTERM');
     spawner.sink.exited(1, null, 'SIGTERM');
-    assert.equal((await result).exitCode, 124);
+    assert.deepEqual(await result, { exitCode: 124, cause: { kind: 'timeout', seconds: 5 } });
   });
 
   it('ends a finished job: drain with the counts every rank sent, then exit; warns of unreceived messages', async () => {
@@ -283,7 +313,7 @@ describe('job supervisor', () => {
     assert.deepEqual(spawner.killed, ['SIGTERM']);
     spawner.sink.exited(0, null, 'SIGTERM');
     spawner.sink.exited(1, null, 'SIGTERM');
-    assert.equal((await result).exitCode, 130);
+    assert.deepEqual(await result, { exitCode: 130, cause: { kind: 'interrupted', signal: 'SIGINT' } });
   });
 });
 
@@ -336,6 +366,14 @@ describe('job supervisor: failures while launching, long timeouts', () => {
     // The ranks that started end; nothing else is waited for.
     sinkA?.exited(0, null, 'SIGTERM');
     sinkA?.exited(1, null, 'SIGTERM');
+    assert.deepEqual((await result).cause, {
+      kind: 'error',
+      place: { rank: 2, pid: undefined, host: 'hostA' },
+      message: "cannot start 'prog': spawn EMFILE",
+      code: 127,
+      signal: null,
+      stopped: 5,
+    });
     assert.equal((await result).exitCode, 127);
   });
 
