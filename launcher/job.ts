@@ -10,22 +10,13 @@
  * Clocks and spawners are injected so unit tests need no real processes.
  */
 import type { RankAddress, ToLauncher, UnreceivedFrom } from '../src/runtime/env.js';
+import { realClock, type Clock } from './clock.js';
 import { DeadlockWatch, type Deadlock, type RankStatus } from './deadlock.js';
 import { describeCause, exitCodeOf, type JobCause, type RankPlace } from './job-end.js';
 import type { OutputForwarder } from './output.js';
 import { KILL_GRACE_MS, type HostHandle, type HostLaunch, type Spawner } from './spawners/spawner.js';
 
 export type JobState = 'starting' | 'running' | 'terminating' | 'done';
-
-export interface Timers {
-  set(callback: () => void, ms: number): unknown;
-  clear(handle: unknown): void;
-}
-
-export const realTimers: Timers = {
-  set: (callback, ms) => setTimeout(callback, ms),
-  clear: (handle) => clearTimeout(handle as NodeJS.Timeout),
-};
 
 export interface JobOptions {
   readonly size: number;
@@ -34,7 +25,8 @@ export interface JobOptions {
   readonly output: OutputForwarder;
   /** One line of launcher diagnostics (without the trailing newline). */
   readonly log: (line: string) => void;
-  readonly timers?: Timers;
+  /** Default: the process's {@link realClock}. */
+  readonly clock?: Clock;
   /** Time between SIGTERM and SIGKILL when stopping ranks; default {@link KILL_GRACE_MS}. */
   readonly graceMs?: number;
   /** End the job after this many seconds (--timeout). */
@@ -111,7 +103,7 @@ export class Job {
   private state: JobState = 'starting';
   private readonly ranks = new Map<number, RankState>();
   private readonly handles = new Map<string, HostHandle>();
-  private readonly timers: Timers;
+  private readonly clock: Clock;
   private readonly pendingTimers = new Set<unknown>();
   private hellos = 0;
   private live = 0;
@@ -123,7 +115,7 @@ export class Job {
   private readonly deadlocks: DeadlockWatch | null;
 
   constructor(private readonly options: JobOptions) {
-    this.timers = options.timers ?? realTimers;
+    this.clock = options.clock ?? realClock;
     this.deadlocks =
       options.deadlockCheck === false
         ? null
@@ -393,7 +385,7 @@ export class Job {
     // setTimeout takes at most 2^31 - 1 ms (24.8 days); a longer delay (--timeout 2147484)
     // would fire at once. Wait in steps instead.
     if (ms > MAX_TIMER_MS) return this.timer(() => this.timer(callback, ms - MAX_TIMER_MS), MAX_TIMER_MS);
-    const handle = this.timers.set(() => {
+    const handle = this.clock.set(() => {
       this.pendingTimers.delete(handle);
       callback();
     }, ms);
@@ -405,7 +397,7 @@ export class Job {
     this.state = 'done';
     // Every rank has exited: whatever they left running in their process groups goes too.
     this.killAll('SIGKILL');
-    for (const handle of this.pendingTimers) this.timers.clear(handle);
+    for (const handle of this.pendingTimers) this.clock.clear(handle);
     this.pendingTimers.clear();
     this.finish(this.result ?? { exitCode: 0 });
   }

@@ -24,6 +24,9 @@ interface Running {
   exited: boolean;
 }
 
+/** The exit code of a rank that could not be started: a shell's for a command it cannot run. */
+export const CANNOT_START_EXIT_CODE = 127;
+
 /** Spawning, injectable so that unit tests can fail it without starting processes. */
 export type SpawnProcess = (command: string, args: readonly string[], options: SpawnOptions) => ChildProcess;
 
@@ -48,8 +51,8 @@ export class LocalSpawner implements Spawner {
     const cannotStart = (rank: number, error: unknown, later: readonly number[]): void => {
       const cause = error instanceof Error ? (error as NodeJS.ErrnoException) : new Error(String(error));
       sink.control(rank, { kind: 'error', rank, message: spawnFailure(spec.command, spec.cwd, cause) });
-      sink.exited(rank, 127, null);
-      for (const other of later) sink.exited(other, 127, null);
+      sink.exited(rank, CANNOT_START_EXIT_CODE, null);
+      for (const other of later) sink.exited(other, CANNOT_START_EXIT_CODE, null);
     };
     for (const [index, { rank, env }] of spec.ranks.entries()) {
       const later = spec.ranks.slice(index + 1).map((launch) => launch.rank);
@@ -80,7 +83,7 @@ export class LocalSpawner implements Spawner {
           spawnFailed = true;
           entry.exited = true;
           sink.control(rank, { kind: 'error', rank, message: spawnFailure(spec.command, spec.cwd, error) });
-          sink.exited(rank, 127, null);
+          sink.exited(rank, CANNOT_START_EXIT_CODE, null);
         }
       });
       child.on('spawn', () => sink.started(rank, child.pid));

@@ -44,6 +44,14 @@ export const PROBE_MS = 3000;
 /** Longest line kept while waiting for its newline: rendezvous messages are far smaller. */
 const MAX_LINE_CHARS = 1 << 20;
 
+/**
+ * A rank that found no rank 0 on any port waits this long before trying them again,
+ * doubling up to {@link MAX_RETRY_MS}: soon when rank 0 is merely a little late, without
+ * probing every port many times a second when it starts much later.
+ */
+const FIRST_RETRY_MS = 50;
+const MAX_RETRY_MS = 1000;
+
 type Message =
   | { readonly kind: 'challenge'; readonly tag: string; readonly nonce: string }
   | {
@@ -336,7 +344,7 @@ async function join(options: RendezvousOptions): Promise<{ peers: RankAddress[];
   const deadline = Date.now() + options.timeoutMs;
   /** Per port, why it was not trusted the last time (for the final error). */
   const distrusted = new Map<number, string>();
-  let backoffMs = 50;
+  let backoffMs = FIRST_RETRY_MS;
   while (Date.now() < deadline) {
     for (const port of ports) {
       const socket = await connectOnce(options.host, port);
@@ -388,7 +396,7 @@ async function join(options: RendezvousOptions): Promise<{ peers: RankAddress[];
     }
     // Nobody of this job answered yet: rank 0 may still be starting. Back off and probe again.
     await new Promise((resolve) => setTimeout(resolve, Math.min(backoffMs, Math.max(0, deadline - Date.now()))));
-    backoffMs = Math.min(backoffMs * 2, 1000);
+    backoffMs = Math.min(backoffMs * 2, MAX_RETRY_MS);
   }
   const why = [...distrusted].map(([port, said]) => `port ${port} answered with the job's tag but gave ${said}`).join('; ');
   throw new MpiError(

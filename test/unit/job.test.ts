@@ -1,15 +1,19 @@
 // The supervisor with a fake spawner and fake clock: no processes.
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { describeUnreceived, Job, type Timers } from '../../launcher/job.js';
+import type { Clock } from '../../launcher/clock.js';
+import { describeUnreceived, Job } from '../../launcher/job.js';
 import { OutputForwarder } from '../../launcher/output.js';
 import { plan } from '../../launcher/plan.js';
 import type { HostHandle, HostLaunch, SpawnSink, Spawner } from '../../launcher/spawners/spawner.js';
 import type { ToRank } from '../../src/runtime/env.js';
 
-class FakeTimers implements Timers {
+class FakeTimers implements Clock {
   readonly pending = new Map<number, { callback: () => void; ms: number }>();
   private next = 1;
+  now(): number {
+    return 0;
+  }
   set(callback: () => void, ms: number): unknown {
     const id = this.next++;
     this.pending.set(id, { callback, ms });
@@ -65,7 +69,7 @@ function setup(size: number, extra: { timeoutSeconds?: number; deadlockCheck?: b
     spawnerFor: () => spawner,
     output: new OutputForwarder({ write: () => true, whenDrained: (_stream, callback) => callback() }, { tag: false, ranks: size }),
     log: (line) => log.push(line),
-    timers,
+    clock: timers,
     graceMs: 3000,
     ...extra,
   });
@@ -356,7 +360,7 @@ describe('job supervisor: failures while launching, long timeouts', () => {
       spawnerFor: () => spawner,
       output: new OutputForwarder({ write: () => true, whenDrained: (_stream, callback) => callback() }, { tag: false, ranks: 6 }),
       log: (line) => log.push(line),
-      timers,
+      clock: timers,
       graceMs: 3000,
     });
     const result = job.run();
