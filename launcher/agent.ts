@@ -9,13 +9,13 @@
  * was killed) or no ping for `deadMs` (the network is partitioned) makes it stop its
  * ranks — SIGTERM, then SIGKILL — remove the host's job directory and exit.
  */
-import { mkdtempSync, rmSync, statSync } from 'node:fs';
-import { constants, hostname, networkInterfaces, tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { rmSync, statSync } from 'node:fs';
+import { constants, hostname, networkInterfaces } from 'node:os';
 import { ENV } from '../src/runtime/env.js';
 import { readJsonLines } from '../src/util/lines.js';
 import { AddressError, selectAddress, sshServerAddress } from './addresses.js';
 import { flushThenExit } from './flush.js';
+import { makeJobDir } from './job-dir.js';
 import { Window, type AgentSpec, type FromAgent, type ToAgent } from './agent-protocol.js';
 import { LocalSpawner } from './spawners/local.js';
 import { AGENT_KILL_GRACE_MS, type HostHandle } from './spawners/spawner.js';
@@ -92,7 +92,7 @@ function start(spec: AgentSpec): void {
   } catch (error) {
     return fatal(error instanceof Error ? error.message : String(error));
   }
-  jobDir = mkdtempSync(join(tmpdir(), 'tsmpi-'));
+  jobDir = makeJobDir();
   send({ kind: 'ready', pid: process.pid, address, hostname: hostname() });
   live = spec.ranks.length;
   const spawner = new LocalSpawner();

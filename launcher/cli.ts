@@ -2,14 +2,15 @@
  * tsmpirun: argv → options → plan → job. The only place that calls process.exit
  * and maps errors to exit codes.
  */
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
-import { hostname, tmpdir } from 'node:os';
+import { readFileSync, rmSync } from 'node:fs';
+import { hostname } from 'node:os';
 import { isatty } from 'node:tty';
-import { basename, isAbsolute, join, resolve } from 'node:path';
+import { basename, isAbsolute, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { createRequire } from 'node:module';
 import type { Command, CommanderError } from 'commander';
-import { ENV, collectiveEnv } from '../src/runtime/env.js';
+import { ENV, collectiveEnv, transportEnv } from '../src/runtime/env.js';
+import { makeJobDir } from './job-dir.js';
 import { HostfileError, parseHostList, readHostfile, type HostSlots } from './hostfile.js';
 import { Job, type JobResult } from './job.js';
 import { LaunchError } from './launch-error.js';
@@ -326,7 +327,7 @@ export async function run(argv: readonly string[]): Promise<number> {
   if (options.checkHosts) return checkHostsOnly(hosts, ssh, cwd, program, args);
   const mode = selectMode(hosts, process.env);
   const traces = traceCollector(options.trace ?? (process.env[ENV.trace] || undefined), options.traceSummary, cwd);
-  const jobDir = mkdtempSync(join(tmpdir(), 'tsmpi-'));
+  const jobDir = makeJobDir();
   try {
     const { np, launches, spawnerFor } = await launchesFor(mode, {
       program,
@@ -404,6 +405,7 @@ function rankEnv(options: CliOptions, traces: TraceCollector | null): Record<str
     // Ranks write to pipes; tell them when the user will see their stderr on a terminal (progress lines).
     ...(isatty(2) ? { [ENV.stderrTty]: '1' } : {}),
     ...collectiveEnv(process.env),
+    ...transportEnv(process.env),
     ...(traces === null ? {} : traces.env),
     ...exportedEnv(options.export, process.env),
   };

@@ -6,7 +6,7 @@
  *   u8 kind | u8 encoding | u8 typeCode | u8 flags |    (encoding, typeCode: the codec's Layout)
  *   u32 context | u32 source (sender's rank in the communicator) | i32 tag |
  *   u32 seq (the sender's id of a synchronous or rendezvous message) | u32 origin (sender's world rank)
- * Kinds: 0 EAGER, 1 EAGER_SYNC, 2 ACK, 3 RTS, 4 CTS, 5 BULK, 6 DONE, 7 REFUSE, 8 CANCEL, 9 CLOCK.
+ * Kinds: 0 EAGER, 1 EAGER_SYNC, 2 ACK, 3 RTS, 4 CTS, 5 BULK, 6 DONE, 7 REFUSE, 8 CANCEL, 9 CLOCK, 10 FILE.
  *
  * EAGER, EAGER_SYNC and RTS may continue (flags bit 1, CONTROL) with a control block the
  * engine carries without looking inside (the collectives put their call's identity and
@@ -22,6 +22,11 @@
  * BULK is the header followed by the next part of a rendezvous payload (the payload's
  * bytes in order, cut into chunks of at most {@link CHUNK_BYTES}, several frames per
  * chunk where the payload has several); seq and origin name the message.
+ * FILE (between ranks on one host, src/transport/shared-files.ts) is the header alone and
+ * stands for the next `source` bytes of a rendezvous payload, which the sender has written
+ * at the same offset of its file number `context` to this receiver; seq and origin name
+ * the message. A payload's FILE parts come first, then (if the file system refused a
+ * write) BULK messages carry the rest.
  * ACK, CTS, DONE, REFUSE and CANCEL are the header alone; seq names the message
  * (the ssend's or rendezvous sender's id), origin is who sends the control message.
  * CLOCK (tracing's clock measurement, src/comm/clock.ts) is the header — seq numbers the
@@ -45,6 +50,7 @@ export const enum Kind {
   Refuse = 7,
   Cancel = 8,
   Clock = 9,
+  File = 10,
 }
 
 const FLAG_OWNED = 1;
@@ -185,27 +191,44 @@ export function clockTime(message: Message): number | null {
   return Buffer.from(frame.buffer, frame.byteOffset, 8).readDoubleLE(0);
 }
 
-/** The BULK messages carrying `frames` (views of the sender's memory, not copies), in order. */
-export function bulkMessages(frames: readonly Uint8Array[], seq: number, origin: number): Uint8Array[][] {
-  const messages: Uint8Array[][] = [];
-  let current: Uint8Array[] = controlMessage(Kind.Bulk, seq, origin);
-  let room = CHUNK_BYTES;
+/**
+ * The bytes of `frames` from byte `from` on, cut into pieces of at most `chunkBytes` bytes
+ * each (several views where a piece spans frames): views of the frames' memory, in order.
+ */
+export function pieces(frames: readonly Uint8Array[], chunkBytes: number, from = 0): Uint8Array[][] {
+  const out: Uint8Array[][] = [];
+  let current: Uint8Array[] = [];
+  let room = chunkBytes;
+  let skip = from;
   for (const frame of frames) {
-    let at = 0;
+    let at = Math.min(skip, frame.byteLength);
+    skip -= at;
     while (at < frame.byteLength) {
       const take = Math.min(room, frame.byteLength - at);
       current.push(frame.subarray(at, at + take));
       at += take;
       room -= take;
       if (room === 0) {
-        messages.push(current);
-        current = controlMessage(Kind.Bulk, seq, origin);
-        room = CHUNK_BYTES;
+        out.push(current);
+        current = [];
+        room = chunkBytes;
       }
     }
   }
-  if (current.length > 1) messages.push(current);
-  return messages;
+  if (current.length > 0) out.push(current);
+  return out;
+}
+
+/** The BULK messages carrying `frames` from byte `from` on (views of the sender's memory, not copies), in order. */
+export function bulkMessages(frames: readonly Uint8Array[], seq: number, origin: number, from = 0): Uint8Array[][] {
+  return pieces(frames, CHUNK_BYTES, from).map((piece) => [...controlMessage(Kind.Bulk, seq, origin), ...piece]);
+}
+
+/** A FILE message: the next `byteCount` bytes of rendezvous message `seq` are in the sender's file `slot`. */
+export function fileMessage(seq: number, origin: number, slot: number, byteCount: number): Uint8Array[] {
+  const bytes = Buffer.alloc(HEADER_BYTES);
+  writeHeader(bytes, Kind.File, PACKED, 0, slot, byteCount, 0, seq, origin);
+  return [bytes];
 }
 
 /**
@@ -244,7 +267,7 @@ export function parse(frames: Uint8Array[]): Message {
   // Received frames are Buffers already (zeromq, loopback): no second view to make.
   const view = Buffer.isBuffer(head) ? head : Buffer.from(head.buffer, head.byteOffset, head.byteLength);
   const kind = view.readUInt8(0) as Kind;
-  if (kind > Kind.Clock) throw new MpiError('ERR_CODEC', `unknown message kind ${kind}`);
+  if (kind > Kind.File) throw new MpiError('ERR_CODEC', `unknown message kind ${kind}`);
   if (kind !== Kind.Eager && kind !== Kind.EagerSync && kind !== Kind.Rts) return message(view, kind, null, frames.slice(1), [], 0);
   const flags = view.readUInt8(3);
   let table = HEADER_BYTES;

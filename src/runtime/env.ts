@@ -37,12 +37,15 @@
  * (e.g. `TSMPI_COLL_ALLREDUCE=ring`; names and algorithms: src/collectives/select.ts), and
  * `TSMPI_COLL=linear` makes every collective a plain loop of sends and receives at its root
  * (src/collectives/linear.ts). A rank rejects an unknown name or mode at init; tsmpirun
- * passes these variables to every rank, on every host ({@link collectiveEnv}).
+ * passes these variables to every rank, on every host ({@link collectiveEnv}), and
+ * TSMPI_SHM and TSMPI_SHM_THRESHOLD too ({@link transportEnv}).
  *
  * Read by every rank, however started:
  * | variable                  | meaning                                                                |
  * |---------------------------|------------------------------------------------------------------------|
  * | TSMPI_EAGER_LIMIT         | largest payload in bytes sent eagerly (copied, buffered by the receiver); larger ones use a rendezvous (default 65536) |
+ * | TSMPI_SHM                 | `off`: never pass payloads through files in RAM, always over the sockets (default `on`: between ranks on one host whose job directory is on tmpfs, src/transport/shared-files.ts) |
+ * | TSMPI_SHM_THRESHOLD       | smallest rendezvous payload in bytes passed through such a file (default 524288) |
  * | TSMPI_TRACE               | record a trace (README, "Tracing"): under tsmpirun (`--trace`, `--trace-summary`) any non-empty value, the ranks hand their records to tsmpirun; otherwise the file rank 0 writes |
  * | TSMPI_TRACE_LIMIT         | most events a rank records (default 200000); the trace notes when a rank reached it |
  *
@@ -93,6 +96,8 @@ export const ENV = {
   foreign: 'TSMPI_FOREIGN',
   watchPeers: 'TSMPI_WATCH_PEERS',
   eagerLimit: 'TSMPI_EAGER_LIMIT',
+  shm: 'TSMPI_SHM',
+  shmThreshold: 'TSMPI_SHM_THRESHOLD',
   trace: 'TSMPI_TRACE',
   traceLimit: 'TSMPI_TRACE_LIMIT',
   /** Read by tsmpirun only: `off` starts ranks on this host even inside a Slurm allocation. */
@@ -136,6 +141,27 @@ export function collectiveEnv(env: Readonly<Record<string, string | undefined>>)
     if ((name === COLL_MODE_ENV || name.startsWith(COLL_ENV_PREFIX)) && value !== undefined) out[name] = value;
   }
   return out;
+}
+
+/** The TSMPI_SHM and TSMPI_SHM_THRESHOLD entries of `env`: tsmpirun forwards them to every rank, on every host. */
+export function transportEnv(env: Readonly<Record<string, string | undefined>>): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const name of [ENV.shm, ENV.shmThreshold]) {
+    const value = env[name];
+    if (value !== undefined) out[name] = value;
+  }
+  return out;
+}
+
+/**
+ * Whether TSMPI_SHM allows passing payloads through files in RAM: unset, empty or `on`
+ * allow it, `off` forbids it. @throws ERR_INIT for any other value
+ */
+export function sharedFilesAllowed(env: Readonly<Record<string, string | undefined>> = process.env): boolean {
+  const text = env[ENV.shm];
+  if (text === undefined || text === '' || text === 'on') return true;
+  if (text === 'off') return false;
+  throw new MpiError('ERR_INIT', `init: ${ENV.shm}=${JSON.stringify(text)} is neither on nor off`);
 }
 
 /** Largest part of a trace record sent in one lifeline message. */

@@ -24,6 +24,7 @@ import {
   ENV,
   intFromEnv,
   LIFELINE_FD,
+  sharedFilesAllowed,
   TRACE_PART_CHARS,
   UNRECEIVED_TAGS_SHOWN,
   type UnreceivedFrom,
@@ -179,6 +180,8 @@ async function start(): Promise<Runtime> {
   };
   const rank = intFromEnv(ENV.rank);
   const eagerLimit = intFromEnv(ENV.eagerLimit);
+  const sharedMin = intFromEnv(ENV.shmThreshold);
+  const shared = sharedFilesAllowed();
   const size = intFromEnv(ENV.size);
   const host = Get_processor_name();
   let transport: Transport;
@@ -194,10 +197,14 @@ async function start(): Promise<Runtime> {
   } else {
     if (rank >= size) throw new MpiError('ERR_INIT', `init: ${ENV.rank}=${rank} is not below ${ENV.size}=${size}`);
     lifeline = new Lifeline(lifelineFd(rank));
-    ({ transport, deadlockCheck } = await wireUp(rank, size, host, lifeline));
+    ({ transport, deadlockCheck } = await wireUp(rank, size, host, lifeline, shared));
   }
   const recorder = process.env[ENV.trace] ? new Recorder(intFromEnv(ENV.traceLimit) ?? DEFAULT_TRACE_LIMIT) : null;
-  const engine = new Engine(transport, { ...(eagerLimit === undefined ? {} : { eagerLimit }), recorder });
+  const engine = new Engine(transport, {
+    ...(eagerLimit === undefined ? {} : { eagerLimit }),
+    ...(sharedMin === undefined ? {} : { sharedMin }),
+    recorder,
+  });
   if (recorder !== null) {
     const { offsetMs, rttMs } = await measureClock(engine);
     recorder.setClock(offsetMs, rttMs);
@@ -259,12 +266,13 @@ async function wireUp(
   size: number,
   host: string,
   lifeline: Lifeline,
+  shared: boolean,
 ): Promise<{ transport: Transport; deadlockCheck: boolean }> {
   const lost = new Promise<never>((_, reject) => {
     lifeline.onLost(() => reject(new MpiError('ERR_INIT', `init: rank ${rank} lost its launcher during wire-up`)));
   });
   // A world of one has no peers: no sockets, and zeromq is never loaded (a faster start).
-  const bound = size === 1 ? null : await bindInbox(rank, size, host);
+  const bound = size === 1 ? null : await bindInbox(rank, size, host, shared);
   const table = lifeline.next('table');
   lifeline.send({ kind: 'hello', rank, address: bound?.address ?? { host } });
   const { peers, deadlockCheck = false } = await Promise.race([table, lost]);
@@ -274,13 +282,14 @@ async function wireUp(
   return { transport: bound.transport, deadlockCheck };
 }
 
-async function bindInbox(rank: number, size: number, host: string): Promise<{ transport: ZmqTransport; address: RankAddress }> {
+async function bindInbox(rank: number, size: number, host: string, shared: boolean): Promise<{ transport: ZmqTransport; address: RankAddress }> {
   const jobDir = process.env[ENV.jobDir];
   const tcpAddress = process.env[ENV.tcpAddress];
   const curvePublic = process.env[ENV.curvePublic];
   const curveSecret = process.env[ENV.curveSecret];
   const { ZmqTransport } = await import('../transport/zmq.js');
   return ZmqTransport.bind({
+    sharedFiles: shared,
     rank,
     size,
     host,

@@ -10,6 +10,7 @@
  * buffer after `send` resolved therefore changes what arrives here too, unless the layer
  * above copied it or waited for the receiver (src/comm/engine.ts).
  */
+import type { SharedFiles } from './shared-files.js';
 import type { FailureHandler, FrameHandler, Transport } from './transport.js';
 
 /** A received frame as zeromq gives it: a fresh Buffer of its own, at offset 0. */
@@ -22,8 +23,16 @@ function received(frame: Uint8Array): Buffer {
 /** The shared medium of one in-process job. */
 export class LoopbackHub {
   private readonly ends: LoopbackTransport[] = [];
-  constructor(readonly size: number) {
-    for (let rank = 0; rank < size; rank++) this.ends.push(new LoopbackTransport(this, rank));
+  /**
+   * With `sharedFiles`, each rank offers the engine the shared files it gives for that
+   * rank (e.g. `new SharedFiles(dir, rank)`), as ranks on one host do over zeromq: tests of
+   * that path without processes.
+   */
+  constructor(
+    readonly size: number,
+    options: { readonly sharedFiles?: (rank: number) => SharedFiles } = {},
+  ) {
+    for (let rank = 0; rank < size; rank++) this.ends.push(new LoopbackTransport(this, rank, options.sharedFiles?.(rank) ?? null));
   }
   /** The transport of `rank`. */
   transport(rank: number): LoopbackTransport {
@@ -41,7 +50,12 @@ export class LoopbackTransport implements Transport {
   constructor(
     private readonly hub: LoopbackHub,
     readonly rank: number,
+    private readonly files: SharedFiles | null = null,
   ) {}
+
+  sharedFiles(): SharedFiles | null {
+    return this.files;
+  }
 
   get size(): number {
     return this.hub.size;
@@ -78,6 +92,7 @@ export class LoopbackTransport implements Transport {
 
   close(): Promise<void> {
     this.closed = true;
+    this.files?.close();
     return Promise.resolve();
   }
 }

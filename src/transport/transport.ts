@@ -18,6 +18,8 @@ export interface RankAddress {
   readonly tcp?: string;
 }
 
+import type { SharedFiles } from './shared-files.js';
+
 /** Called once per incoming message with its frames (header first). Synchronous. */
 export type FrameHandler = (frames: Uint8Array[]) => void;
 
@@ -47,6 +49,11 @@ export interface Transport {
    * exits when its program is done. Returns the function that releases the interest.
    */
   keepReceiving(): () => void;
+  /**
+   * The RAM-backed files this rank shares with `dest` (same host, job directory on tmpfs,
+   * not turned off), through which the engine may pass large payloads; null otherwise.
+   */
+  sharedFiles?(dest: number): SharedFiles | null;
   /** Deliver every message that has already arrived, without waiting for more. */
   poll(): Promise<void>;
   /**

@@ -20,12 +20,17 @@
  * some operation holds interest ({@link Transport.keepReceiving}); when the last interest is
  * released the loop stops after the message that satisfied it.
  *
+ * Ranks on one host whose job directory is in RAM (tmpfs) also share files there, through
+ * which the engine passes large payloads ({@link ZmqTransport.sharedFiles}, shared-files.ts);
+ * ranks on other hosts never do.
+ *
  * With `curve` set (multi-host jobs), every socket uses CURVE with the job's key pair:
  * the inbox is a CURVE server, and only a client that knows the job's public key can
  * complete the handshake, so nobody outside the job can inject or read messages.
  */
 import * as zmq from 'zeromq';
 import { MpiError } from '../errors.js';
+import { inRam, SharedFiles } from './shared-files.js';
 import type { FailureHandler, FrameHandler, RankAddress, Transport } from './transport.js';
 
 export interface ZmqTransportOptions {
@@ -40,6 +45,11 @@ export interface ZmqTransportOptions {
   readonly curve?: { readonly publicKey: string; readonly secretKey: string };
   /** How long closing waits for queued messages to reach their peers. */
   readonly lingerMs?: number;
+  /**
+   * Offer the engine files in `ipcDir` for large payloads to same-host peers, if that
+   * directory is RAM-backed (shared-files.ts); default false.
+   */
+  readonly sharedFiles?: boolean;
 }
 
 const DEFAULT_LINGER_MS = 30_000;
@@ -57,6 +67,7 @@ export class ZmqTransport implements Transport {
   private readonly inbox: zmq.Router;
   private readonly outboxes = new Map<number, Outbox>();
   private peers: readonly RankAddress[] = [];
+  private readonly files: SharedFiles | null;
   private handler: FrameHandler = () => {};
   private onFailure: FailureHandler = () => {};
   private interest = 0;
@@ -71,6 +82,9 @@ export class ZmqTransport implements Transport {
       linger: 0,
       ...this.curveServer(),
     });
+    const dir = options.ipcDir;
+    // Only where the files stay in RAM: on a disk their pages would be written back for nothing.
+    this.files = options.sharedFiles === true && dir !== undefined && inRam(dir) ? new SharedFiles(dir, options.rank) : null;
   }
 
   /** Bind this rank's inbox and return the transport and the address to announce. */
@@ -119,6 +133,11 @@ export class ZmqTransport implements Transport {
     return sent;
   }
 
+  sharedFiles(dest: number): SharedFiles | null {
+    const files = this.files;
+    return files !== null && this.sameHost(dest) ? files : null;
+  }
+
   keepReceiving(): () => void {
     this.interest++;
     if (!this.reading) void this.readLoop();
@@ -145,6 +164,7 @@ export class ZmqTransport implements Transport {
   async close(options: { readonly delivered?: boolean } = {}): Promise<void> {
     if (this.closed) return;
     this.closed = true;
+    this.files?.close();
     // Lingering only matters for messages still on their way; once the launcher's drain has
     // confirmed every one arrived, a peer that has gone would only make close wait in vain.
     const lingerMs = options.delivered === true ? 0 : (this.options.lingerMs ?? DEFAULT_LINGER_MS);
@@ -181,8 +201,7 @@ export class ZmqTransport implements Transport {
     if (peer === undefined) {
       throw new MpiError('ERR_RANK', `send: no address known for rank ${dest} (job of size ${this.size})`);
     }
-    const sameHost = peer.host === this.options.host && peer.ipc !== undefined;
-    const endpoint = sameHost ? peer.ipc : (peer.tcp ?? peer.ipc);
+    const endpoint = this.sameHost(dest) ? peer.ipc : (peer.tcp ?? peer.ipc);
     if (endpoint === undefined) throw new MpiError('ERR_PEER_LOST', `send: rank ${dest} announced no endpoint`);
     const socket = new zmq.Dealer({
       sendHighWaterMark: 0,
@@ -194,6 +213,12 @@ export class ZmqTransport implements Transport {
     outbox = { socket, tail: Promise.resolve(), queued: 0 };
     this.outboxes.set(dest, outbox);
     return outbox;
+  }
+
+  /** True when `dest` runs on this host and can be reached over ipc (and shares the job directory). */
+  private sameHost(dest: number): boolean {
+    const peer = this.peers[dest];
+    return peer !== undefined && peer.host === this.options.host && peer.ipc !== undefined;
   }
 
   private curveServer(): { curveServer?: boolean; curveSecretKey?: string; curvePublicKey?: string } {

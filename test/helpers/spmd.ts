@@ -5,9 +5,15 @@
 import { Comm } from '../../src/comm/comm.js';
 import { Engine } from '../../src/comm/engine.js';
 import { LoopbackHub } from '../../src/transport/loopback.js';
+import type { SharedFiles } from '../../src/transport/shared-files.js';
 
-export async function spmd<T>(size: number, body: (comm: Comm) => Promise<T>): Promise<T[]> {
-  const hub = new LoopbackHub(size);
+/** `sharedFiles`: each rank's shared files (shared-files.ts), as ranks on one host have them over zeromq. */
+export async function spmd<T>(
+  size: number,
+  body: (comm: Comm) => Promise<T>,
+  options: { readonly sharedFiles?: (rank: number) => SharedFiles } = {},
+): Promise<T[]> {
+  const hub = new LoopbackHub(size, options);
   const group = Array.from({ length: size }, (_, rank) => rank);
   const comms = group.map((rank) => {
     const engine = new Engine(hub.transport(rank));

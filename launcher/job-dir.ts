@@ -1,0 +1,30 @@
+/**
+ * The job's private directory on one host (TSMPI_JOB_DIR): the ranks' ipc endpoints, and
+ * the files through which ranks on that host pass large payloads (src/transport/shared-files.ts).
+ * It is made in /dev/shm, a RAM-backed file system, when that is a directory this user may
+ * write (so those files never touch a disk), else in the system's temporary directory
+ * (the ranks then keep large payloads on the sockets). Whoever makes it removes it when
+ * the job ends: tsmpirun, a host agent, or a rank that lost its launcher.
+ */
+import { accessSync, constants, mkdtempSync, statSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+
+/** The RAM-backed directory preferred for job directories. */
+const RAM_DIR = '/dev/shm';
+
+/** Where job directories are made on this host. */
+export function jobDirParent(): string {
+  try {
+    accessSync(RAM_DIR, constants.W_OK | constants.X_OK);
+    if (statSync(RAM_DIR).isDirectory()) return RAM_DIR;
+  } catch {
+    // absent or not writable: the temporary directory serves
+  }
+  return tmpdir();
+}
+
+/** Make a fresh private directory (mode 0700) for a job: `<parent>/tsmpi-XXXXXX`. */
+export function makeJobDir(): string {
+  return mkdtempSync(join(jobDirParent(), 'tsmpi-'));
+}
