@@ -282,7 +282,12 @@ async function wireUp(
   return { transport: bound.transport, deadlockCheck };
 }
 
-async function bindInbox(rank: number, size: number, host: string, shared: boolean): Promise<{ transport: ZmqTransport; address: RankAddress }> {
+async function bindInbox(
+  rank: number,
+  size: number,
+  host: string,
+  shared: boolean,
+): Promise<{ transport: ZmqTransport; address: RankAddress }> {
   const jobDir = process.env[ENV.jobDir];
   const tcpAddress = process.env[ENV.tcpAddress];
   const curvePublic = process.env[ENV.curvePublic];

@@ -96,12 +96,15 @@ describe('shared files in the engine (loopback)', { skip }, () => {
     const b = new Engine(hub.transport(1));
     const payload = bytes(DEFAULT_SHARED_MIN, 5);
     const sent = a.send(payload, { dest: 1, context: 0, source: 0, tag: 1, label: 'test' });
-    await assert.rejects(b.receive({ context: 0, source: 0, tag: 1, label: 'test', into: new Uint8Array(payload.byteLength) }), (error: unknown) => {
-      assert.ok(error instanceof MpiError);
-      assert.equal(error.code, 'ERR_TRANSPORT');
-      assert.match(error.message, /file gone/);
-      return true;
-    });
+    await assert.rejects(
+      b.receive({ context: 0, source: 0, tag: 1, label: 'test', into: new Uint8Array(payload.byteLength) }),
+      (error: unknown) => {
+        assert.ok(error instanceof MpiError);
+        assert.equal(error.code, 'ERR_TRANSPORT');
+        assert.match(error.message, /file gone/);
+        return true;
+      },
+    );
     await sent;
     const small = bytes(100, 6);
     const later = a.send(small, { dest: 1, context: 0, source: 0, tag: 2, label: 'test' });
