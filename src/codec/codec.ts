@@ -172,6 +172,8 @@ export function bufferProblem(value: AnyTypedArray): string | null {
 export function bytesOf(value: AnyTypedArray, operation = 'send'): Uint8Array {
   const problem = bufferProblem(value);
   if (problem !== null) throw new MpiError('ERR_BUFFER', `${operation}: ${problem}`);
+  // A plain Uint8Array is its own bytes: no second view per message.
+  if (value.constructor === Uint8Array) return value as Uint8Array;
   return new Uint8Array(value.buffer, value.byteOffset, value.byteLength);
 }
 

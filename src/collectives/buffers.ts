@@ -19,6 +19,7 @@ import { alltoall } from './alltoall.js';
 import { bcast } from './bcast.js';
 import { bcastScatterAllgather, isScatterRun, lengthMismatch } from './bcast-scatter-allgather.js';
 import { checkBuffer } from './check.js';
+import { bcastDoubling } from './fused.js';
 import { gather } from './gather.js';
 import { capture, isMarker, marker, type ErrorMarker } from './marker.js';
 import type { CollPort } from './port.js';
@@ -109,6 +110,18 @@ export async function Bcast(port: CollPort, buf: unknown, root: number, override
     return;
   }
   const value = await bcast(port, null, root, { value: first });
+  const into = checkBuffer('Bcast', 'buf', buf);
+  place('Bcast', into, 0, value, into.length, `the root (rank ${root})`);
+}
+
+/**
+ * Bcast run fused with its agreement round (fused.ts, when {@link bcastFuses} says so on
+ * every rank of a matching call): the value travels by {@link bcastDoubling}.
+ */
+export async function BcastFused(port: CollPort, buf: unknown, root: number): Promise<void> {
+  port.chose?.('binomial');
+  const value = await bcastDoubling(port, port.rank === root ? typedOrMarker('Bcast', 'buf', buf) : null, root);
+  if (port.rank === root) return;
   const into = checkBuffer('Bcast', 'buf', buf);
   place('Bcast', into, 0, value, into.length, `the root (rank ${root})`);
 }

@@ -79,15 +79,6 @@ export function treeOf(port: { readonly linear?: boolean }): Tree {
   return port.linear === true ? FLAT : BINOMIAL;
 }
 
-/** Dissemination barrier partners for each round: send to `to`, receive from `from`. */
-export function disseminationRounds(rank: number, size: number): { to: number; from: number }[] {
-  const rounds: { to: number; from: number }[] = [];
-  for (let distance = 1; distance < size; distance <<= 1) {
-    rounds.push({ to: (rank + distance) % size, from: (rank - distance + size) % size });
-  }
-  return rounds;
-}
-
 /**
  * Recursive doubling on a size that need not be a power of two. With `pof2` the largest
  * power of two ≤ size and `extra = size - pof2`, ranks below `2 * extra` pair up first:

@@ -36,8 +36,9 @@ import { alltoall } from '../collectives/alltoall.js';
 import { bcast } from '../collectives/bcast.js';
 import * as buffers from '../collectives/buffers.js';
 import { bytesPart, checkBuffer, checkPerRank, describeCall, opPart, rootPart, typedPart } from '../collectives/check.js';
+import { allreduceFuses, bcastDoubling, bcastFuses } from '../collectives/fused.js';
 import { gather } from '../collectives/gather.js';
-import { agree, contribution } from '../collectives/agree.js';
+import { agree, contribution, verdict as verdictOf } from '../collectives/agree.js';
 import { isInPlace, ownPart, type InPlace } from '../collectives/in-place.js';
 import { capture } from '../collectives/marker.js';
 import type { CollPort } from '../collectives/port.js';
@@ -171,7 +172,7 @@ export class Comm {
    *   ERR_NOT_RECEIVED (large message, `dest` finished without receiving it)
    * @example await comm.send({ step: 1 }, 1, 7);
    */
-  async send(value: unknown, dest: number, tag = 0): Promise<void> {
+  send(value: unknown, dest: number, tag = 0): Promise<void> {
     return this.startSend('send', value, dest, tag, false);
   }
 
@@ -301,9 +302,12 @@ export class Comm {
    * once `dest` posts the matching receive, and the send resolves when `dest` holds them.
    * @throws ERR_BUFFER if `buf` is not a typed array, ERR_RANK, ERR_TAG, ERR_NOT_RECEIVED
    */
-  async Send(buf: AnyTypedArray, dest: number, tag = 0): Promise<void> {
-    checkBuffer('Send', 'buf', buf);
-    return this.startSend('Send', buf, dest, tag, false);
+  Send(buf: AnyTypedArray, dest: number, tag = 0): Promise<void> {
+    // Not async: the engine's promise is handed back as it is (a send is the hot path).
+    return rejecting(() => {
+      checkBuffer('Send', 'buf', buf);
+      return this.startSend('Send', buf, dest, tag, false);
+    });
   }
 
   /**
@@ -385,10 +389,12 @@ export class Comm {
    * @example const n = await comm.bcast(comm.rank === 0 ? 1000 : null, 0);
    */
   async bcast<T>(value: T | null | undefined, root = 0): Promise<T> {
+    const fuses = bcastFuses(this.size, null, this.overrides);
     return this.collective(
       'bcast',
       () => describeCall('bcast', rootPart(checkRank('bcast', 'root', root, this.size))),
-      (port) => bcast(port, value, root) as Promise<T>,
+      (port) => (fuses ? bcastDoubling(port, value, root) : bcast(port, value, root)) as Promise<T>,
+      () => fuses,
     );
   }
 
@@ -478,6 +484,7 @@ export class Comm {
         }
         return allreduce(port, value, op) as Promise<T>;
       },
+      () => allreduceFuses(this.size, value, op, this.overrides),
     );
   }
 
@@ -501,10 +508,12 @@ export class Comm {
 
   /** Broadcast the root's typed array into `buf` on every rank. @throws ERR_ROOT, ERR_BUFFER, ERR_COLL_MISMATCH */
   async Bcast(buf: AnyTypedArray, root = 0): Promise<void> {
+    const fuses = bcastFuses(this.size, isTypedArray(buf) ? buf.byteLength : null, this.overrides);
     return this.collective(
       'Bcast',
       () => describeCall('Bcast', bytesPart('Bcast', 'buf', buf), rootPart(checkRank('Bcast', 'root', root, this.size))),
-      (port) => buffers.Bcast(port, buf, root, this.overrides),
+      (port) => (fuses ? buffers.BcastFused(port, buf, root) : buffers.Bcast(port, buf, root, this.overrides)),
+      () => fuses,
     );
   }
 
@@ -618,6 +627,7 @@ export class Comm {
       'Allreduce',
       () => describeCall('Allreduce', typedPart('Allreduce', 'sendbuf', mine), opPart('Allreduce', op)),
       (port) => buffers.Allreduce(port, mine, recvbuf, op, this.overrides),
+      () => allreduceFuses(this.size, mine, op, this.overrides),
     );
   }
 
@@ -735,7 +745,12 @@ export class Comm {
    * collectives in the same order (as in MPI); when they do not, or when any rank's
    * arguments are bad, every rank rejects with the same error and no result is returned.
    */
-  protected async collective<T>(name: string, describe: () => string, run: (port: CollPort) => Promise<T>): Promise<T> {
+  protected async collective<T>(
+    name: string,
+    describe: () => string,
+    run: (port: CollPort) => Promise<T>,
+    fuse?: () => boolean,
+  ): Promise<T> {
     this.checkOpen(name);
     const seq = this.collectiveSeq;
     // Below 2³⁰: the agreement round's tag is derived from it (collective-port.ts).
@@ -747,7 +762,7 @@ export class Comm {
     } catch (error) {
       local = error instanceof MpiError ? error : new MpiError('ERR_INTERN', `${name}: ${String(error)}`, { cause: error });
     }
-    const { port, link, conclude } = callPorts({
+    const { port, link, conclude, fused } = callPorts({
       engine: this.runtime.engine,
       context: this.context + 1,
       seq,
@@ -757,14 +772,30 @@ export class Comm {
       name,
       call,
     });
-    // The round and the algorithm run at once: the call costs one latency, not two. The
-    // algorithm's result is kept until the round has agreed; on a mismatch every rank
-    // rejects with the round's verdict, whatever its algorithm did (see collective-port.ts).
-    const agreed = agree(link, this.rank, this.size, contribution(this.rank, call, local), name, seq).then(
-      () => null,
-      (error: unknown) => (error instanceof MpiError ? error : new MpiError('ERR_INTERN', `${name}: ${String(error)}`, { cause: error })),
-    );
+    const mine = contribution(this.rank, call, local);
+    const asError = (error: unknown): MpiError =>
+      error instanceof MpiError ? error : new MpiError('ERR_INTERN', `${name}: ${String(error)}`, { cause: error });
+    // A fused call (src/collectives/fused.ts): the algorithm's messages are the round's, and
+    // the verdict comes from the state they gathered. Decided from what a matching call
+    // shares on every rank; a rank with bad arguments runs the round alone (same pattern).
+    const fusing = local === null && fuse !== undefined && fuse();
+    const runFused = async (on: CollPort): Promise<T> => {
+      const carrier = fused(mine);
+      const running = await run(on.chose === undefined ? carrier.port : { ...carrier.port, chose: on.chose }).then(
+        (value) => ({ value }),
+        (error: unknown) => ({ error }),
+      );
+      const verdict = verdictOf(carrier.state(), name, seq);
+      conclude(verdict);
+      if (verdict !== null) throw verdict;
+      if ('error' in running) throw running.error;
+      return running.value;
+    };
+    // Otherwise the round and the algorithm run at once: the call costs one latency, not
+    // two. The algorithm's result is kept until the round has agreed; on a mismatch every
+    // rank rejects with the round's verdict, whatever its algorithm did (see collective-port.ts).
     const runAgreed = async (on: CollPort): Promise<T> => {
+      const agreed = agree(link, this.rank, this.size, mine, name, seq).then(() => null, asError);
       if (local !== null) {
         const verdict = (await agreed) ?? local;
         conclude(verdict);
@@ -789,7 +820,8 @@ export class Comm {
     const t0 = recorder?.now() ?? 0;
     let algorithm: string | null = linear && LINEAR_COLLECTIVES.has(name) ? 'linear' : null;
     try {
-      return await runAgreed(recorder === null ? ported : { ...ported, chose: (chosen) => (algorithm = linear ? algorithm : chosen) });
+      const on = recorder === null ? ported : { ...ported, chose: (chosen: string) => (algorithm = linear ? algorithm : chosen) };
+      return await (fusing ? runFused(on) : runAgreed(on));
     } finally {
       untrack();
       recorder?.collective(t0, this.context + 1, seq, name, call, algorithm, this.traceName());

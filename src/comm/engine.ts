@@ -362,25 +362,31 @@ export class Engine {
     return recorder.sent(sent, t0, dest, n === before ? 0 : n, context, tag, this.counters.sent.bytes - bytes, label, control);
   }
 
-  private async transmit(value: unknown, options: SendOptions): Promise<void> {
+  /** Hand the message over (synchronously, before any await) and return how its send settles. */
+  private transmit(value: unknown, options: SendOptions): Promise<void> {
     const { dest, context, source, tag, mode = 'standard', label, control = null } = options;
-    this.ensureOpen(label);
-    const body = options.encoded ?? encode(value, label);
+    let body: Encoded;
+    try {
+      this.ensureOpen(label);
+      body = options.encoded ?? encode(value, label);
+    } catch (error) {
+      return Promise.reject(error);
+    }
     this.counters.sent.messages++;
     this.counters.sent.bytes += body.byteLength;
-    if (mode === 'owned') {
-      await this.dataSend(dest, ownedMessage(body, { context, source, tag, seq: 0, origin: this.rank, control }));
-      return;
-    }
+    if (mode === 'owned') return this.dataSend(dest, ownedMessage(body, { context, source, tag, seq: 0, origin: this.rank, control }));
     if (body.byteLength > this.eagerLimit)
       return this.rendezvous(body, dest, { context, source, tag, seq: this.nextSeq++, origin: this.rank, control }, label);
-    const sync = mode === 'sync';
-    const seq = sync ? this.nextSeq++ : 0;
-    const frames = eagerMessage(sync, body, { context, source, tag, seq, origin: this.rank, control });
-    if (!sync) {
-      await this.dataSend(dest, frames);
-      return;
-    }
+    // The common case, a small standard send, is one frame handed over: no async frame of its own.
+    if (mode !== 'sync')
+      return this.dataSend(dest, eagerMessage(false, body, { context, source, tag, seq: 0, origin: this.rank, control }));
+    return this.syncSend(body, dest, { context, source, tag, seq: this.nextSeq++, origin: this.rank, control }, label);
+  }
+
+  /** An eager synchronous send (ssend): resolves once the receiver's Ack says it matched. */
+  private async syncSend(body: Encoded, dest: number, envelope: DataEnvelope, label: string): Promise<void> {
+    const { context, seq } = envelope;
+    const frames = eagerMessage(true, body, envelope);
     const acked = new Promise<void>((resolve, reject) => {
       const release = this.transport.keepReceiving();
       const entry: Pending = {
@@ -756,23 +762,25 @@ export class Engine {
     });
   }
 
+  /** A data send has settled (one closure for all of them: a send is the hot path). */
+  private readonly settled = (): void => {
+    this.inflight--;
+    if (this.inflight === 0) this.quiet?.();
+  };
+
   /** Hand a data message (eager, owned or RTS) to the transport, counted for the end-of-job drain. */
   private dataSend(dest: number, frames: Uint8Array[]): Promise<void> {
     this.sentTo.set(dest, (this.sentTo.get(dest) ?? 0) + 1);
     this.inflight++;
-    const settled = (): void => {
-      this.inflight--;
-      if (this.inflight === 0) this.quiet?.();
-    };
     let sent: Promise<void>;
     try {
       sent = this.toWire(dest, frames);
     } catch (error) {
       sent = Promise.reject(error);
     }
-    return sent.then(settled, (error: unknown) => {
+    return sent.then(this.settled, (error: unknown) => {
       this.sentTo.set(dest, (this.sentTo.get(dest) ?? 1) - 1);
-      settled();
+      this.settled();
       throw error;
     });
   }

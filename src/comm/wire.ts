@@ -33,7 +33,7 @@
  * ping, tag is 0 for a ping and 1 for its answer — and a second frame of 8 bytes, the
  * sender's wall-clock time in milliseconds (f64, little-endian).
  */
-import { layoutOf, PACKED, type Encoded, type Layout } from '../codec/codec.js';
+import { Encoding, layoutOf, PACKED, type Encoded, type Layout } from '../codec/codec.js';
 import { MpiError } from '../errors.js';
 import type { Envelope } from './matching.js';
 
@@ -84,6 +84,11 @@ function align8(bytes: number): number {
   return (bytes + 7) & ~7;
 }
 
+/** Zero `bytes[from, to)`: padding of at most a few bytes, where Buffer#fill's argument checks cost more than the stores. */
+function zero(bytes: Uint8Array, from: number, to: number): void {
+  for (let at = from; at < to; at++) bytes[at] = 0;
+}
+
 function tableBytes(frames: number): number {
   return align8(4 + 8 * frames);
 }
@@ -130,7 +135,7 @@ function dataHead(kind: Kind, body: Encoded, flags: number, extra: number, envel
   if (control !== null) {
     bytes.writeUInt32LE(control.byteLength, HEADER_BYTES);
     bytes.set(control, HEADER_BYTES + 4);
-    bytes.fill(0, HEADER_BYTES + 4 + control.byteLength, table);
+    zero(bytes, HEADER_BYTES + 4 + control.byteLength, table);
   }
   bytes.writeUInt32LE(body.frames.length, table);
   let at = table + 4;
@@ -138,7 +143,7 @@ function dataHead(kind: Kind, body: Encoded, flags: number, extra: number, envel
     bytes.writeDoubleLE(frame.byteLength, at);
     at += 8;
   }
-  bytes.fill(0, at, start);
+  zero(bytes, at, start);
   return [bytes, start];
 }
 
@@ -152,7 +157,7 @@ export function eagerMessage(sync: boolean, body: Encoded, envelope: DataEnvelop
     bytes.set(frame, at);
     const end = at + frame.byteLength;
     at = align8(end);
-    bytes.fill(0, end, at);
+    zero(bytes, end, at);
   }
   return [bytes];
 }
@@ -299,11 +304,14 @@ export function parse(frames: Uint8Array[]): Message {
     return message(view, kind, control, payload, lengths, byteLength);
   }
   const payload: Uint8Array[] = [];
+  // A typed payload is only ever copied or viewed as its element type: a plain view is
+  // enough, and cheaper to make than a Buffer's (msgpack payloads stay Buffers).
+  const plain = view.readUInt8(1) === Encoding.Typed;
   let at = start;
   for (const length of lengths) {
     if (at + length > head.byteLength)
       throw new MpiError('ERR_CODEC', `the payload (${byteLength} bytes) does not fit a ${head.byteLength}-byte frame`);
-    payload.push(view.subarray(at, at + length));
+    payload.push(plain ? new Uint8Array(view.buffer, view.byteOffset + at, length) : view.subarray(at, at + length));
     at = align8(at + length);
   }
   return message(view, kind, control, payload, lengths, byteLength);

@@ -4,10 +4,8 @@
  * call in memory (src/trace/events.ts), up to a cap. With tracing off there is no
  * recorder at all: the callers test one field for null and do nothing else.
  */
+import { isAgreementOnly } from '../collectives/control.js';
 import { Phase, type RankEvent, type RankTrace } from './events.js';
-
-/** The first bytes of an agreement round's control block (src/collectives/control.ts encodes `{"k":"agree",...`). */
-const AGREE_PREFIX = Buffer.from('{"k":"agree"');
 
 /**
  * The call a collective message belongs to, as its tag: the agreement round runs on tag
@@ -19,12 +17,8 @@ function callTag(context: number, tag: number): number {
 
 function phaseOf(context: number, control: Uint8Array | null): Phase {
   if (context % 2 === 0) return Phase.P2p;
-  if (
-    control !== null &&
-    control.byteLength >= AGREE_PREFIX.byteLength &&
-    Buffer.compare(AGREE_PREFIX, control.subarray(0, AGREE_PREFIX.byteLength)) === 0
-  )
-    return Phase.Agree;
+  // A fused call's messages carry the round and the algorithm's data: they count as data.
+  if (control !== null && isAgreementOnly(control)) return Phase.Agree;
   return Phase.Data;
 }
 

@@ -154,6 +154,24 @@ export const CASES: readonly MismatchCase[] = [
     ],
   },
   {
+    // A small Allreduce runs fused with its agreement round, a large one (np ≥ 3) by a segmented algorithm beside it.
+    name: 'Allreduce fused against Allreduce segmented',
+    run: async (comm) => {
+      const n = comm.rank === 0 ? 131072 : 4;
+      return [await outcome(() => comm.Allreduce(new Float64Array(n).fill(1), new Float64Array(n))), await outcome(() => comm.barrier())];
+    },
+    expect: () => [mismatch('rank 1 called Allreduce(Float64Array(4), SUM)', 'rank 0 called Allreduce(Float64Array(131072), SUM)'), 'ok'],
+  },
+  {
+    // The root of a 2 MiB Bcast scatters (np ≥ 3, rendezvous-sized pieces waiting for the verdict); the others run fused.
+    name: 'Bcast fused against Bcast scatter-allgather',
+    run: async (comm) => [
+      await outcome(() => comm.Bcast(new Float64Array(comm.rank === 0 ? 262144 : 2), 0)),
+      await outcome(() => comm.Bcast(new Float64Array(2).fill(comm.rank), 0)),
+    ],
+    expect: () => [mismatch('rank 1 called Bcast(16 bytes, root 0)', 'rank 0 called Bcast(2097152 bytes, root 0)'), 'ok'],
+  },
+  {
     name: 'Bcast of different lengths',
     run: async (comm) => [await outcome(() => comm.Bcast(new Float64Array(comm.rank === 1 ? 3 : 2), 0))],
     expect: () => [mismatch('rank 1 called Bcast(24 bytes, root 0)', 'rank 0 called Bcast(16 bytes, root 0)')],

@@ -5,8 +5,8 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { agree, contribution, merge, verdict, type AgreeLink, type AgreeState } from '../../src/collectives/agree.js';
-import { decodeControl, encodeControl, type Control } from '../../src/collectives/control.js';
-import { ceilLog2 } from '../../src/collectives/tree.js';
+import { decodeControl, encodeControl, isAgreementOnly, type Control } from '../../src/collectives/control.js';
+import { doublingPlan } from '../../src/collectives/tree.js';
 import { MpiError } from '../../src/errors.js';
 
 const SIZES = [1, 2, 3, 4, 5, 6, 7, 8, 16, 33];
@@ -27,7 +27,9 @@ async function round(size: number, calls: (rank: number) => string, local: (rank
       const link: AgreeLink = {
         send: async (state, dest) => {
           sent[rank]!++;
-          const copy = decodeControl(encodeControl({ kind: 'agree', seq: 0, ...state })) as AgreeState;
+          const decoded = decodeControl(encodeControl({ kind: 'agree', seq: 0, ...state, fused: false, marker: null }));
+          assert.equal(decoded.kind, 'agree');
+          const copy: AgreeState = { calls: decoded.calls, error: decoded.error };
           const entry = queue(rank, dest);
           const waiter = entry.waiters.shift();
           if (waiter) waiter(copy);
@@ -54,11 +56,16 @@ const rejection = (result: PromiseSettledResult<unknown>): MpiError => {
 };
 
 describe('agreement round', () => {
-  it('agreeing ranks go ahead, each after sending ⌈log2 p⌉ messages and only once every rank has entered', async () => {
+  it('agreeing ranks go ahead, each after sending one message per recursive-doubling step and only once every rank has entered', async () => {
     for (const size of SIZES) {
       const { results, sent } = await round(size, () => 'bcast(root 0)');
       for (const result of results) assert.deepEqual(result, { status: 'fulfilled', value: true });
-      assert.deepEqual(sent, new Array(size).fill(ceilLog2(size)));
+      // Folded ranks send once (their state in); the others once per exchange, plus the state back to a folded partner.
+      const expected = Array.from({ length: size }, (_, rank) => {
+        const plan = doublingPlan(rank, size);
+        return plan.role === 'folded' ? 1 : plan.exchanges.length + (plan.partner >= 0 ? 1 : 0);
+      });
+      assert.deepEqual(sent, expected);
     }
   });
 
@@ -117,7 +124,7 @@ describe('agreement round', () => {
 });
 
 describe('collective control block', () => {
-  it('round-trips both kinds, with and without an error', () => {
+  it('round-trips both kinds, with and without an error, a marker and the fused flag', () => {
     const controls: Control[] = [
       { kind: 'data', seq: 0, call: 'bcast(root 0)', error: null },
       { kind: 'data', seq: 2 ** 31 - 1, call: 'Allreduce(Float64Array(4), SUM)', error: { code: 'ERR_OP', message: 'é\u0000"' } },
@@ -129,29 +136,70 @@ describe('collective control block', () => {
           ['b()', 3],
         ],
         error: null,
+        fused: false,
+        marker: null,
       },
-      { kind: 'agree', seq: 7, calls: [['a()', 0]], error: { code: 'ERR_ROOT', message: 'r', rank: 2 } },
+      { kind: 'agree', seq: 7, calls: [['a()', 0]], error: { code: 'ERR_ROOT', message: 'r', rank: 2 }, fused: false, marker: null },
+      { kind: 'agree', seq: 2 ** 32 - 1, calls: [['ä()', 9]], error: null, fused: true, marker: { code: 'ERR_CODEC', message: 'm' } },
     ];
     for (const control of controls) assert.deepEqual(decodeControl(encodeControl(control)), control);
+    // The sender's own call may be given pre-encoded, and the receiver may recognise it by its bytes.
+    const own = Buffer.from('bcast(root 0)');
+    const bytes = encodeControl({ kind: 'data', seq: 1, call: 'bcast(root 0)', error: null }, (call) =>
+      call === 'bcast(root 0)' ? own : undefined,
+    );
+    assert.deepEqual(
+      decodeControl(bytes, (raw) => (Buffer.compare(raw, own) === 0 ? 'mine' : undefined)),
+      {
+        kind: 'data',
+        seq: 1,
+        call: 'mine',
+        error: null,
+      },
+    );
+  });
+
+  it('tells agreement-only blocks (the agree phase of a trace) from fused and data ones', () => {
+    const agree = (fused: boolean) => encodeControl({ kind: 'agree', seq: 1, calls: [['a()', 0]], error: null, fused, marker: null });
+    assert.equal(isAgreementOnly(agree(false)), true);
+    assert.equal(isAgreementOnly(agree(true)), false);
+    assert.equal(isAgreementOnly(encodeControl({ kind: 'data', seq: 1, call: 'a()', error: null })), false);
   });
 
   it('refuses malformed blocks with ERR_CODEC', () => {
-    const bad = [
-      '',
-      'nope',
-      '[]',
-      '{"k":"data","s":-1,"call":"a()","e":null}',
-      '{"k":"data","s":1,"e":null}',
-      '{"k":"x","s":1}',
-      '{"k":"data","s":1,"call":"a()","e":["nope","m"]}',
-      '{"k":"agree","s":1,"calls":[["a()"]],"e":null}',
-      '{"k":"agree","s":1,"calls":[],"e":["ERR_ROOT","m"]}',
+    const good = Buffer.from(
+      encodeControl({
+        kind: 'agree',
+        seq: 1,
+        calls: [['a()', 0]],
+        error: { code: 'ERR_ROOT', message: 'm', rank: 1 },
+        fused: false,
+        marker: null,
+      }),
+    );
+    const withByte = (index: number, value: number) => {
+      const copy = Buffer.from(good);
+      copy[index] = value;
+      return copy;
+    };
+    const bad: [string, Uint8Array][] = [
+      ['empty', new Uint8Array(0)],
+      ['short header', good.subarray(0, 7)],
+      ['truncated', good.subarray(0, good.byteLength - 1)],
+      ['trailing byte', Buffer.concat([good, Buffer.from([0])])],
+      ['unknown kind', withByte(0, 9)],
+      ['unknown flag', withByte(1, 0x80)],
+      ['no calls', withByte(2, 0)],
+      [
+        'code not ERR_',
+        Buffer.from(encodeControl({ kind: 'data', seq: 1, call: 'a()', error: { code: 'ERR_OP', message: 'm' } })).fill(0x61, 13, 15),
+      ],
     ];
-    for (const text of bad) {
+    for (const [what, bytes] of bad) {
       assert.throws(
-        () => decodeControl(Buffer.from(text)),
+        () => decodeControl(bytes),
         (error: unknown) => error instanceof MpiError && error.code === 'ERR_CODEC',
-        text,
+        what,
       );
     }
   });

@@ -5,7 +5,6 @@ import {
   binomialChildren,
   binomialParent,
   ceilLog2,
-  disseminationRounds,
   doublingPlan,
   floorPow2,
   relative,
@@ -47,20 +46,6 @@ test('binomial tree: parents and children agree, subtrees tile the ranks, depth 
     }
     assert.equal(subtreeSize(0, size), size);
     assert.equal(binomialParent(0), -1);
-  }
-});
-
-test('dissemination: ⌈log2 p⌉ rounds, each round a permutation, sources distinct', () => {
-  for (const size of SIZES) {
-    const rounds = Array.from({ length: size }, (_, rank) => disseminationRounds(rank, size));
-    for (const mine of rounds) assert.equal(mine.length, ceilLog2(size));
-    for (let round = 0; round < ceilLog2(size); round++) {
-      for (let rank = 0; rank < size; rank++) {
-        const { to } = rounds[rank]![round]!;
-        assert.equal(rounds[to]![round]!.from, rank);
-      }
-    }
-    for (const mine of rounds) assert.equal(new Set(mine.map((r) => r.from)).size, mine.length);
   }
 });
 
