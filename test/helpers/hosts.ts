@@ -4,8 +4,15 @@
  * `multihostOrSkip()` gives the reason to skip elsewhere. Every method shells out to
  * hosts.sh; the hosts come up once per test process and go down at `down()` (call it in
  * `after`) or, failing that, when the process exits.
+ *
+ * Each test process is a run of its own: its namespaces, bridge and veths are named with
+ * {@link RUN_PREFIX}, its network is a free 10.77.X.0/24 and its state directory is
+ * {@link STATE_DIR}, so test runs on one machine (two worktrees, say) leave each other's
+ * hosts alone. The names h1..h3 are the run's own (its ssh config, the hosts' hostnames).
  */
 import { spawnSync } from 'node:child_process';
+import { readFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { ROOT, runCommand } from './job.js';
 
@@ -13,7 +20,15 @@ import { ROOT, runCommand } from './job.js';
 export const HOSTS_SH = join(ROOT, 'test/multihost/hosts.sh');
 export const HOST_NAMES = ['h1', 'h2', 'h3'] as const;
 export type HostName = (typeof HOST_NAMES)[number];
-const STATE_DIR = '/tmp/tsmpi-hosts';
+/**
+ * This run's prefix of machine-wide names (TSMPI_HOSTS_PREFIX, else `t` and the pid in base
+ * 36: at most 6 characters, so `${prefix}br` fits Linux's 15-character interface names).
+ */
+export const RUN_PREFIX = process.env['TSMPI_HOSTS_PREFIX'] || `t${process.pid.toString(36)}`;
+/** This run's state directory (TSMPI_HOSTS_DIR, else one per test process). */
+const STATE_DIR = process.env['TSMPI_HOSTS_DIR'] || join(tmpdir(), `tsmpi-hosts-${RUN_PREFIX}`);
+/** What hosts.sh is told about this run. */
+const RUN_ENV = { TSMPI_HOSTS_PREFIX: RUN_PREFIX, TSMPI_HOSTS_DIR: STATE_DIR, TSMPI_HOSTS_OWNER: String(process.pid) };
 
 export interface SshResult {
   readonly code: number | null;
@@ -23,8 +38,14 @@ export interface SshResult {
 
 export interface FakeHosts {
   readonly names: readonly ['h1', 'h2', 'h3'];
-  /** h1 → 10.77.0.2 …, and `launcher` → 10.77.0.1 (this namespace's end of the bridge). */
-  readonly ips: Readonly<Record<string, string>>;
+  /** h1 → NET.2 …, and `launcher` → NET.1 (this namespace's end of the bridge). */
+  readonly ips: Readonly<Record<HostName | 'launcher', string>>;
+  /** The hosts' network, `10.77.X.0/24` (for --if-include). */
+  readonly subnet: string;
+  /** An address on the hosts' network where nothing answers. */
+  readonly unusedIp: string;
+  /** The network namespace of each host (for `ip netns exec`). */
+  readonly namespaces: Readonly<Record<HostName, string>>;
   readonly stateDir: string;
   /** STATE_DIR/ssh: `ssh -F STATE_DIR/ssh_config "$@"`, usable as a launch agent. */
   readonly sshWrapper: string;
@@ -52,7 +73,7 @@ export function shellQuote(word: string): string {
 }
 
 async function hostsSh(args: readonly string[], timeoutMs = 60_000): Promise<string> {
-  const run = await runCommand('sh', [HOSTS_SH, ...args], { timeoutMs });
+  const run = await runCommand('sh', [HOSTS_SH, ...args], { timeoutMs, env: RUN_ENV });
   if (run.exitCode !== 0)
     throw new Error(`hosts.sh ${args.join(' ')} failed (exit ${run.exitCode} ${run.signal ?? ''}):\n${run.stdout}${run.stderr}`);
   return run.stdout;
@@ -62,7 +83,7 @@ let upPromise: Promise<FakeHosts> | null = null;
 let isUp = false;
 
 process.on('exit', () => {
-  if (isUp) spawnSync('sh', [HOSTS_SH, 'down', STATE_DIR], { stdio: 'ignore', timeout: 30_000 });
+  if (isUp) spawnSync('sh', [HOSTS_SH, 'down', STATE_DIR], { stdio: 'ignore', timeout: 30_000, env: { ...process.env, ...RUN_ENV } });
 });
 
 /** Why the multi-host tests cannot run here, or false. */
@@ -110,9 +131,21 @@ async function bringUp(): Promise<FakeHosts> {
   const out = await hostsSh(['up', STATE_DIR]);
   const stateDir = out.trimEnd().split('\n').at(-1) ?? STATE_DIR;
   const sshWrapper = join(stateDir, 'ssh');
+  // STATE_DIR/run: PREFIX=…, NET=10.77.X, OWNER=… (hosts.sh, netns-run.sh).
+  const run = Object.fromEntries(
+    readFileSync(join(stateDir, 'run'), 'utf8')
+      .split('\n')
+      .filter((line) => line.includes('='))
+      .map((line) => [line.slice(0, line.indexOf('=')), line.slice(line.indexOf('=') + 1)]),
+  ) as Record<string, string | undefined>;
+  const net = run['NET'];
+  if (net === undefined || !/^10\.77\.\d+$/.test(net)) throw new Error(`hosts.sh up recorded no network in ${stateDir}/run`);
   const hosts: FakeHosts = {
     names: ['h1', 'h2', 'h3'],
-    ips: { h1: '10.77.0.2', h2: '10.77.0.3', h3: '10.77.0.4', launcher: '10.77.0.1' },
+    ips: { h1: `${net}.2`, h2: `${net}.3`, h3: `${net}.4`, launcher: `${net}.1` },
+    subnet: `${net}.0/24`,
+    unusedIp: `${net}.9`,
+    namespaces: { h1: `${RUN_PREFIX}h1`, h2: `${RUN_PREFIX}h2`, h3: `${RUN_PREFIX}h3` },
     stateDir,
     sshWrapper,
     sshConfig: join(stateDir, 'ssh_config'),
@@ -128,13 +161,13 @@ async function bringUp(): Promise<FakeHosts> {
       await hostsSh(['kill-host', host, stateDir]);
     },
     async linkDown(host) {
-      await hostsSh(['link-down', host]);
+      await hostsSh(['link-down', host, stateDir]);
     },
     async linkUp(host) {
-      await hostsSh(['link-up', host]);
+      await hostsSh(['link-up', host, stateDir]);
     },
     pidsIn(host) {
-      const run = spawnSync('sh', [HOSTS_SH, 'pids', host], { encoding: 'utf8', timeout: 30_000 });
+      const run = spawnSync('sh', [HOSTS_SH, 'pids', host, stateDir], { encoding: 'utf8', timeout: 30_000 });
       return run.stdout
         .split(/\s+/)
         .filter((pid) => pid !== '')

@@ -1,13 +1,16 @@
 // The fake-host harness itself (test/multihost/hosts.sh): three network-namespace hosts
 // answering ssh with their own hostnames, reaching each other and this namespace by name,
 // sharing the file system, and the faults the multi-host tests inject (a partition, a host
-// whose processes all die). Skipped, with the reason, without root or namespace rights.
+// whose processes all die), and a second run on the same machine that leaves this run's
+// hosts alone. Skipped, with the reason, without root or namespace rights.
 import assert from 'node:assert/strict';
-import { readFileSync } from 'node:fs';
+import { execFileSync } from 'node:child_process';
+import { existsSync, readFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { createServer } from 'node:net';
 import { join } from 'node:path';
 import { after, describe, it } from 'node:test';
-import { fakeHostsForTests, shellQuote } from '../helpers/hosts.js';
+import { fakeHostsForTests, HOSTS_SH, RUN_PREFIX, shellQuote } from '../helpers/hosts.js';
 import { ROOT, runCommand } from '../helpers/job.js';
 
 const { skip, hosts, down } = await fakeHostsForTests();
@@ -111,5 +114,42 @@ describe('fake hosts h1..h3', { skip }, () => {
     assert.deepEqual(hosts().pidsIn('h2'), [sshd]);
     const again = await hosts().ssh('h2', 'hostname');
     assert.equal(again.stdout, 'h2\n');
+  });
+
+  it('a second run (its own prefix, network and state directory) leaves these hosts alone; prune removes it once its owner is gone', async () => {
+    const prefix = `${RUN_PREFIX}b`;
+    const stateDir = join(tmpdir(), `tsmpi-hosts-${prefix}`);
+    // Its owner: a process that has already exited, so the run is stale from the start.
+    const gone = await runCommand('sh', ['-c', 'echo $$'], { timeoutMs: 30_000 });
+    const env = { TSMPI_HOSTS_PREFIX: prefix, TSMPI_HOSTS_OWNER: gone.stdout.trim() };
+    const namespaces = (): string[] =>
+      execFileSync('ip', ['netns', 'list'], { encoding: 'utf8' })
+        .split('\n')
+        .map((line) => line.split(' ')[0] ?? '');
+    const up = await runCommand('sh', [HOSTS_SH, 'up', stateDir], { timeoutMs: 120_000, env });
+    try {
+      assert.equal(up.exitCode, 0, up.stderr);
+      const other = readFileSync(join(stateDir, 'run'), 'utf8');
+      const net = /^NET=(.*)$/m.exec(other)?.[1];
+      assert.ok(net !== undefined && `${net}.0/24` !== hosts().subnet, other);
+      for (const name of hosts().names) assert.ok(namespaces().includes(`${prefix}${name}`), namespaces().join(' '));
+      // Both runs' h1 answer, each on its own network.
+      const theirs = await runCommand(join(stateDir, 'ssh'), ['h1', 'hostname -I'], { timeoutMs: 60_000 });
+      assert.equal(theirs.stdout.trim(), `${net}.2`, theirs.stderr);
+      const ours = await hosts().ssh('h1', 'hostname -I');
+      assert.equal(ours.stdout.trim(), hosts().ips.h1, ours.stderr);
+    } finally {
+      const prune = await runCommand('sh', [HOSTS_SH, 'prune'], { timeoutMs: 120_000 });
+      assert.equal(prune.exitCode, 0, prune.stderr);
+    }
+    assert.ok(!existsSync(stateDir), `${stateDir} is still there`);
+    assert.deepEqual(
+      namespaces().filter((name) => name.startsWith(prefix)),
+      [],
+    );
+    for (const name of hosts().names) {
+      const run = await hosts().ssh(name, 'hostname');
+      assert.equal(run.stdout, `${name}\n`, run.stderr);
+    }
   });
 });

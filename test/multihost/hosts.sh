@@ -1,33 +1,48 @@
 #!/bin/sh
 # Three throw-away "hosts" on this one machine for the multi-host tests: network
-# namespaces h1 h2 h3 at 10.77.0.2-4, each with its own hostname (a persistent UTS
-# namespace), its own /etc/hosts (h1 h2 h3, and `launcher` = 10.77.0.1) and its own sshd
-# that lets root in with a key of ours. A bridge tsbr0 at 10.77.0.1 in this namespace joins
-# them (veth pairs vtsN <-> eth0). No default route, no forwarding: nothing leaves the /24.
-# The file system is shared, so the repository and node are at the same paths everywhere.
-# Names of our own (tsbr0, vtsN, 10.77.0.0/24) keep it apart from slurm-hosts.sh.
+# namespaces at NET.2-4, each with its own hostname h1 h2 h3 (a persistent UTS
+# namespace), its own /etc/hosts (h1 h2 h3, and `launcher` = NET.1) and its own sshd that
+# lets root in with a key of ours. A bridge at NET.1 in this namespace joins them (veth
+# pairs <-> eth0). No default route, no forwarding: nothing leaves the /24. The file
+# system is shared, so the repository and node are at the same paths everywhere.
+#
+# Runs are independent (netns-run.sh): the machine-wide names are the run's PREFIX +
+# h1..h3 (namespaces), br (bridge) and v1..v3 (veths), NET is a free 10.77.X picked at
+# `up`, both recorded in STATE_DIR/run. The names h1..h3 inside a run (hostnames, ssh
+# aliases, /etc/hosts) are its own, so two runs may coexist on one machine.
 #
 #   hosts.sh check                exit 0 when this machine can do it (root, tools, netns rights), else print why
-#   hosts.sh up   [STATE_DIR]     tear down leftovers, start; the last line of stdout is STATE_DIR
-#   hosts.sh down [STATE_DIR]     stop what this script started and remove it all (safe when nothing is up)
-#   hosts.sh pids hN              pids of the processes in hN's network namespace, one a line
+#   hosts.sh up   [STATE_DIR]     tear down a previous run in STATE_DIR and runs whose owner is gone, start;
+#                                 the last line of stdout is STATE_DIR (absolute)
+#   hosts.sh down [STATE_DIR]     stop what this run started and remove it all (safe when nothing is up)
+#   hosts.sh prune                take down every run whose owner process is gone
+#   hosts.sh pids hN [STATE_DIR]  pids of the processes in hN's network namespace, one a line
 #   hosts.sh kill-host hN [STATE_DIR]  kill -9 every process of hN except its sshd listener: all of the host's
 #                                 processes (ranks, ssh sessions) die at once and peers see their sockets
 #                                 close; the host stays reachable by ssh for later tests
-#   hosts.sh link-down hN         take hN's eth0 down: a silent partition (peers see no socket event)
-#   hosts.sh link-up hN           heal it
+#   hosts.sh link-down hN [STATE_DIR]  take hN's eth0 down: a silent partition (peers see no socket event)
+#   hosts.sh link-up hN [STATE_DIR]    heal it
 #
-# After `up`, STATE_DIR/ssh_config has `Host h1` (HostName 10.77.0.2) ... with everything ssh
+# STATE_DIR defaults to $TSMPI_HOSTS_DIR, else /tmp/tsmpi-hosts; PREFIX to $TSMPI_HOSTS_PREFIX,
+# else one derived from STATE_DIR; OWNER (whose end makes the run stale) to $TSMPI_HOSTS_OWNER,
+# else the caller of `up`.
+#
+# After `up`, STATE_DIR/ssh_config has `Host h1` (HostName NET.2) ... with everything ssh
 # needs, and STATE_DIR/ssh is `ssh -F STATE_DIR/ssh_config "$@"` (usable as a launch agent).
 # Root's login shell still reads its rc files on every ssh command; they must print nothing.
 set -eu
 cmd=${1:-}
-BR=tsbr0
-NET=10.77.0
+HERE=$(cd "$(dirname "$0")" && pwd)
+. "$HERE/netns-run.sh"
 HOSTS="1 2 3"
 SSHD=/usr/sbin/sshd
 
-state_dir() { S=${1:-/tmp/tsmpi-hosts}; }
+state_dir() { S=${1:-${TSMPI_HOSTS_DIR:-/tmp/tsmpi-hosts}}; }
+
+# The run in STATE_DIR (its PREFIX and NET), or exit saying there is none.
+need_run() {
+  load_run "$S" || { echo "no hosts are up in $S" >&2; exit 1; }
+}
 
 check() {
   if [ "$(id -u)" != 0 ]; then echo "needs root (network namespaces and an sshd per host)"; return 1; fi
@@ -51,15 +66,8 @@ host_number() {
   esac
 }
 
-# Pids in namespace hN (empty when it does not exist).
+# Pids in network namespace $1 (empty when it does not exist).
 ns_pids() { ip netns pids "$1" 2>/dev/null || true; }
-
-# True while the process exists and is not a zombie (kill -0 is true for zombies).
-alive() {
-  [ -r "/proc/$1/stat" ] || return 1
-  state=$(sed 's/.*) \(.\).*/\1/' "/proc/$1/stat" 2>/dev/null) || return 1
-  [ -n "$state" ] && [ "$state" != Z ] && [ "$state" != X ]
-}
 
 # kill -9 the given pids and wait (up to ~3 s) until they are gone.
 kill_wait() {
@@ -84,17 +92,18 @@ stop_pidfile() {
 }
 
 down() {
-  for n in $HOSTS; do stop_pidfile "$S/h$n.sshd.pid"; done
-  for n in $HOSTS; do
-    # Whatever is still inside (ranks started over ssh, sessions): only our namespaces' processes.
-    # shellcheck disable=SC2046
-    kill_wait $(ns_pids "h$n")
-    ip netns del "h$n" 2>/dev/null || true
-    ip link del "vts$n" 2>/dev/null || true
-    rm -rf "/etc/netns/h$n"
-    if [ -e "$S/uts-h$n" ]; then umount "$S/uts-h$n" 2>/dev/null || true; fi
-  done
-  ip link del "$BR" 2>/dev/null || true
+  if load_run "$S"; then
+    for n in $HOSTS; do stop_pidfile "$S/h$n.sshd.pid"; done
+    for n in $HOSTS; do
+      # Whatever is still inside (ranks started over ssh, sessions): only our namespaces' processes.
+      # shellcheck disable=SC2046
+      kill_wait $(ns_pids "${PREFIX}h$n")
+      remove_node "$n" "$S"
+      rm -rf "/etc/netns/${PREFIX}h$n"
+    done
+    ip link del "${PREFIX}br" 2>/dev/null || true
+    forget_run hosts "$PREFIX"
+  fi
   if [ -f "$S/.tsmpi-hosts" ]; then
     rm -rf "$S"
   elif [ -d "$S" ]; then
@@ -102,22 +111,32 @@ down() {
   fi
 }
 
+prune() {
+  for dir in $(stale_runs hosts); do (S=$dir && down); done
+}
+
 up() {
   down
+  prune
   PATH=$PATH:/usr/sbin
   mkdir -p "$S"
   S=$(cd "$S" && pwd)
   chmod 700 "$S"
   : >"$S/.tsmpi-hosts"
+  run_prefix "$S"
+  if ip netns list | grep -q "^${PREFIX}h1\( \|$\)"; then
+    echo "namespace ${PREFIX}h1 exists: another run uses the prefix $PREFIX (set TSMPI_HOSTS_PREFIX)" >&2
+    exit 1
+  fi
   mkdir -p /run/sshd
   chmod 755 /run/sshd
   ssh-keygen -q -t ed25519 -N '' -C tsmpi-hosts-client -f "$S/id_ed25519" </dev/null >/dev/null
   cp "$S/id_ed25519.pub" "$S/authorized_keys"
   ssh_bin=$(command -v ssh)
 
-  ip link add "$BR" type bridge
-  ip addr add "$NET.1/24" dev "$BR"
-  ip link set "$BR" up
+  lock_net
+  take_net "${PREFIX}br" hosts "$S"
+  release_net
 
   {
     for n in $HOSTS; do
@@ -133,16 +152,9 @@ up() {
   for n in $HOSTS; do
     h=h$n
     ip=$NET.$((n + 1))
-    ip netns add "$h"
-    ip link add "vts$n" type veth peer name eth0 netns "$h"
-    ip link set "vts$n" master "$BR" up
-    ip -n "$h" addr add "$ip/24" dev eth0
-    ip -n "$h" link set eth0 up
-    ip -n "$h" link set lo up
-    mkdir -p "/etc/netns/$h"
-    printf '127.0.0.1 localhost\n%s.2 h1\n%s.3 h2\n%s.4 h3\n%s.1 launcher\n' "$NET" "$NET" "$NET" "$NET" >"/etc/netns/$h/hosts"
-    touch "$S/uts-$h"
-    unshare --uts="$S/uts-$h" hostname "$h"
+    add_node "$n" "$S" # sets ns
+    mkdir -p "/etc/netns/$ns"
+    printf '127.0.0.1 localhost\n%s.2 h1\n%s.3 h2\n%s.4 h3\n%s.1 launcher\n' "$NET" "$NET" "$NET" "$NET" >"/etc/netns/$ns/hosts"
     ssh-keygen -q -t ed25519 -N '' -C "tsmpi-hosts-$h" -f "$S/$h.host_key" </dev/null >/dev/null
     cat >"$S/$h.sshd_config" <<EOF
 ListenAddress $ip:22
@@ -163,7 +175,7 @@ X11Forwarding no
 UseDNS no
 EOF
     # sshd wants its absolute path; it daemonizes. ip netns exec also gives it hN's /etc/hosts.
-    ip netns exec "$h" nsenter --uts="$S/uts-$h" "$SSHD" -f "$S/$h.sshd_config" -E "$S/$h.sshd.log" \
+    ip netns exec "$ns" nsenter --uts="$S/uts-$h" "$SSHD" -f "$S/$h.sshd_config" -E "$S/$h.sshd.log" \
       </dev/null >/dev/null 2>>"$S/daemons.err"
   done
 
@@ -196,16 +208,22 @@ down)
   state_dir "${2:-}"
   down
   ;;
+prune)
+  prune
+  ;;
 pids)
   host_number "${2:-}" >/dev/null
-  ns_pids "$2"
+  state_dir "${3:-}"
+  need_run
+  ns_pids "$PREFIX$2"
   ;;
 kill-host)
-  state_dir "${3:-}"
   host_number "${2:-}" >/dev/null
+  state_dir "${3:-}"
+  need_run
   keep=$(cat "$S/$2.sshd.pid" 2>/dev/null || true)
   victims=
-  for pid in $(ns_pids "$2"); do
+  for pid in $(ns_pids "$PREFIX$2"); do
     [ "$pid" = "$keep" ] || victims="$victims $pid"
   done
   # shellcheck disable=SC2086
@@ -213,10 +231,12 @@ kill-host)
   ;;
 link-down | link-up)
   host_number "${2:-}" >/dev/null
-  ip -n "$2" link set eth0 "${cmd#link-}"
+  state_dir "${3:-}"
+  need_run
+  ip -n "$PREFIX$2" link set eth0 "${cmd#link-}"
   ;;
 *)
-  echo "usage: hosts.sh check | up [STATE_DIR] | down [STATE_DIR] | pids hN | kill-host hN [STATE_DIR] | link-down hN | link-up hN" >&2
+  echo "usage: hosts.sh check | up [STATE_DIR] | down [STATE_DIR] | prune | pids hN [STATE_DIR] | kill-host hN [STATE_DIR] | link-down hN [STATE_DIR] | link-up hN [STATE_DIR]" >&2
   exit 2
   ;;
 esac

@@ -19,6 +19,11 @@ const { skip, hosts, down } = await fakeHostsForTests();
 const FAIL = built('test/fixtures/fail.js');
 const HELLO = built('examples/hello.js');
 
+/** `text` matched literally inside a regular expression. */
+function escapeRegExp(text: string): string {
+  return text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+}
+
 /** tsmpirun through the harness's ssh (its config names h1..h3). */
 function remoteJob(args: readonly string[], options: RunOptions = {}): Promise<JobRun> {
   return runJob(['--launch-agent', hosts().sshWrapper, ...args], { timeoutMs: 180_000, ...options });
@@ -99,7 +104,7 @@ describe('jobs across three hosts', { skip }, () => {
 
   it('ranks on the launcher host and on remote hosts talk, each host announcing its --if-include address', async () => {
     const run = await remoteJob(
-      ['-H', 'localhost:1,h1:1,h2:1', '--if-include', '10.77.0.0/24', 'node', built('test/fixtures/coll-all.js')],
+      ['-H', 'localhost:1,h1:1,h2:1', '--if-include', hosts().subnet, 'node', built('test/fixtures/coll-all.js')],
       { timeoutMs: 300_000 },
     );
     assert.equal(run.exitCode, 0, run.stderr);
@@ -143,8 +148,9 @@ describe('jobs across three hosts', { skip }, () => {
     });
     await wired;
     // Every TCP port a node process listens on in h1: rank 0's inbox among them.
-    const listening = execFileSync('ip', ['netns', 'exec', 'h1', 'ss', '-Htlnp'], { encoding: 'utf8' });
-    const endpoints = [...listening.matchAll(/(10\.77\.0\.2:\d+)\s.*"node"/g)].map((match) => `tcp://${match[1]}`);
+    const listening = execFileSync('ip', ['netns', 'exec', hosts().namespaces.h1, 'ss', '-Htlnp'], { encoding: 'utf8' });
+    const inbox = new RegExp(`(${escapeRegExp(hosts().ips.h1)}:\\d+)\\s.*"node"`, 'g');
+    const endpoints = [...listening.matchAll(inbox)].map((match) => `tcp://${match[1]}`);
     assert.ok(endpoints.length > 0, listening);
     // Outsiders: no CURVE at all, and CURVE with keys of another job. Each one's handshake
     // must be refused, so its message can never reach the rank (none arrives either).
@@ -185,13 +191,17 @@ describe('jobs across three hosts', { skip }, () => {
   });
 
   it('an unreachable host is named within the connect timeout and nothing started elsewhere keeps running', async () => {
-    // 10.77.0.9 is on the harness's own bridge, where no host answers: ssh's ConnectTimeout ends it.
+    // unusedIp is on the harness's own bridge, where no host answers: ssh's ConnectTimeout ends it.
     // (No wall-clock assertion: a hang is caught by the job's deadline, the cause by the message.)
-    const run = await remoteJob(['-H', 'h1:2,10.77.0.9:1', '--connect-timeout', '2', 'node', FAIL, 'wait', '0']);
+    const unused = hosts().unusedIp;
+    const run = await remoteJob(['-H', `h1:2,${unused}:1`, '--connect-timeout', '2', 'node', FAIL, 'wait', '0']);
     assert.equal(run.exitCode, 1);
     assert.match(
       run.stderr,
-      /host 10\.77\.0\.9 failed: cannot start ranks there \(ssh exited with code 255\).*(timed out|No route|unreachable)/i,
+      new RegExp(
+        `host ${escapeRegExp(unused)} failed: cannot start ranks there \\(ssh exited with code 255\\).*(timed out|No route|unreachable)`,
+        'i',
+      ),
     );
     assert.ok(await until(() => leftovers().length === 0, 10_000), `left running: ${leftovers().join(' ')}`);
   });
@@ -201,10 +211,10 @@ describe('jobs across three hosts', { skip }, () => {
     assert.equal(good.exitCode, 0, good.stdout + good.stderr);
     for (const name of ['h1', 'h2', 'h3'])
       assert.match(good.stdout, new RegExp(`^${name}\\s+yes\\s+${name}\\s+${process.version}\\s+\\d+\\.\\d+\\.\\d+\\s+present$`, 'm'));
-    const bad = await remoteJob(['--check-hosts', '-H', 'h1,10.77.0.9', '--connect-timeout', '2', 'node', 'no-such-program.js']);
+    const bad = await remoteJob(['--check-hosts', '-H', `h1,${hosts().unusedIp}`, '--connect-timeout', '2', 'node', 'no-such-program.js']);
     assert.equal(bad.exitCode, 1);
     assert.match(bad.stdout, /^h1\s+yes\s+h1\s+.*missing .*no-such-program\.js$/m);
-    assert.match(bad.stdout, /^10\.77\.0\.9\s+no\s+/m);
+    assert.match(bad.stdout, new RegExp(`^${escapeRegExp(hosts().unusedIp)}\\s+no\\s+`, 'm'));
   });
 
   it('a host whose processes all die is named and the job ends at once', async () => {

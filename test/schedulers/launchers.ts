@@ -83,16 +83,34 @@ async function freePort(): Promise<number> {
 
 let slurmState: string | null = null;
 let slurmScript = SLURM_SH;
+let launcherAddress: string | null = null;
 
-/** Start a throw-away Slurm cluster (single node, or `SLURM_HOSTS_SH`'s three) on free ports. */
+/** Where `SLURM_HOSTS_SH`'s nodes reach this namespace (the bridge's address of this run). */
+export function slurmLauncherAddress(): string {
+  if (launcherAddress === null) throw new Error('no three-node Slurm cluster is up');
+  return launcherAddress;
+}
+
+/**
+ * Start a throw-away Slurm cluster (single node, or `SLURM_HOSTS_SH`'s three) on free ports,
+ * in a state directory of its own; the three nodes' namespaces and network are this test
+ * process's own too (named `s` + its pid, see test/multihost/netns-run.sh).
+ */
 export async function slurmUp(script = SLURM_SH): Promise<void> {
   slurmScript = script;
   slurmState = mkdtempSync(join(tmpdir(), 'tsmpi-slurm-'));
-  const env = { ...process.env, TSMPI_SLURMCTLD_PORT: String(await freePort()), TSMPI_SLURMD_PORT: String(await freePort()) };
+  const env = {
+    ...process.env,
+    TSMPI_SLURMCTLD_PORT: String(await freePort()),
+    TSMPI_SLURMD_PORT: String(await freePort()),
+    TSMPI_HOSTS_PREFIX: `s${process.pid.toString(36)}`,
+    TSMPI_HOSTS_OWNER: String(process.pid),
+  };
   const out = execFileSync('sh', [script, 'up', slurmState], { env, encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'], timeout: 60_000 });
   const line = /^SLURM_CONF=(.*)$/m.exec(out);
   if (line?.[1] === undefined) throw new Error(`slurm.sh up printed no SLURM_CONF: ${out}`);
   slurmConf = line[1];
+  launcherAddress = /^LAUNCHER_ADDRESS=(.*)$/m.exec(out)?.[1] ?? null;
 }
 
 export function slurmDown(): void {
@@ -100,7 +118,10 @@ export function slurmDown(): void {
   spawnSync('sh', [slurmScript, 'down', slurmState], { stdio: 'ignore', timeout: 30_000 });
   slurmState = null;
   slurmConf = null;
+  launcherAddress = null;
 }
+// A test file that ends without its `after` hook (an error, a cancelled run) still stops its cluster.
+process.on('exit', slurmDown);
 
 /** Every job gets a secret file of its own test run (never the user's ~/.tsmpi). */
 const secretDir = mkdtempSync(join(tmpdir(), 'tsmpi-secret-'));

@@ -11,9 +11,10 @@ import { mpiexecHydra, mpirun, SECRET_ENV } from './launchers.js';
 const { skip, hosts, down } = await fakeHostsForTests();
 const NODE = process.execPath;
 const RING = built('test/fixtures/sched-ring.js');
-const HOSTS = '10.77.0.2:2,10.77.0.3:2,10.77.0.4:2';
+/** The hosts by address, two slots each (once they are up). */
+const HOSTS = (): string => [hosts().ips.h1, hosts().ips.h2, hosts().ips.h3].map((ip) => `${ip}:2`).join(',');
 // Rank 0 runs on the first host of the list; the job's secret file is on the shared file system.
-const RANK_ENV: Record<string, string> = { TSMPI_RENDEZVOUS: '10.77.0.2', ...SECRET_ENV };
+const RANK_ENV = (): Record<string, string> => ({ TSMPI_RENDEZVOUS: hosts().ips.h1, ...SECRET_ENV });
 
 const launchers = [
   {
@@ -25,17 +26,17 @@ const launchers = [
           '--allow-run-as-root',
           '--oversubscribe',
           '--host',
-          HOSTS,
+          HOSTS(),
           '--mca',
           'plm_rsh_agent',
           hosts().sshWrapper,
           '--mca',
           'oob_tcp_if_include',
-          '10.77.0.0/24',
+          hosts().subnet,
           '--mca',
           'btl_tcp_if_include',
-          '10.77.0.0/24',
-          ...Object.entries(RANK_ENV).flatMap(([name, value]) => ['-x', `${name}=${value}`]),
+          hosts().subnet,
+          ...Object.entries(RANK_ENV()).flatMap(([name, value]) => ['-x', `${name}=${value}`]),
           '-np',
           String(np),
           ...program,
@@ -55,10 +56,10 @@ const launchers = [
           hosts().sshWrapper,
           // The hosts cannot resolve this machine's name; give them its address on their network.
           '-localhost',
-          '10.77.0.1',
+          hosts().ips.launcher,
           '-hosts',
-          HOSTS,
-          ...Object.entries(RANK_ENV).flatMap(([name, value]) => ['-genv', name, value]),
+          HOSTS(),
+          ...Object.entries(RANK_ENV()).flatMap(([name, value]) => ['-genv', name, value]),
           '-n',
           String(np),
           ...program,

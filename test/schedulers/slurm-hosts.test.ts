@@ -4,7 +4,7 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { built, LAUNCHER, runCommand, runJob, type JobRun } from '../helpers/job.js';
-import { SECRET_ENV, SLURM_HOSTS_SH, slurmDown, slurmSkip, slurmUp, srun } from './launchers.js';
+import { SECRET_ENV, SLURM_HOSTS_SH, slurmDown, slurmLauncherAddress, slurmSkip, slurmUp, srun } from './launchers.js';
 
 const RING = built('test/fixtures/sched-ring.js');
 const ok = (run: JobRun): void => assert.equal(run.exitCode, 0, `exit ${run.exitCode} ${run.signal ?? ''}\n${run.stderr}`);
@@ -51,10 +51,14 @@ describe('srun across three nodes', { skip: slurmSkip(SLURM_HOSTS_SH) }, () => {
 
   it('a Cluster started inside salloc -N3 runs its engines on the allocation’s nodes (srun)', async () => {
     // The nodes reach this namespace at the bridge's address (slurm-hosts.sh).
-    const run = await runCommand('salloc', ['-I30', '-N3', '-n3', process.execPath, built('test/fixtures/cluster-hosts.js'), '10.77.1.1'], {
-      timeoutMs: 180_000,
-      env: { ...SECRET_ENV, ...srun.env() },
-    });
+    const run = await runCommand(
+      'salloc',
+      ['-I30', '-N3', '-n3', process.execPath, built('test/fixtures/cluster-hosts.js'), slurmLauncherAddress()],
+      {
+        timeoutMs: 180_000,
+        env: { ...SECRET_ENV, ...srun.env() },
+      },
+    );
     ok(run);
     assert.equal(run.lines.at(-1), 'closed');
     const report = JSON.parse(run.lines[0] ?? '') as {
