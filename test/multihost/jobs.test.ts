@@ -1,8 +1,9 @@
 // tsmpirun across three real network hosts (namespaces h1..h3 with their own sshd, see
 // hosts.sh): placement from both hostfile dialects and -H, every collective at np 6 and
 // 12, the ACF byte-identical to a single-host run, CURVE keeping foreign sockets out,
-// stdin and exit codes, and each fault: an unreachable host, a remote rank killed, a
-// host whose processes all die, a silent partition, and the launcher itself SIGKILLed.
+// stdin and exit codes, shared files for large payloads only within a host, and each
+// fault: an unreachable host, a remote rank killed, a host whose processes all die, a
+// silent partition, and the launcher itself SIGKILLed.
 // Skipped, with the reason, without root or namespace rights.
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
@@ -112,6 +113,19 @@ describe('jobs across three hosts', { skip }, () => {
     const wrong = await remoteJob(['-H', 'h1:1', '--if-include', '192.168.77.0/24', 'node', HELLO]);
     assert.equal(wrong.exitCode, 1);
     assert.match(wrong.stderr, /host h1 failed: no address of h1 matches --if-include 192\.168\.77\.0\/24/);
+  });
+
+  it('large payloads go through shared files only between ranks on one host; TSMPI_SHM=off reaches remote ranks', async () => {
+    // Ranks 0 and 1 on h1, 2 and 3 on h2; every rank sends rank 0 large payloads.
+    const args = ['-H', 'h1:2,h2:2', 'node', built('test/fixtures/shared-files.js'), 'done'];
+    const files = (run: JobRun): string[] => run.lines.filter((line) => line.includes(' files: '));
+    const on = await remoteJob(args);
+    assert.equal(on.exitCode, 0, on.stderr);
+    assert.equal(on.lines[0], 'checked 18 messages');
+    assert.deepEqual(files(on), ['rank 0 files: -', 'rank 1 files: 1-0-0.bulk', 'rank 2 files: -', 'rank 3 files: -']);
+    const off = await remoteJob(args, { env: { TSMPI_SHM: 'off' } });
+    assert.equal(off.exitCode, 0, off.stderr);
+    assert.deepEqual(files(off), ['rank 0 files: -', 'rank 1 files: -', 'rank 2 files: -', 'rank 3 files: -']);
   });
 
   const book = sharedOrSkip('books/pg36.txt');
