@@ -17,6 +17,7 @@
  *   reading more, so a slow reader slows the ranks instead of growing this process.
  */
 
+import { TRANSPORT_EXIT_NOTICE } from '../src/runtime/env.js';
 import { whenWritable } from './streams.js';
 
 export type StreamName = 'stdout' | 'stderr';
@@ -40,14 +41,8 @@ export const MAX_HELD_BYTES = 64 * 1024;
 const NEWLINE = 0x0a;
 const EMPTY = Buffer.alloc(0);
 
-/**
- * zeromq.js (6.x) prints this from its exit hook when a process takes over 500 ms to
- * deliver the messages it queued before exiting. For tsmpi that wait is the guarantee
- * ("messages sent before exit are delivered"), and the advice it gives (blocky = false)
- * would drop them, so the line is not forwarded.
- */
-const ZMQ_EXIT_NOTICE = /^\(node:\d+\) WARNING: Waiting for queued ZeroMQ messages to be delivered\./;
-const ZMQ_EXIT_MARK = Buffer.from('WARNING: Waiting for queued ZeroMQ');
+/** The runtime's transport's exit notice (src/transport/exit-notice.ts), left out of a rank's stderr. */
+const EXIT_NOTICE_MARK = Buffer.from(TRANSPORT_EXIT_NOTICE.mark);
 
 export interface ForwarderOptions {
   /** Prefix every line with `[rank] `. */
@@ -174,7 +169,7 @@ export class OutputForwarder {
     const complete = before.length === 0 ? chunk.subarray(0, end + 1) : Buffer.concat([before, chunk.subarray(0, end + 1)]);
     if (end + 1 < chunk.length) this.held.set(key, Buffer.from(chunk.subarray(end + 1)));
     else this.held.delete(key);
-    const ok = this.emit(rank, stream, stream === 'stderr' ? withoutZmqNotice(complete) : complete);
+    const ok = this.emit(rank, stream, stream === 'stderr' ? withoutExitNotice(complete) : complete);
     if (this.owner[stream] === rank) this.release(stream);
     return ok;
   }
@@ -204,16 +199,16 @@ export class OutputForwarder {
   }
 }
 
-/** Complete lines without zeromq.js's exit notice (bytes untouched otherwise). */
-function withoutZmqNotice(lines: Buffer): Buffer {
-  if (!lines.includes(ZMQ_EXIT_MARK)) return lines;
+/** Complete lines without the transport's exit notice (bytes untouched otherwise). */
+function withoutExitNotice(lines: Buffer): Buffer {
+  if (!lines.includes(EXIT_NOTICE_MARK)) return lines;
   const kept: Buffer[] = [];
   let start = 0;
   while (start < lines.length) {
     const newline = lines.indexOf(NEWLINE, start);
     const stop = newline < 0 ? lines.length : newline + 1;
     const line = lines.subarray(start, stop);
-    if (!ZMQ_EXIT_NOTICE.test(line.subarray(0, 200).toString('latin1'))) kept.push(line);
+    if (!TRANSPORT_EXIT_NOTICE.line.test(line.subarray(0, 200).toString('latin1'))) kept.push(line);
     start = stop;
   }
   return Buffer.concat(kept);

@@ -66,6 +66,9 @@
  * characters, each after the launcher's `trace-ack` for the previous one, so that no
  * write to the lifeline ever has to wait for room.
  *
+ * A rank's stderr is the program's, but for one line its transport may print at exit
+ * ({@link TRANSPORT_EXIT_NOTICE}), which tsmpirun does not forward.
+ *
  * Deadlock check (unless the table says `deadlockCheck: false`): a rank sends `state`
  * ({@link WaitState}) whenever it becomes blocked or stops being blocked, and whenever
  * its counts change while blocked; the launcher answers a possible deadlock with
@@ -74,6 +77,7 @@
 
 import { MpiError } from '../errors.js';
 import type { RankAddress } from '../transport/transport.js';
+export { TRANSPORT_EXIT_NOTICE } from '../transport/exit-notice.js';
 
 export const ENV = {
   rank: 'TSMPI_RANK',

@@ -6,7 +6,7 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, describe, it } from 'node:test';
-import { LAUNCHER, peakMiB, runCommand, runJob, shellWord } from '../helpers/job.js';
+import { built, LAUNCHER, peakMiB, runCommand, runJob, shellWord } from '../helpers/job.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'tsmpi-streams-'));
 after(() => rmSync(dir, { recursive: true, force: true }));
@@ -78,5 +78,20 @@ describe('memory stays bounded, nothing is lost', () => {
       const peak = peakMiB(run.stderr, 'launcher0');
       assert.ok(peak < 150, `${flags}: tsmpirun peaked at ${peak.toFixed(0)} MiB`);
     }
+  });
+});
+
+describe("the runtime transport's exit notice", () => {
+  it('zeromq.js prints it when delivering at exit takes long, and tsmpirun never forwards it', async () => {
+    const fixture = built('test/fixtures/exit-notice.js');
+    // The premise: without tsmpirun the notice reaches stderr (else this test checks nothing).
+    const alone = await runCommand(process.execPath, [fixture], { timeoutMs: 60_000 });
+    assert.equal(alone.exitCode, 0, alone.stderr);
+    assert.match(alone.stderr, /^\(node:\d+\) WARNING: Waiting for queued ZeroMQ messages to be delivered\./m);
+    const run = await runJob(['-np', '2', process.execPath, fixture], { timeoutMs: 60_000 });
+    assert.equal(run.exitCode, 0, run.stderr);
+    assert.deepEqual(run.lines, ['done', 'done']);
+    assert.doesNotMatch(run.stderr, /ZeroMQ/);
+    assert.equal(run.stderr.match(/a line of the program before the notice/g)?.length, 2, 'the program’s own stderr still arrives');
   });
 });
