@@ -1,6 +1,7 @@
 /**
- * tsmpirun: argv → options → plan → job. The only place that calls process.exit
- * and maps errors to exit codes.
+ * tsmpirun: argv → options → a launch mode's launches (modes/select.ts) → the job
+ * (job.ts), wired to this process's signals, stdin and stdout. The only place that calls
+ * process.exit and maps errors to exit codes.
  */
 import { readFileSync, rmSync } from 'node:fs';
 import { hostname } from 'node:os';

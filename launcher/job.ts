@@ -50,7 +50,7 @@ interface RankState {
   address: RankAddress | undefined;
   exited: boolean;
   /** What the rank said about its own failure (abort, uncaught error), if anything. */
-  cause: string | undefined;
+  reportedError: string | undefined;
   abortCode: number | undefined;
   /** Its program is done: [world rank, data messages sent to it] (see the end protocol in env.ts). */
   finished: readonly (readonly [number, number])[] | undefined;
@@ -88,7 +88,7 @@ function place(rank: number, state: RankState): RankPlace {
 function failedRank(rank: number, state: RankState, code: number | null, signal: NodeJS.Signals | null, stopped: number): JobCause {
   const where = place(rank, state);
   if (state.abortCode !== undefined) return { kind: 'abort', place: where, code: state.abortCode, stopped };
-  if (state.cause !== undefined) return { kind: 'error', place: where, message: state.cause, code, signal, stopped };
+  if (state.reportedError !== undefined) return { kind: 'error', place: where, message: state.reportedError, code, signal, stopped };
   if (signal !== null) return { kind: 'signal', place: where, signal, stopped };
   return { kind: 'exit', place: where, code: code ?? 1, stopped };
 }
@@ -145,7 +145,7 @@ export class Job {
           pid: undefined,
           address: undefined,
           exited: false,
-          cause: undefined,
+          reportedError: undefined,
           abortCode: undefined,
           finished: undefined,
           drained: false,
@@ -210,14 +210,14 @@ export class Job {
       case 'abort':
         // Abort stops the job whatever the code, even 0 (the rank may then exit 0).
         state.abortCode = message.code;
-        state.cause = message.reason;
+        state.reportedError = message.reason;
         if (this.state !== 'terminating' && this.state !== 'done') {
           const stopped = this.runningRanks().filter((other) => other !== rank).length;
           this.terminate({ kind: 'abort', place: place(rank, state), code: message.code, stopped });
         }
         return;
       case 'error':
-        state.cause = message.message;
+        state.reportedError = message.message;
         return;
       case 'report':
         this.reports?.set(rank, message.waiting);
