@@ -104,15 +104,32 @@ function writeHeader(
   seq: number,
   origin: number,
 ): void {
-  bytes.writeUInt8(kind, 0);
-  bytes.writeUInt8(layout.encoding, 1);
-  bytes.writeUInt8(layout.typeCode, 2);
-  bytes.writeUInt8(flags, 3);
-  bytes.writeUInt32LE(context, 4);
-  bytes.writeUInt32LE(source, 8);
-  bytes.writeInt32LE(tag, 12);
-  bytes.writeUInt32LE(seq, 16);
-  bytes.writeUInt32LE(origin, 20);
+  // Byte stores rather than Buffer#write*: these run for every message, and the header's
+  // fields are in range by construction (Buffer's checks cost more than the stores).
+  bytes[0] = kind;
+  bytes[1] = layout.encoding;
+  bytes[2] = layout.typeCode;
+  bytes[3] = flags;
+  putU32(bytes, 4, context);
+  putU32(bytes, 8, source);
+  putU32(bytes, 12, tag >>> 0);
+  putU32(bytes, 16, seq);
+  putU32(bytes, 20, origin);
+}
+
+/** Store `value` (0 ≤ value < 2³²) little-endian at `at`. */
+function putU32(bytes: Uint8Array, at: number, value: number): void {
+  bytes[at] = value & 0xff;
+  bytes[at + 1] = (value >>> 8) & 0xff;
+  bytes[at + 2] = (value >>> 16) & 0xff;
+  bytes[at + 3] = value >>> 24;
+}
+
+/** The unsigned 32-bit little-endian number at `at` (the caller has checked the bounds). */
+function getU32(bytes: Uint8Array, at: number): number {
+  return (
+    ((bytes[at] as number) | ((bytes[at + 1] as number) << 8) | ((bytes[at + 2] as number) << 16)) + (bytes[at + 3] as number) * 0x1000000
+  );
 }
 
 /** What a data message's header carries besides the payload. */
@@ -251,12 +268,12 @@ function message(
 ): Message {
   return {
     kind,
-    layout: layoutOf(view.readUInt8(1), view.readUInt8(2)),
-    context: view.readUInt32LE(4),
-    source: view.readUInt32LE(8),
-    tag: view.readInt32LE(12),
-    seq: view.readUInt32LE(16),
-    origin: view.readUInt32LE(20),
+    layout: layoutOf(view[1] as number, view[2] as number),
+    context: getU32(view, 4),
+    source: getU32(view, 8),
+    tag: getU32(view, 12) | 0,
+    seq: getU32(view, 16),
+    origin: getU32(view, 20),
     control,
     frames,
     lengths,
