@@ -73,10 +73,12 @@ export const DEFAULT_EAGER_LIMIT = 64 * 1024;
 /**
  * Smallest rendezvous payload passed through a shared file (same host, job directory in
  * RAM) rather than BULK messages over the socket: 512 KiB. Measured with
- * bench/pingpong-rank.ts at 128 KiB … 16 MiB, files against sockets in alternate jobs (each
- * paired with raw zeromq.js in the same processes, 3 runs each): from 512 KiB up the files
- * were faster in every run (16 MiB: 0.72–0.91× raw zeromq against 1.06–1.40×); at 128 and
- * 256 KiB the two were within the noise, the rendezvous' round trips dominating.
+ * bench/pingpong-rank.ts at 128 KiB … 16 MiB, files against sockets in alternate jobs
+ * (each paired with raw zeromq.js in the same processes, 3 + 3 runs on a loaded 2-core
+ * machine): from 512 KiB up the files were as fast or faster in every run (512 KiB:
+ * 1.06–1.15 ms against 1.11–1.46 ms; 1 MiB: 1.16–1.62 against 1.60–2.15; 16 MiB: 14.2–19.0
+ * against 23.3–29.8); at 128 and 256 KiB the two were within the noise, the rendezvous'
+ * round trips dominating.
  */
 export const DEFAULT_SHARED_MIN = 512 * 1024;
 
@@ -982,12 +984,14 @@ export class Engine {
     }
   }
 
-  /** Withdraw a rendezvous send that will not complete: its shared file (if any) is unlinked, not kept. */
+  /**
+   * Withdraw a rendezvous send that will not complete. Its shared file (if any) stays busy
+   * until the transport closes: the receiver may still read the parts already announced
+   * (before the CANCEL that follows them), so it must neither vanish nor be reused.
+   */
   private forget(seq: number): Outgoing | undefined {
     const outgoing = this.outgoing.get(seq);
-    if (outgoing === undefined) return undefined;
-    this.outgoing.delete(seq);
-    if (outgoing.slot !== null) this.transport.sharedFiles?.(outgoing.dest)?.release(outgoing.slot, false);
+    if (outgoing !== undefined) this.outgoing.delete(seq);
     return outgoing;
   }
 
