@@ -43,6 +43,8 @@ const EMPTY = Buffer.alloc(0);
 
 /** The runtime's transport's exit notice (src/transport/exit-notice.ts), left out of a rank's stderr. */
 const EXIT_NOTICE_MARK = Buffer.from(TRANSPORT_EXIT_NOTICE.mark);
+/** Bytes of a line enough to recognise the notice, which starts its line (a long line is not decoded whole). */
+const EXIT_NOTICE_PREFIX_BYTES = 200;
 
 export interface ForwarderOptions {
   /** Prefix every line with `[rank] `. */
@@ -208,7 +210,7 @@ function withoutExitNotice(lines: Buffer): Buffer {
     const newline = lines.indexOf(NEWLINE, start);
     const stop = newline < 0 ? lines.length : newline + 1;
     const line = lines.subarray(start, stop);
-    if (!TRANSPORT_EXIT_NOTICE.line.test(line.subarray(0, 200).toString('latin1'))) kept.push(line);
+    if (!TRANSPORT_EXIT_NOTICE.line.test(line.subarray(0, EXIT_NOTICE_PREFIX_BYTES).toString('latin1'))) kept.push(line);
     start = stop;
   }
   return Buffer.concat(kept);
