@@ -13,11 +13,11 @@ import { join } from 'node:path';
 /** The RAM-backed directory preferred for job directories. */
 const RAM_DIR = '/dev/shm';
 
-/** Where job directories are made on this host. */
-export function jobDirParent(): string {
+/** Where job directories are made on this host: `ram` (/dev/shm) if usable, else the temporary directory. */
+export function jobDirParent(ram = RAM_DIR): string {
   try {
-    accessSync(RAM_DIR, constants.W_OK | constants.X_OK);
-    if (statSync(RAM_DIR).isDirectory()) return RAM_DIR;
+    accessSync(ram, constants.W_OK | constants.X_OK);
+    if (statSync(ram).isDirectory()) return ram;
   } catch {
     // absent or not writable: the temporary directory serves
   }
