@@ -47,6 +47,18 @@ export default tseslint.config(
       // A @ts-ignore is needed where one of the two builds (ESM, CommonJS) errors and the other does not.
       '@typescript-eslint/ban-ts-comment': ['error', { 'ts-ignore': 'allow-with-description' }],
       '@typescript-eslint/no-unused-vars': ['error', { argsIgnorePattern: '^_', varsIgnorePattern: '^_', caughtErrors: 'none' }],
+      // Prettier wraps code at 140 columns but never splits a string: this catches code it left long.
+      'max-len': [
+        'error',
+        {
+          code: 140,
+          ignoreStrings: true,
+          ignoreTemplateLiterals: true,
+          ignoreRegExpLiterals: true,
+          ignoreUrls: true,
+          ignorePattern: '^\\s*\\* (\\||@example)',
+        },
+      ],
     },
   },
   {

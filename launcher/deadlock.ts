@@ -40,7 +40,10 @@ export interface RankView {
 
 /** What {@link findDeadlock} found, in the program's terms. */
 export interface Deadlock {
-  /** `rank 0 waits in ssend(dest=1, tag=0) for rank 1; rank 1 waits in ssend(dest=0, tag=0) for rank 0`, along the wait-for cycle when there is one. */
+  /**
+   * `rank 0 waits in ssend(dest=1, tag=0) for rank 1; rank 1 waits in ssend(dest=0, tag=0) for rank 0`,
+   * along the wait-for cycle when there is one.
+   */
   readonly cycle: string;
   /** Which ranks are in which call, when some share one: `ranks 0,1 in bcast(root 0); rank 2 in recv(source=0, tag=0)`; else null. */
   readonly calls: string | null;

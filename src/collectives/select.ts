@@ -58,7 +58,10 @@ const ALLREDUCE_SEGMENTED_MIN_BYTES = [
   512 * 1024,
 ];
 
-/** Smallest broadcast (bytes) for which scatter-allgather beats the binomial tree, by size (as above): never at np 2; from 1 MiB at np 4 and 8. */
+/**
+ * Smallest broadcast (bytes) for which scatter-allgather beats the binomial tree, by size (as
+ * above): never at np 2; from 1 MiB at np 4 and 8.
+ */
 const BCAST_SCATTER_MIN_BYTES = [
   Infinity,
   Infinity,

@@ -531,7 +531,10 @@ export class Comm {
     );
   }
 
-  /** Scatter parts of varying size: the root passes `[sendbuf, counts, displs?]`. @throws ERR_ROOT, ERR_COUNT, ERR_BUFFER, ERR_COLL_MISMATCH */
+  /**
+   * Scatter parts of varying size: the root passes `[sendbuf, counts, displs?]`.
+   * @throws ERR_ROOT, ERR_COUNT, ERR_BUFFER, ERR_COLL_MISMATCH
+   */
   async Scatterv(sendbuf: buffers.VBuffer | null, recvbuf: AnyTypedArray, root = 0): Promise<void> {
     return this.collective(
       'Scatterv',
@@ -554,7 +557,10 @@ export class Comm {
     );
   }
 
-  /** Gather parts of varying size into the root's `[recvbuf, counts, displs?]`. @throws ERR_ROOT, ERR_COUNT, ERR_BUFFER, ERR_COLL_MISMATCH */
+  /**
+   * Gather parts of varying size into the root's `[recvbuf, counts, displs?]`.
+   * @throws ERR_ROOT, ERR_COUNT, ERR_BUFFER, ERR_COLL_MISMATCH
+   */
   async Gatherv(sendbuf: AnyTypedArray, recvbuf: buffers.VBuffer | null, root = 0): Promise<void> {
     return this.collective(
       'Gatherv',

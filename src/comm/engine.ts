@@ -182,7 +182,10 @@ export interface Wait {
   readonly peers: readonly number[];
 }
 
-/** Messages of every kind (data and protocol) handed to the transport per destination, and arrived per origin: [world rank, count] pairs. */
+/**
+ * Messages of every kind (data and protocol) handed to the transport per destination, and
+ * arrived per origin: [world rank, count] pairs.
+ */
 export interface WireCounts {
   readonly sent: readonly (readonly [number, number])[];
   readonly arrived: readonly (readonly [number, number])[];
