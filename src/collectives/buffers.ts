@@ -22,6 +22,7 @@ import { checkBuffer } from './check.js';
 import { bcastDoubling } from './fused.js';
 import { gather } from './gather.js';
 import { capture, isMarker, marker, type ErrorMarker } from './marker.js';
+import { isAt } from './pieces.js';
 import type { CollPort } from './port.js';
 import { reduce } from './reduce.js';
 import { scatter } from './scatter.js';
@@ -48,7 +49,13 @@ function place(where: string, into: AnyTypedArray, at: number, from: unknown, co
       `${who} sent ${from.byteLength} bytes but the receive buffer expects ${count * width} (${count} elements); make the counts agree`,
     );
   }
-  bytesOf(into).set(bytesOf(from), at * width);
+  // Already there when the algorithm received and combined into the caller's buffer.
+  if (!isAt(from, bytesOf(into), at * width)) bytesOf(into).set(bytesOf(from), at * width);
+}
+
+/** True when two typed arrays share bytes (a sendbuf that is also the recvbuf, which MPI forbids but tsmpi tolerates). */
+function overlap(a: AnyTypedArray, b: AnyTypedArray): boolean {
+  return a.buffer === b.buffer && a.byteOffset < b.byteOffset + b.byteLength && b.byteOffset < a.byteOffset + a.byteLength;
 }
 
 /** Split `buf` into the `size` equal parts sent to each rank. */
@@ -243,8 +250,10 @@ export async function Allreduce(port: CollPort, sendbuf: unknown, recvbuf: unkno
   // A rank whose buffers are bad still chooses by their length, as the others do.
   const like = isMarker(mine) ? (isTypedArray(sendbuf) ? sendbuf : isTypedArray(recvbuf) ? recvbuf : null) : mine;
   const out = isMarker(mine) ? new Uint8Array(0) : (recvbuf as AnyTypedArray);
-  if (await allreduceSegmented(port, mine, like, op, out, 'Allreduce', overrides)) return;
-  const result = await allreduce(port, mine, op, 'Allreduce');
+  // The algorithms receive and combine into recvbuf where they can, unless it is also the input.
+  const apart = isMarker(mine) || !overlap(mine, out);
+  if (await allreduceSegmented(port, mine, like, op, out, 'Allreduce', overrides, apart)) return;
+  const result = await allreduce(port, mine, op, 'Allreduce', apart ? bytesOf(out) : undefined);
   const into = checkBuffer('Allreduce', 'recvbuf', recvbuf);
   place('Allreduce', into, 0, result, into.length, 'the reduction');
 }
@@ -252,7 +261,8 @@ export async function Allreduce(port: CollPort, sendbuf: unknown, recvbuf: unkno
 /**
  * Run a segmented allreduce (ring or Rabenseifner) into `out` if select.ts chooses one for
  * a vector like `like` (this rank's typed array, or null); resolves false, having sent
- * nothing, when recursive doubling is the choice.
+ * nothing, when recursive doubling is the choice. `apart`: `out` shares no bytes with
+ * `mine`, so the algorithm may receive into it.
  */
 export async function allreduceSegmented(
   port: CollPort,
@@ -262,6 +272,7 @@ export async function allreduceSegmented(
   out: AnyTypedArray,
   where: string,
   overrides: Overrides,
+  apart = false,
 ): Promise<boolean> {
   const builtin = op instanceof ReduceOp;
   const algorithm = chooseAllreduce(
@@ -278,6 +289,6 @@ export async function allreduceSegmented(
   if (algorithm === 'recursive-doubling' || !builtin) return false;
   const piece = isMarker(mine) || isTypedArray(mine) ? mine : marker(bufferError(where, 'not a typed array'));
   if (algorithm === 'ring') await allreduceRing(port, piece, op, out, where);
-  else await allreduceRabenseifner(port, piece, op, out, where);
+  else await allreduceRabenseifner(port, piece, op, out, where, apart);
   return true;
 }

@@ -6,7 +6,8 @@ import type { CollPort, SendOptions } from './port.js';
  * posted before the send starts, so a pairwise exchange or a ring step never deadlocks,
  * even where a large send waits until the receiver has posted its receive (rendezvous).
  * Resolves with what was actually sent (a marker when `value` could not be sent, see
- * `post`) and what arrived. `options` as for {@link CollPort.send}.
+ * `post`) and what arrived. `options` as for {@link CollPort.send}; `into` as for
+ * {@link CollPort.recv} (it must not be the memory being sent).
  */
 export async function exchange(
   port: CollPort,
@@ -14,8 +15,9 @@ export async function exchange(
   dest: number,
   source: number = dest,
   options?: SendOptions,
+  into?: Uint8Array,
 ): Promise<{ sent: unknown; received: unknown }> {
-  const arriving = port.recv(source);
+  const arriving = port.recv(source, into);
   const [sent, received] = await Promise.all([post(port, value, dest, options), arriving]);
   return { sent, received };
 }

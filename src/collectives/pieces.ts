@@ -31,8 +31,25 @@ export function writePiece(out: Uint8Array, at: number, piece: unknown, byteLeng
       ),
     );
   }
-  out.set(bytesOf(piece), at);
+  // Received or combined in place already (see CollPort.recv's `into`): nothing to copy.
+  if (!isAt(piece, out, at)) out.set(bytesOf(piece), at);
   return null;
+}
+
+/** True when `value` is a typed array whose bytes are those of `out` from byte offset `at` on. */
+export function isAt(value: unknown, out: Uint8Array, at: number): boolean {
+  return isTypedArray(value) && value.buffer === out.buffer && value.byteOffset === out.byteOffset + at;
+}
+
+/** True when the bytes of `value` (a typed array) lie inside `out`: memory of the algorithm's result, not the caller's input. */
+export function isWithin(value: unknown, out: Uint8Array | undefined): boolean {
+  return (
+    out !== undefined &&
+    isTypedArray(value) &&
+    value.buffer === out.buffer &&
+    value.byteOffset >= out.byteOffset &&
+    value.byteOffset + value.byteLength <= out.byteOffset + out.byteLength
+  );
 }
 
 /** A combined value as a piece: anything but a typed array or a marker becomes an ERR_COUNT marker. */

@@ -36,8 +36,13 @@ export interface CollPort {
   readonly size: number;
   /** Send `value` to `dest` on this collective's tag. */
   send(value: unknown, dest: number, options?: SendOptions): Promise<void>;
-  /** Receive the next value from `source` on this collective's tag. */
-  recv(source: number): Promise<unknown>;
+  /**
+   * Receive the next value from `source` on this collective's tag. `into` is a hint: memory
+   * the algorithm owns and may lose, where a large typed payload may be assembled directly
+   * (the value is then a view of it); a small or mismatched one still arrives in fresh
+   * memory, so the algorithm must work either way.
+   */
+  recv(source: number, into?: Uint8Array): Promise<unknown>;
   /**
    * The job runs its collectives linearly (`TSMPI_COLL=linear`): rooted collectives on the
    * flat tree (tree.ts), allreduce and allgather through rank 0 (linear.ts).

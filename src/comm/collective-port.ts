@@ -127,8 +127,8 @@ export function callPorts(site: CallSite): CallPorts {
       control,
       ...(encoded === undefined ? {} : { encoded }),
     });
-  const receive = (source: number, tag: number, doing: string, withdraw?: Withdrawal): Promise<Message> =>
-    engine.receive({ context, source, tag, label: `${name} (${doing} rank ${source})`, withdrawal: withdraw });
+  const receive = (source: number, tag: number, doing: string, withdraw?: Withdrawal, into?: Uint8Array): Promise<Message> =>
+    engine.receive({ context, source, tag, label: `${name} (${doing} rank ${source})`, withdrawal: withdraw, into });
   /** Send on the algorithm's tag, a payload that would wait for its receiver only once the ranks agree. */
   const dataSend = async (value: unknown, dest: number, control: Uint8Array, options?: SendOptions): Promise<void> => {
     if (withdrawal.withdrawn) throw withdrawal.withdrawn;
@@ -152,8 +152,8 @@ export function callPorts(site: CallSite): CallPorts {
         encodeControl({ kind: 'data', seq, call, error: { code: value.code, message: value.message } }, ownBytes),
       );
     },
-    recv: async (source) => {
-      const message = await receive(source, seq, 'waiting for', withdrawal);
+    recv: async (source, into) => {
+      const message = await receive(source, seq, 'waiting for', withdrawal, into);
       // The common case, a data message of this very call, is recognised by its bytes.
       if (message.control !== null && sameBytes(message.control, data)) return engine.value(message);
       const control = controlOf(message, site, ownCall);
@@ -167,8 +167,8 @@ export function callPorts(site: CallSite): CallPorts {
   };
 
   const tag = agreementTag(seq);
-  const stateOf = async (source: number): Promise<{ state: AgreeState; control: AgreeControl; message: Message }> => {
-    const message = await receive(source, tag, 'checking the call with');
+  const stateOf = async (source: number, into?: Uint8Array): Promise<{ state: AgreeState; control: AgreeControl; message: Message }> => {
+    const message = await receive(source, tag, 'checking the call with', undefined, into);
     const control = controlOf(message, site, ownCall);
     if (control.kind !== 'agree') throw new MpiError('ERR_INTERN', `${name}: rank ${source} sent data on the agreement round's tag`);
     return { state: { calls: control.calls, error: control.error }, control, message };
@@ -199,8 +199,8 @@ export function callPorts(site: CallSite): CallPorts {
         );
         return send(flagged === null && carries ? value : NOTHING, dest, control, tag, options);
       },
-      recv: async (source) => {
-        const { state: theirs, control, message } = await stateOf(source);
+      recv: async (source, into) => {
+        const { state: theirs, control, message } = await stateOf(source, into);
         state = merge(state, theirs);
         // Another call, or an argument error, somewhere: the payload is not this call's data.
         const error = verdict(state, name, seq);

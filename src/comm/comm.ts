@@ -480,7 +480,7 @@ export class Comm {
       async (port) => {
         if (isTypedArray(value)) {
           const out = new (value.constructor as new (length: number) => AnyTypedArray)(value.length);
-          if (await buffers.allreduceSegmented(port, value, value, op, out, 'allreduce', this.overrides)) return out as T;
+          if (await buffers.allreduceSegmented(port, value, value, op, out, 'allreduce', this.overrides, true)) return out as T;
         }
         return allreduce(port, value, op) as Promise<T>;
       },

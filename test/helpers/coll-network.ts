@@ -12,10 +12,31 @@ export interface Counted extends CollPort {
   received: number;
 }
 
-/** p ports over FIFO queues; `run` gets each rank's port and returns its result. */
+/**
+ * Lands a received typed array in the receiver's `into` (as the engine does for large
+ * rendezvous payloads) when it fits, and says where it went; null: received values stay fresh.
+ */
+export type Landing = ((value: unknown, into: Uint8Array) => void) | null;
+
+/** `into` honoured as the engine honours it: a typed array that fits is copied there and arrives as a view of it. */
+function land(value: unknown, into: Uint8Array | undefined, landed: Landing): unknown {
+  if (landed === null || into === undefined || !ArrayBuffer.isView(value) || value instanceof DataView) return value;
+  if (value.byteLength === 0 || value.byteLength > into.byteLength) return value;
+  into.set(new Uint8Array(value.buffer, value.byteOffset, value.byteLength));
+  landed(value, into);
+  const Ctor = value.constructor as new (buffer: ArrayBufferLike, byteOffset: number, length: number) => ArrayBufferView;
+  const width = (value as unknown as { BYTES_PER_ELEMENT: number }).BYTES_PER_ELEMENT;
+  return new Ctor(into.buffer, into.byteOffset, value.byteLength / width);
+}
+
+/**
+ * p ports over FIFO queues; `run` gets each rank's port and returns its result. With
+ * `landed`, a receive's `into` hint is honoured (see {@link Landing}).
+ */
 export async function network<T>(
   size: number,
   body: (port: Counted) => Promise<T>,
+  landed: Landing = null,
 ): Promise<{ results: PromiseSettledResult<T>[]; ports: Counted[] }> {
   const queues = new Map<string, { values: unknown[]; waiters: ((value: unknown) => void)[] }>();
   const queue = (source: number, dest: number) => {
@@ -45,12 +66,12 @@ export async function network<T>(
         if (waiter) waiter(copy);
         else entry.values.push(copy);
       },
-      recv(source) {
+      recv(source, into) {
         assert.ok(Number.isInteger(source) && source >= 0 && source < size && source !== rank, `rank ${rank} receives from ${source}`);
         port.received++;
         const entry = queue(source, rank);
-        if (entry.values.length > 0) return Promise.resolve(entry.values.shift());
-        return new Promise((resolve) => entry.waiters.push(resolve));
+        if (entry.values.length > 0) return Promise.resolve(land(entry.values.shift(), into, landed));
+        return new Promise((resolve) => entry.waiters.push((value) => resolve(land(value, into, landed))));
       },
     };
     return port;

@@ -174,3 +174,66 @@ test('Bcast: non-roots follow the root’s choice, whatever their own override s
     for (const buf of bufs) assert.deepEqual(buf, data);
   }
 });
+
+test('buffers.Allreduce received into recvbuf (the engine honouring `into`): the same bits as without, on every rank; a sendbuf that is the recvbuf; a shorter vector still rejects everywhere', async () => {
+  for (const size of [2, 3, 4, 5, 8]) {
+    for (const algorithm of ['recursive-doubling', 'rabenseifner'] as const) {
+      const overrides: Overrides = { allreduce: algorithm };
+      for (const count of [5, 1001]) {
+        const run = async (landing: boolean): Promise<{ outs: Float64Array[]; landed: number }> => {
+          const outs = Array.from({ length: size }, () => new Float64Array(count));
+          let landed = 0;
+          values(
+            (
+              await network(
+                size,
+                (port) => buffers.Allreduce(port, vector(port.rank, count), outs[port.rank], SUM, overrides),
+                landing
+                  ? (_value, into) => {
+                      assert.ok(
+                        outs.some((out) => out.buffer === into.buffer),
+                        'received into something else than a recvbuf',
+                      );
+                      landed++;
+                    }
+                  : null,
+              )
+            ).results,
+          );
+          return { outs, landed };
+        };
+        const fresh = await run(false);
+        const placed = await run(true);
+        assert.ok(placed.landed > 0, `${algorithm} size ${size}: nothing was received into recvbuf`);
+        for (const out of [...fresh.outs, ...placed.outs]) {
+          assert.equal(bits(out), bits(fresh.outs[0]!), `${algorithm} size ${size} count ${count}: the bits differ`);
+        }
+        // The input is the output too (which MPI forbids and tsmpi tolerates): the same sum.
+        const shared = Array.from({ length: size }, (_, rank) => vector(rank, count));
+        values(
+          (
+            await network(
+              size,
+              (port) => buffers.Allreduce(port, shared[port.rank], shared[port.rank], SUM, overrides),
+              () => {},
+            )
+          ).results,
+        );
+        for (const out of shared) assert.equal(bits(out), bits(fresh.outs[0]!), `${algorithm} size ${size}: sendbuf = recvbuf`);
+      }
+      const bad = size - 1;
+      const shorter = await network(
+        size,
+        (port) => {
+          const count = port.rank === bad ? 99 : 100;
+          return buffers.Allreduce(port, vector(port.rank, count), new Float64Array(count), MAX, overrides);
+        },
+        () => {},
+      );
+      assert.ok(
+        codes(shorter.results).every((code) => code === 'ERR_OP' || code === 'ERR_COUNT'),
+        `${algorithm} size ${size}: ${codes(shorter.results).join(' ')}`,
+      );
+    }
+  }
+});
