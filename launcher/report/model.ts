@@ -6,7 +6,8 @@
  *
  * The α–β (latency–bandwidth, "Hockney") model: one message of n bytes costs α + nβ. A
  * binomial tree or recursive doubling takes ⌈log₂ p⌉ such steps, a loop at the root p − 1;
- * every tsmpi collective also starts with an agreement round of ⌈log₂ p⌉ one-byte steps.
+ * a tsmpi collective whose algorithm does not carry the agreement round (see agree.ts and
+ * fused.ts: small allreduce and bcast do) adds that round's ⌈log₂ p⌉ small steps.
  * α is the median transfer time of the trace's small messages (≤ 1 KiB); β the median
  * of (t − α) / n over its large ones (≥ 16 KiB), else the least-squares slope over all of
  * them. A message's transfer time runs from when both sides were in their calls (the
@@ -48,6 +49,8 @@ export interface CollectiveCall {
   readonly bytes: number;
   readonly messages: number;
   readonly rounds: number;
+  /** Whether the call had an agreement round of its own: not when its algorithm's steps carried it (`fused`). */
+  readonly agreement: boolean;
 }
 
 export interface Fit {
@@ -142,8 +145,8 @@ export function predict(call: CollectiveCall, fit: Fit): Prediction {
   const n = call.bytes;
   const log = Math.ceil(Math.log2(Math.max(1, p)));
   const step = fit.alpha + n * fit.beta;
-  const agree = log * fit.alpha;
-  const plus = ' + ⌈log₂p⌉α';
+  const agree = call.agreement ? log * fit.alpha : 0;
+  const plus = call.agreement ? ' + ⌈log₂p⌉α' : '';
   switch (call.algorithm) {
     case 'binomial':
     case 'recursive-doubling':
@@ -221,6 +224,7 @@ export function readModel(trace: ChromeTrace): TraceModel {
       bytes: Math.max(0, ...own.filter((message) => message.round !== 'agree').map((message) => message.bytes)),
       messages: own.length,
       rounds: Math.max(0, ...own.map((message) => (typeof message.round === 'number' ? message.round : 0))),
+      agreement: first.args.fused !== true,
     };
   });
   calls.sort((a, b) => a.start - b.start);

@@ -830,7 +830,7 @@ export class Comm {
       return await (fusing ? runFused(on) : runAgreed(on));
     } finally {
       untrack();
-      recorder?.collective(t0, this.context + 1, seq, name, call, algorithm, this.traceName());
+      recorder?.collective(t0, this.context + 1, seq, name, call, algorithm, this.traceName(), fusing);
     }
   }
 

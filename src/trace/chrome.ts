@@ -11,7 +11,8 @@
  *   on the receiver's, sharing `cat: "message"`, `name: "message"` and `id`;
  * - message slices carry `args { op, peer, tag, bytes, comm, collective, round, message }`
  *   (`message` is the flow id; `round` counts the steps of a collective's algorithm, or is
- *   `"agree"` for its agreement round); collective slices `args { call, algorithm, root, comm, seq }`;
+ *   `"agree"` for its agreement round); collective slices `args { call, algorithm, root, comm, seq, fused }`
+ *   (`fused`: the algorithm's steps carried the agreement round, src/collectives/fused.ts);
  * - `otherData.tsmpi`: per rank its host, clock offset and round trip, the extra shift
  *   applied, its window (`startUs`/`endUs`) and event count, and `notes` (a rank that
  *   reached the event cap, messages whose other side is missing).
@@ -368,14 +369,14 @@ export function buildChromeTrace(records: readonly RankTrace[]): ChromeTrace {
           slices.push({ start, end, name: event[3], cat: 'wait', args: {}, flow: null, send: false });
           break;
         case 'coll': {
-          const [, , , context, seq, name, call, algorithm, comm] = event as CollectiveEvent;
+          const [, , , context, seq, name, call, algorithm, comm, fused] = event as CollectiveEvent;
           const chosen = algorithm ?? calls.get(`${comm}|${callKey(context, seq)}`)?.algorithm ?? DEFAULT_ALGORITHMS[name] ?? null;
           slices.push({
             start,
             end,
             name,
             cat: 'collective',
-            args: { call, algorithm: chosen, root: rootOf(call), comm, seq },
+            args: { call, algorithm: chosen, root: rootOf(call), comm, seq, fused },
             flow: null,
             send: false,
           });

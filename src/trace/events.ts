@@ -61,6 +61,8 @@ export type CollectiveEvent = [
   call: string,
   algorithm: string | null,
   comm: string,
+  /** Whether the algorithm's steps carried the agreement round (src/collectives/fused.ts) instead of a round of its own. */
+  fused: boolean,
 ];
 
 export type RankEvent = MessageEvent | ProbeEvent | WaitEvent | CollectiveEvent;

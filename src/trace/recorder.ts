@@ -133,8 +133,17 @@ export class Recorder {
   }
 
   /** Record a collective call that began at `t0` and ends now. */
-  collective(t0: number, context: number, seq: number, name: string, call: string, algorithm: string | null, comm: string): void {
-    this.push(['coll', t0, this.now(), context, seq, name, call, algorithm, comm]);
+  collective(
+    t0: number,
+    context: number,
+    seq: number,
+    name: string,
+    call: string,
+    algorithm: string | null,
+    comm: string,
+    fused: boolean,
+  ): void {
+    this.push(['coll', t0, this.now(), context, seq, name, call, algorithm, comm, fused]);
   }
 
   /** Everything recorded, with what places this rank's clock. */

@@ -10,6 +10,7 @@ import { pathToFileURL } from 'node:url';
 import { after, before, describe, it } from 'node:test';
 import { built, ROOT, runCommand, runJob } from '../helpers/job.js';
 import { checkFlows, messageSlices, readTrace } from '../helpers/trace.js';
+import { predict, readModel } from '../../launcher/report/model.js';
 
 const KNOWN = built('test/fixtures/trace-known.js');
 const REPORT = built('launcher/report/main.js');
@@ -85,6 +86,23 @@ describe('tsmpi-trace', () => {
       }
     },
   );
+
+  it("models a separate agreement round only for the calls that had one (a small bcast's or allreduce's steps carry it)", () => {
+    const model = readModel(readTrace(trace));
+    const call = (name: string) => {
+      const found = model.calls.find((entry) => entry.name === name && entry.comm === 'world');
+      assert.ok(found, `${name} on the world in ${model.calls.map((entry) => entry.label).join(', ')}`);
+      return found;
+    };
+    for (const name of ['bcast', 'Allreduce']) {
+      const fused = call(name);
+      assert.equal(fused.agreement, false, name);
+      assert.doesNotMatch(predict(fused, model.fit).formula, /\+ ⌈log₂p⌉α$/, name);
+    }
+    const gather = call('gather');
+    assert.equal(gather.agreement, true);
+    assert.match(predict(gather, model.fit).formula, /\+ ⌈log₂p⌉α$/);
+  });
 
   it('--svg writes the space-time diagram alone, one line per message', async () => {
     const svg = join(dir, 'diagram.svg');

@@ -85,7 +85,7 @@ describe('buildChromeTrace', () => {
   });
   it('numbers the rounds of a binomial broadcast on 4 ranks and marks its agreement round', () => {
     const c = 1;
-    const call: RankEvent = ['coll', 0, 50, c, 0, 'bcast', 'bcast(root 0)', null, 'world'];
+    const call: RankEvent = ['coll', 0, 50, c, 0, 'bcast', 'bcast(root 0)', null, 'world', false];
     const events: RankEvent[][] = [
       [
         call,
@@ -108,7 +108,7 @@ describe('buildChromeTrace', () => {
     const calls = trace.traceEvents.filter((event) => event.cat === 'collective');
     assert.equal(calls.length, 4);
     for (const slice of calls)
-      assert.deepEqual(slice.args, { call: 'bcast(root 0)', algorithm: 'binomial', root: 0, comm: 'world', seq: 0 });
+      assert.deepEqual(slice.args, { call: 'bcast(root 0)', algorithm: 'binomial', root: 0, comm: 'world', seq: 0, fused: false });
     // The messages nest inside the call's slice, on the same thread.
     for (const slice of messageSlices(trace, 'send')) assert.equal(slice.tid, 0);
     const summary = summarize(trace);
