@@ -423,7 +423,7 @@ async function supervise(job: Job): Promise<JobResult> {
     if (error.code === 'EPIPE') job.interrupt('SIGPIPE');
   });
   // stdin is read no faster than rank 0 takes it (a rank that never reads it holds it back).
-  paced(process.stdin, (chunk, hold) => job.stdin(chunk, hold()));
+  paced(process.stdin, (chunk, keepPaused) => job.stdin(chunk, keepPaused()));
   process.stdin.on('end', () => job.stdin(null));
   process.stdin.on('error', () => job.stdin(null));
   return finished;

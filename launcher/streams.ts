@@ -32,11 +32,11 @@ export function writePaced(stdin: Writable | null | undefined, chunk: Buffer | n
 }
 
 /**
- * Read `stream` with backpressure: for each chunk, `handle` gets the chunk and `hold`,
- * which returns a `done` callback; the stream is paused until every `done` handed out
- * for that chunk has run.
+ * Read `stream` with backpressure: for each chunk, `handle` gets the chunk and
+ * `keepPaused`, which returns a `done` callback; the stream stays paused until every
+ * `done` handed out for that chunk has run.
  */
-export function paced(stream: NodeJS.ReadableStream, handle: (chunk: Buffer, hold: () => () => void) => void): void {
+export function paced(stream: NodeJS.ReadableStream, handle: (chunk: Buffer, keepPaused: () => () => void) => void): void {
   stream.on('data', (chunk: Buffer) => {
     let pending = 1;
     const release = (): void => {

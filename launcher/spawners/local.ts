@@ -87,8 +87,8 @@ export class LocalSpawner implements Spawner {
         }
       });
       child.on('spawn', () => sink.started(rank, child.pid));
-      if (child.stdout !== null) paced(child.stdout, (chunk, hold) => sink.output(rank, 'stdout', chunk, hold()));
-      if (child.stderr !== null) paced(child.stderr, (chunk, hold) => sink.output(rank, 'stderr', chunk, hold()));
+      if (child.stdout !== null) paced(child.stdout, (chunk, keepPaused) => sink.output(rank, 'stdout', chunk, keepPaused()));
+      if (child.stderr !== null) paced(child.stderr, (chunk, keepPaused) => sink.output(rank, 'stderr', chunk, keepPaused()));
       child.stdin?.on('error', () => {}); // a rank that does not read stdin may close it early
       readJsonLines<ToLauncher>(lifeline, (message) => {
         if (message !== null) sink.control(rank, message);

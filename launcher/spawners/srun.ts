@@ -88,11 +88,11 @@ export class SrunSpawner implements Spawner {
     };
     const tails = { stdout: Buffer.alloc(0), stderr: Buffer.alloc(0) };
     const route = (stream: 'stdout' | 'stderr', source: NodeJS.ReadableStream): void =>
-      paced(source, (chunk, hold) => {
+      paced(source, (chunk, keepPaused) => {
         let bytes = tails[stream].length === 0 ? chunk : Buffer.concat([tails[stream], chunk]);
         let newline: number;
         while ((newline = bytes.indexOf(0x0a)) >= 0) {
-          deliver(stream, bytes.subarray(0, newline + 1), hold());
+          deliver(stream, bytes.subarray(0, newline + 1), keepPaused());
           bytes = bytes.subarray(newline + 1);
         }
         tails[stream] = Buffer.from(bytes);
