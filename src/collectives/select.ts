@@ -41,17 +41,19 @@ export interface AllreduceCase {
 /**
  * Smallest vector (bytes) for which the segmented allreduce beats recursive doubling, by
  * communicator size (index = size; the last entry holds for larger sizes). Measured with
- * bench/coll-algorithms.ts (README, "Collective algorithms by size"): at np 2 recursive
- * doubling still won at 1 MiB and lost at 16 MiB; at np 4 it won at 64 KiB and lost at
- * 256 KiB; at np 8 it tied up to 256 KiB and lost by 2x at 1 MiB. Sizes 3, 5-7 were not
- * measured and take their neighbours' values.
+ * bench/coll-algorithms.ts (README, "Collective algorithms by size") once large messages
+ * between ranks of one host went through shared files and both algorithms received into
+ * recvbuf: at np 2 recursive doubling (one exchange, fused with the agreement round) still
+ * won at 4 MiB and mostly lost at 8 and 16 MiB; at np 4 it won at 1 MiB, tied at 2 MiB and
+ * lost at 4 MiB; at np 8 it tied up to 256 KiB and lost by 2x at 1 MiB. Sizes 3, 5-7 were
+ * not measured and take their neighbours' values.
  */
 const ALLREDUCE_SEGMENTED_MIN_BYTES = [
   Infinity,
   Infinity,
-  4 * 1024 * 1024,
-  128 * 1024,
-  128 * 1024,
+  8 * 1024 * 1024,
+  2 * 1024 * 1024,
+  2 * 1024 * 1024,
   512 * 1024,
   512 * 1024,
   512 * 1024,
