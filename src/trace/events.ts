@@ -51,10 +51,10 @@ export type WaitEvent = [kind: 'wait', t0: number, t1: number, label: string];
  * ranks of its group: disjoint groups from one Split share a context); `comm` names the
  * communicator (`world`, or its context and world ranks).
  */
-export type CollectiveEvent = [
-  kind: 'coll',
-  t0: number,
-  t1: number,
+export type CollectiveEvent = [kind: 'coll', t0: number, t1: number, ...call: CollectiveCall];
+
+/** What a collective event records of the call, after its times (Recorder.collective takes these). */
+export type CollectiveCall = [
   context: number,
   seq: number,
   name: string,

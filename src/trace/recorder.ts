@@ -5,7 +5,7 @@
  * recorder at all: the callers test one field for null and do nothing else.
  */
 import { isAgreementOnly } from '../collectives/control.js';
-import { Phase, type RankEvent, type RankTrace } from './events.js';
+import { Phase, type CollectiveCall, type RankEvent, type RankTrace } from './events.js';
 
 /**
  * The call a collective message belongs to, as its tag: the agreement round runs on tag
@@ -133,17 +133,8 @@ export class Recorder {
   }
 
   /** Record a collective call that began at `t0` and ends now. */
-  collective(
-    t0: number,
-    context: number,
-    seq: number,
-    name: string,
-    call: string,
-    algorithm: string | null,
-    comm: string,
-    fused: boolean,
-  ): void {
-    this.push(['coll', t0, this.now(), context, seq, name, call, algorithm, comm, fused]);
+  collective(t0: number, ...call: CollectiveCall): void {
+    this.push(['coll', t0, this.now(), ...call]);
   }
 
   /** Everything recorded, with what places this rank's clock. */
