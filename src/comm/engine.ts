@@ -198,6 +198,8 @@ interface Outgoing {
   readonly byteLength: number;
   /** The shared file its payload is being written to, once the CTS came (else null). */
   slot: number | null;
+  /** False once the file system refused a write to {@link slot}: the file is not kept for reuse. */
+  keepSlot: boolean;
   readonly label: string;
   readonly resolve: () => void;
   readonly reject: (error: MpiError) => void;
@@ -749,6 +751,7 @@ export class Engine {
         frames: body.frames,
         byteLength: body.byteLength,
         slot: null,
+        keepSlot: true,
         label,
         resolve: () => {
           settle();
@@ -874,7 +877,7 @@ export class Engine {
         if (outgoing === undefined || outgoing.dest !== message.origin)
           return this.drop(`a completion from rank ${message.origin} for unknown message ${message.seq}`);
         this.outgoing.delete(message.seq);
-        if (outgoing.slot !== null) this.transport.sharedFiles?.(outgoing.dest)?.release(outgoing.slot, true);
+        if (outgoing.slot !== null) this.transport.sharedFiles?.(outgoing.dest)?.release(outgoing.slot, outgoing.keepSlot);
         outgoing.resolve();
         return;
       }
@@ -966,7 +969,11 @@ export class Engine {
       try {
         for (const part of pieces(outgoing.frames, FILE_PART_BYTES)) {
           // Written before its FILE message leaves, so the receiver never reads ahead of the writes.
-          if (!files.write(slot, part, sent)) break;
+          // Refused (full, say): the rest goes as BULK; the file is dropped once the receiver is done with it.
+          if (!files.write(slot, part, sent)) {
+            outgoing.keepSlot = false;
+            break;
+          }
           const byteCount = part.reduce((sum, view) => sum + view.byteLength, 0);
           // Awaited (a queued send settles at once): the FILE message leaves now, while the next part is written.
           await this.toWire(dest, fileMessage(seq, this.rank, slot, byteCount));

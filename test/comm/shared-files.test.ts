@@ -85,6 +85,7 @@ describe('shared files in the engine (loopback)', { skip }, () => {
       const [a, b] = pair((rank) => new Refusing(dir, rank, writes));
       const payload = bytes(3 * FILE_PART_BYTES + 100, writes);
       assert.deepEqual(await transfer(a, b, payload, 1), payload, `after ${writes} writes`);
+      assert.deepEqual(kept(), [], `a file the file system refused is not kept for reuse (after ${writes} writes)`);
       await a.close(new MpiError('ERR_COMM_CLOSED', 'closed'));
     }
     assert.deepEqual(kept(), []);
