@@ -26,7 +26,7 @@ import { isAt } from './pieces.js';
 import type { CollPort } from './port.js';
 import { reduce } from './reduce.js';
 import { scatter } from './scatter.js';
-import { chooseAllreduce, chooseBcast, type Overrides } from './select.js';
+import { allreduceAlgorithm, chooseBcast, type Overrides } from './select.js';
 import { absolute, relative, treeOf } from './tree.js';
 
 /**
@@ -275,17 +275,9 @@ export async function allreduceSegmented(
   apart = false,
 ): Promise<boolean> {
   const builtin = op instanceof ReduceOp;
-  const algorithm = chooseAllreduce(
-    {
-      size: port.size,
-      count: like === null ? null : like.length,
-      elementBytes: like?.BYTES_PER_ELEMENT ?? 1,
-      builtin,
-      commutative: builtin,
-    },
-    overrides,
-  );
+  const algorithm = allreduceAlgorithm(port.size, like, builtin, overrides);
   port.chose?.(algorithm);
+  // A user op always takes recursive doubling (select.ts); `!builtin` narrows `op` for the rest.
   if (algorithm === 'recursive-doubling' || !builtin) return false;
   const piece = isMarker(mine) || isTypedArray(mine) ? mine : marker(bufferError(where, 'not a typed array'));
   if (algorithm === 'ring') await allreduceRing(port, piece, op, out, where);

@@ -17,7 +17,7 @@ import { ReduceOp } from '../ops/ops.js';
 import { isMarker, post, unwrap } from './marker.js';
 import { exchange } from './exchange.js';
 import type { CollPort } from './port.js';
-import { chooseAllreduce, chooseBcast, type Overrides } from './select.js';
+import { allreduceAlgorithm, chooseBcast, type Overrides } from './select.js';
 import { foldIn } from './tree.js';
 
 /**
@@ -30,13 +30,7 @@ export const PLACEHOLDER: unknown = Object.freeze(new Uint8Array(0));
 /** True when an allreduce of `value` (this rank's, or a like-sized array) with `op` runs by recursive doubling, fused. */
 export function allreduceFuses(size: number, value: unknown, op: unknown, overrides: Overrides): boolean {
   if (overrides.linear === true) return false;
-  if (!isTypedArray(value)) return true;
-  const builtin = op instanceof ReduceOp;
-  const choice = chooseAllreduce(
-    { size, count: value.length, elementBytes: value.BYTES_PER_ELEMENT, builtin, commutative: builtin },
-    overrides,
-  );
-  return !builtin || choice === 'recursive-doubling';
+  return allreduceAlgorithm(size, isTypedArray(value) ? value : null, op instanceof ReduceOp, overrides) === 'recursive-doubling';
 }
 
 /** True when a broadcast of `byteLength` bytes (null: not a typed array) runs by {@link bcastDoubling}, fused. */

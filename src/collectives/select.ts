@@ -99,6 +99,23 @@ export function chooseAllreduce(c: AllreduceCase, overrides: Overrides = {}): Al
   return isPowerOfTwo(c.size) || !c.commutative ? 'rabenseifner' : 'ring';
 }
 
+/**
+ * The allreduce algorithm for a contribution like `like` (a typed array; null for any other
+ * value) with a built-in op or not: the one choice both the fused path (fused.ts) and the
+ * segmented one (buffers.ts) read, so they cannot disagree.
+ */
+export function allreduceAlgorithm(
+  size: number,
+  like: { readonly length: number; readonly BYTES_PER_ELEMENT: number } | null,
+  builtin: boolean,
+  overrides: Overrides,
+): Algorithm<'allreduce'> {
+  return chooseAllreduce(
+    { size, count: like?.length ?? null, elementBytes: like?.BYTES_PER_ELEMENT ?? 1, builtin, commutative: builtin },
+    overrides,
+  );
+}
+
 /** What the root of a broadcast knows before it starts (the others learn the choice from the first message). */
 export interface BcastCase {
   readonly size: number;
