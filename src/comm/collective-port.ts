@@ -9,7 +9,7 @@
  * The algorithm runs while the agreement round is still under way (Comm.collective), so
  * the two use tags of their own: the algorithm the call's sequence number, the round
  * {@link agreementTag} of it. Until the round has agreed, the algorithm only sends what
- * is copied or handed over at once (eager and owned messages): a payload that would wait
+ * is copied or handed over at once (eager, eager through a file, owned): a payload that would wait
  * for its receiver (rendezvous) waits for the agreement first, so a call some rank
  * abandons never leaves a send waiting. When the round finds a mismatch, {@link CallPorts.conclude}
  * withdraws the algorithm's pending receives, refuses its later sends, and has the engine
@@ -134,7 +134,7 @@ export function callPorts(site: CallSite): CallPorts {
     if (withdrawal.withdrawn) throw withdrawal.withdrawn;
     if (concluded || options?.owned === true) return send(value, dest, control, seq, options);
     const encoded = encode(value, name);
-    if (encoded.byteLength > engine.eagerLimit) {
+    if (engine.waitsForReceiver(site.worldRank(dest), encoded.byteLength)) {
       await agreement;
       if (withdrawal.withdrawn) throw withdrawal.withdrawn;
     }

@@ -6,9 +6,10 @@
  *   u8 kind | u8 encoding | u8 typeCode | u8 flags |    (encoding, typeCode: the codec's Layout)
  *   u32 context | u32 source (sender's rank in the communicator) | i32 tag |
  *   u32 seq (the sender's id of a synchronous or rendezvous message) | u32 origin (sender's world rank)
- * Kinds: 0 EAGER, 1 EAGER_SYNC, 2 ACK, 3 RTS, 4 CTS, 5 BULK, 6 DONE, 7 REFUSE, 8 CANCEL, 9 CLOCK, 10 FILE.
+ * Kinds: 0 EAGER, 1 EAGER_SYNC, 2 ACK, 3 RTS, 4 CTS, 5 BULK, 6 DONE, 7 REFUSE, 8 CANCEL, 9 CLOCK, 10 FILE,
+ * 11 FILE_EAGER, 12 FREED.
  *
- * EAGER, EAGER_SYNC and RTS may continue (flags bit 1, CONTROL) with a control block the
+ * EAGER, EAGER_SYNC, RTS and FILE_EAGER may continue (flags bit 1, CONTROL) with a control block the
  * engine carries without looking inside (the collectives put their call's identity and
  * error flag there, src/collectives/control.ts, so nothing internal travels inside a
  * user's value):
@@ -19,6 +20,9 @@
  * to a multiple of 8 bytes (a received Float64Array is viewed in place, not copied),
  * unless flags bit 0 (OWNED) is set: the payload frames then follow as frames of their own.
  * RTS is the header and table alone (the envelope of a rendezvous message).
+ * FILE_EAGER (between ranks on one host) is the header and table alone too: the whole
+ * payload is already in the sender's file number `seq` to this receiver, from byte 0.
+ * FREED (the header alone) tells that sender the receiver has read file `seq`.
  * BULK is the header followed by the next part of a rendezvous payload (the payload's
  * bytes in order, cut into chunks of at most {@link CHUNK_BYTES}, several frames per
  * chunk where the payload has several); seq and origin name the message.
@@ -51,6 +55,8 @@ export const enum Kind {
   Cancel = 8,
   Clock = 9,
   File = 10,
+  FileEager = 11,
+  Freed = 12,
 }
 
 const FLAG_OWNED = 1;
@@ -190,7 +196,12 @@ export function rtsMessage(body: Encoded, envelope: DataEnvelope): Uint8Array[] 
   return [dataHead(Kind.Rts, body, 0, 0, envelope)[0]];
 }
 
-/** A control message (ACK, CTS, DONE, REFUSE, CANCEL): the header alone. */
+/** The FILE_EAGER envelope of a payload written whole to the sender's file `envelope.seq`. */
+export function fileEagerMessage(body: Encoded, envelope: DataEnvelope): Uint8Array[] {
+  return [dataHead(Kind.FileEager, body, 0, 0, envelope)[0]];
+}
+
+/** A control message (ACK, CTS, DONE, REFUSE, CANCEL, FREED): the header alone. */
 export function controlMessage(kind: Kind, seq: number, origin: number): Uint8Array[] {
   const bytes = Buffer.alloc(HEADER_BYTES);
   writeHeader(bytes, kind, PACKED, 0, 0, 0, 0, seq, origin);
@@ -289,8 +300,9 @@ export function parse(frames: Uint8Array[]): Message {
   // Received frames are Buffers already (zeromq, loopback): no second view to make.
   const view = Buffer.isBuffer(head) ? head : Buffer.from(head.buffer, head.byteOffset, head.byteLength);
   const kind = view.readUInt8(0) as Kind;
-  if (kind > Kind.File) throw new MpiError('ERR_CODEC', `unknown message kind ${kind}`);
-  if (kind !== Kind.Eager && kind !== Kind.EagerSync && kind !== Kind.Rts) return message(view, kind, null, frames.slice(1), [], 0);
+  if (kind > Kind.Freed) throw new MpiError('ERR_CODEC', `unknown message kind ${kind}`);
+  if (kind !== Kind.Eager && kind !== Kind.EagerSync && kind !== Kind.Rts && kind !== Kind.FileEager)
+    return message(view, kind, null, frames.slice(1), [], 0);
   const flags = view.readUInt8(3);
   let table = HEADER_BYTES;
   let control: Uint8Array | null = null;
@@ -313,7 +325,7 @@ export function parse(frames: Uint8Array[]): Message {
     lengths.push(length);
     byteLength += length;
   }
-  if (kind === Kind.Rts) return message(view, kind, control, [], lengths, byteLength);
+  if (kind === Kind.Rts || kind === Kind.FileEager) return message(view, kind, control, [], lengths, byteLength);
   if ((flags & FLAG_OWNED) !== 0) {
     const payload = frames.slice(1);
     if (payload.length !== count || payload.some((frame, index) => frame.byteLength !== lengths[index]))

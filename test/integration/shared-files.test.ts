@@ -9,7 +9,17 @@ import { inRam } from '../../src/transport/shared-files.js';
 import { built, runJob, until, type JobRun } from '../helpers/job.js';
 
 const FIXTURE = built('test/fixtures/shared-files.js');
+const EAGER = built('test/fixtures/eager-files.js');
 const skip = inRam('/dev/shm') ? false : '/dev/shm is not a RAM-backed file system here';
+
+/**
+ * The files a sender keeps after the fixture's transfers: one per large message, since
+ * each is sent eagerly through a file of its own (the sender reads no receiver's release
+ * before the barrier, so none is reused meanwhile), numbered from 0.
+ */
+function sent(rank: number): string {
+  return [0, 1, 2, 3, 4].map((slot) => `${rank}-0-${slot}.bulk`).join(' ');
+}
 
 /** Every line the fixture prints about kept files, and the job directory it named. */
 function report(run: JobRun): { files: string[]; dir: string } {
@@ -18,12 +28,12 @@ function report(run: JobRun): { files: string[]; dir: string } {
 }
 
 describe('large payloads through shared files', { skip }, () => {
-  it('at np 4: every byte, order and Status kept; each sender keeps one file for rank 0; nothing left after the job', async () => {
+  it('at np 4: every byte, order and Status kept; each sender keeps its files for rank 0; nothing left after the job', async () => {
     const run = await runJob(['-np', '4', 'node', FIXTURE, 'done'], { timeoutMs: 180_000 });
     assert.equal(run.exitCode, 0, run.stderr);
     assert.equal(run.lines[0], 'checked 18 messages');
     const { files, dir } = report(run);
-    assert.deepEqual(files, ['rank 0 files: -', 'rank 1 files: 1-0-0.bulk', 'rank 2 files: 2-0-0.bulk', 'rank 3 files: 3-0-0.bulk']);
+    assert.deepEqual(files, ['rank 0 files: -', 'rank 1 files: ' + sent(1), 'rank 2 files: ' + sent(2), 'rank 3 files: ' + sent(3)]);
     assert.match(dir, /^\/dev\/shm\/tsmpi-/);
     assert.equal(existsSync(dir), false, `${dir} is left after the job`);
   });
@@ -51,7 +61,7 @@ describe('large payloads through shared files', { skip }, () => {
     assert.notEqual(run.exitCode, 0);
     assert.match(run.stderr, /planned crash after the transfers/);
     const { files, dir } = report(run);
-    assert.deepEqual(files, ['rank 0 files: -', 'rank 1 files: 1-0-0.bulk']);
+    assert.deepEqual(files, ['rank 0 files: -', 'rank 1 files: ' + sent(1)]);
     assert.equal(existsSync(dir), false, `${dir} is left after the job`);
   });
 
@@ -70,9 +80,31 @@ describe('large payloads through shared files', { skip }, () => {
       if (signal === 'SIGINT') assert.equal(run.exitCode, 130, run.stderr);
       else assert.equal(run.signal, 'SIGKILL');
       const { files, dir } = report(run);
-      assert.deepEqual(files, ['rank 0 files: -', 'rank 1 files: 1-0-0.bulk']);
+      assert.deepEqual(files, ['rank 0 files: -', 'rank 1 files: ' + sent(1)]);
       // After SIGKILL the ranks remove it themselves once they notice the launcher is gone.
       assert.ok(await until(() => !existsSync(dir), 30_000), `${dir} is left after the job`);
     });
   }
+
+  it('1 MiB sends go eagerly through files, at most 16 MiB of them unread per rank: a flood of 40 arrives whole and in order', async () => {
+    const run = await runJob(['-np', '2', 'node', EAGER, 'flood'], { timeoutMs: 180_000 });
+    assert.equal(run.exitCode, 0, run.stderr);
+    assert.deepEqual(run.lines, ['rank 0 files before go: 16', 'rank 1 checked 40 messages in order']);
+  });
+
+  it('a 1 MiB message nobody receives: its send resolves at once, tsmpirun names it and the job ends', async () => {
+    const run = await runJob(['-np', '2', 'node', EAGER, 'unreceived'], { timeoutMs: 60_000 });
+    assert.equal(run.exitCode, 0, run.stderr);
+    assert.deepEqual(run.lines, ['rank 0: the 1 MiB send resolved']);
+    assert.deepEqual(
+      run.stderr.split('\n').filter((line) => line.startsWith('tsmpirun:')),
+      ['tsmpirun: rank 1 ended with 1 unreceived message from rank 0, tag 81'],
+    );
+  });
+
+  it('a rank sends itself 1 MiB through a file', async () => {
+    const run = await runJob(['-np', '3', 'node', EAGER, 'self'], { timeoutMs: 60_000 });
+    assert.equal(run.exitCode, 0, run.stderr);
+    assert.deepEqual([...run.lines].sort(), ['rank 0 received itself', 'rank 1 received itself', 'rank 2 received itself']);
+  });
 });
