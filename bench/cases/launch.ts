@@ -4,6 +4,9 @@
  * `python3 hello.py` alone and `mpirun -np 1`/`-np 4` of its mpi4py twin (Open MPI over TCP
  * and over shared memory). All variants take turns, round by round. "launcher overhead" is
  * the median over rounds of (job at np 1 − the program alone) within the same round.
+ * "the floor" is what any launcher written for Node pays before it does anything: one
+ * `node` process that starts four `node -e 0` and waits for them, nothing loaded, nothing
+ * exchanged.
  */
 import { spawnSync } from 'node:child_process';
 import { join } from 'node:path';
@@ -27,6 +30,8 @@ export const launch: BenchCase = {
     const python = join(ROOT, 'bench/mpi4py/hello.py');
     // The launcher through its #! line, as ./node_modules/.bin/tsmpirun runs it; `node` from PATH for the program.
     const tsmpirun = (np: number) => () => wall([LAUNCHER, '-np', String(np), 'node', hello]);
+    // The children's handles keep this process alive until all four have exited.
+    const floor = "for (let i = 0; i < 4; i++) require('node:child_process').spawn('node', ['-e', '0'], { stdio: 'inherit' });";
     // The same jobs as this environment runs them, when it sets NODE_EXTRA_CA_CERTS (bench/run.ts).
     const withCa = extraCaCerts === null ? null : { ...process.env, NODE_EXTRA_CA_CERTS: extraCaCerts };
     const tsmpirunWithCa = (np: number) => (withCa === null ? null : () => wall([LAUNCHER, '-np', String(np), 'node', hello], withCa));
@@ -42,6 +47,7 @@ export const launch: BenchCase = {
       nodeAlone: () => wall(['node', hello]),
       tsmpi1: tsmpirun(1),
       tsmpi4: tsmpirun(4),
+      floor4: () => wall(['node', '-e', floor]),
       pythonAlone: pythonAlone === null ? null : () => wall([pythonAlone.python, python]),
       ompiTcp1: mpirun('tcp', 1),
       ompiTcp4: mpirun('tcp', 4),
@@ -85,6 +91,11 @@ export const launch: BenchCase = {
         np: 4,
         seconds: { tsmpi: m('tsmpi4'), ompiTcp: m('ompiTcp4'), ompiSm: m('ompiSm4') },
         target: { text: '≤ 0.5× MPI TCP', met: (_, ratio) => atMost(ratio('ompiTcp'), 0.5) },
+      },
+      {
+        name: 'launch: the floor, node starting 4 × node -e 0',
+        np: 4,
+        seconds: { tsmpi: m('floor4'), ompiTcp: m('ompiTcp4'), ompiSm: m('ompiSm4') },
       },
     ];
     if (withCa !== null)
