@@ -17,8 +17,8 @@ const noTransportInCollectives = refuse(
 );
 const utilImportsNothing = refuse('^\\.\\./', 'src/util/ imports nothing from the rest of tsmpi (the launcher shares it)');
 const launcherSeesOnlyEnv = refuse(
-  '^(\\.\\./)+src/(?!runtime/env\\.js$|trace/(events|chrome|summary)\\.js$|util/lines\\.js$)',
-  'the launcher shares only the env contract (src/runtime/env.ts), the trace format (src/trace/: records, merge, summary) and the line reader (src/util/lines.ts, which imports nothing) with the runtime',
+  '^(\\.\\./)+src/(?!runtime/env\\.js$|trace/(events|chrome|summary)\\.js$|util/(lines|owned-dirs)\\.js$)',
+  'the launcher shares only the env contract (src/runtime/env.ts), the trace format (src/trace/: records, merge, summary), the line reader (src/util/lines.ts) and the owned directories (src/util/owned-dirs.ts; util/ imports nothing) with the runtime',
 );
 
 /**

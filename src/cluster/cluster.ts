@@ -10,12 +10,13 @@
  * Jupyter kernel does not reach the engines; the client stops them instead.
  */
 import type { ChildProcessWithoutNullStreams } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { rmSync } from 'node:fs';
 import { hostname, tmpdir } from 'node:os';
 import { isAbsolute, join, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { MpiError } from '../errors.js';
 import { readLines } from '../util/lines.js';
+import { makeOwnedDir } from '../util/owned-dirs.js';
 import type { ChannelKeys, ChannelServer } from '../transport/channel.js';
 import { ENGINE, LAUNCHER } from './location.js';
 import { asMessage, engineId, functionSource, type ConnectInfo, type EngineFailure, type FromEngine, type ToEngine } from './protocol.js';
@@ -157,7 +158,8 @@ export class Cluster {
       process.env.SLURM_JOB_ID !== undefined &&
       (process.env.SLURM_JOB_NODELIST ?? process.env.SLURM_NODELIST) !== undefined;
     const remote = options.hostfile !== undefined || options.hosts !== undefined || options.address !== undefined || inAllocation;
-    const dir = remote ? null : mkdtempSync(join(tmpdir(), 'tsmpi-cluster-'));
+    // Owned by this process, so that a later launch removes it if this process is killed.
+    const dir = remote ? null : makeOwnedDir(tmpdir(), 'tsmpi-cluster-');
     const removeDir = (): void => {
       if (dir !== null) rmSync(dir, { recursive: true, force: true });
     };

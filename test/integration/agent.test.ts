@@ -4,7 +4,7 @@
 // messages and exits through it, and the ranks talk over TCP with the job's CURVE keys.
 // test/multihost does the same across real network hosts with sshd.
 import assert from 'node:assert/strict';
-import { chmodSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { chmodSync, existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
@@ -79,6 +79,21 @@ describe('ranks started through a launch agent', () => {
     const run = await viaAgent(['-H', 'alpha:1,beta:2', '--map-by', 'node', '--tag-output', 'node', '-e', probe], { input: 'to rank 0\n' });
     assert.equal(run.exitCode, 0, run.stderr);
     assert.deepEqual([...run.lines].sort(), ['[0] 0 alpha 0/1 curve "to rank 0\\n"', '[1] 1 beta 0/2 curve ""', '[2] 2 beta 1/2 curve ""']);
+  });
+
+  it('each agent’s job directory names that agent (the ranks’ parent), not tsmpirun, as its owner; none is left', async () => {
+    const probe =
+      "const o=require('node:fs').readFileSync(process.env.TSMPI_JOB_DIR+'/.owner','utf8');console.log(process.ppid, /^tsmpi-owner 1 pid=(\\d+) /.exec(o)?.[1], process.env.TSMPI_JOB_DIR)";
+    const run = await viaAgent(['-H', 'alpha:1,beta:1', 'node', '-e', probe]);
+    assert.equal(run.exitCode, 0, run.stderr);
+    assert.equal(run.lines.length, 2, run.stdout);
+    const seen = run.lines.map((line) => line.split(' '));
+    for (const [parent, owner, jobDir] of seen) {
+      assert.equal(owner, parent, run.stdout);
+      assert.notEqual(owner, String(run.pid));
+      assert.equal(existsSync(jobDir ?? ''), false, `${jobDir} is left`);
+    }
+    assert.notEqual(seen[0]?.[2], seen[1]?.[2]);
   });
 
   it('a failing rank behind an agent ends the job with its code, named with its host; nothing is left', async () => {

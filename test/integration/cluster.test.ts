@@ -1,14 +1,27 @@
 // Cluster (ipyparallel's client) through real engines: tsmpirun jobs on the zeromq transport.
 import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { Cluster, EngineError, MpiError } from '../../src/index.js';
 import { formatAcfCsv } from '../../examples/lib/acf.js';
+import { OWNER_FILE, parseOwner } from '../../src/util/owned-dirs.js';
 import { alive, built, pidsMatching, runCommand, runJob, until } from '../helpers/job.js';
 import { rejectsWith } from '../helpers/rejects.js';
+
+/** The Cluster client directories in the temporary directory whose owner file names `pid`. */
+function clusterDirsOf(pid: number): string[] {
+  return readdirSync(tmpdir()).filter((name) => {
+    if (!/^tsmpi-cluster-[A-Za-z0-9]{6}$/.test(name)) return false;
+    try {
+      return parseOwner(readFileSync(join(tmpdir(), name, OWNER_FILE), 'utf8'))?.pid === pid;
+    } catch {
+      return false; // another client's, without an owner file
+    }
+  });
+}
 
 describe('Cluster', () => {
   const lines: string[] = [];
@@ -37,6 +50,10 @@ describe('Cluster', () => {
       hello,
       [0, 1, 2, 3].map((rank) => `Hello World from rank ${rank}. Total ranks=4`),
     );
+  });
+
+  it('its private directory names this process as its owner (a later launch removes it should this process be killed)', () => {
+    assert.equal(clusterDirsOf(process.pid).length, 1);
   });
 
   it('apply passes arguments and returns results in rank order, typed arrays included', async () => {
@@ -335,7 +352,7 @@ describe('Cluster start and lifetime', () => {
     }
   });
 
-  it('nothing outlives a client killed with SIGKILL', async () => {
+  it('nothing outlives a client killed with SIGKILL; its private directory goes with the next launch', async () => {
     let pids: number[] = [];
     let client = 0;
     let seen = '';
@@ -353,5 +370,11 @@ describe('Cluster start and lifetime', () => {
     assert.equal(run.signal, 'SIGKILL', run.stderr);
     assert.equal(pids.length, 3);
     assert.ok(await until(() => pids.every((pid) => !alive(pid)), 30_000), `engines still running: ${pids.filter(alive).join(', ')}`);
+    // Its private directory stays (nobody was left to remove it) until the next launch.
+    const left = clusterDirsOf(client);
+    assert.equal(left.length, 1, `the killed client's directory: ${left.join(' ')}`);
+    const next = await runJob(['-np', '1', 'node', '-e', '0'], { timeoutMs: 60_000 });
+    assert.equal(next.exitCode, 0, next.stderr);
+    assert.deepEqual(clusterDirsOf(client), []);
   });
 });
