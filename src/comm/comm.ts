@@ -392,7 +392,7 @@ export class Comm {
     const fuses = bcastFuses(this.size, null, this.overrides);
     return this.collective(
       'bcast',
-      () => describeCall('bcast', rootPart(checkRank('bcast', 'root', root, this.size))),
+      () => describeCall('bcast', this.rootOf('bcast', root)),
       (port) => (fuses ? bcastDoubling(port, value, root) : bcast(port, value, root)) as Promise<T>,
       () => fuses,
     );
@@ -406,7 +406,7 @@ export class Comm {
   async scatter<T>(values: readonly T[] | null | undefined, root = 0): Promise<T> {
     return this.collective(
       'scatter',
-      () => describeCall('scatter', rootPart(checkRank('scatter', 'root', root, this.size))),
+      () => describeCall('scatter', this.rootOf('scatter', root)),
       (port) => {
         const mine = port.rank === root ? capture(() => checkPerRank('scatter', values, port.size)) : null;
         return scatter(port, mine, root) as Promise<T>;
@@ -421,7 +421,7 @@ export class Comm {
   async gather<T>(value: T, root = 0): Promise<T[] | undefined> {
     return this.collective(
       'gather',
-      () => describeCall('gather', rootPart(checkRank('gather', 'root', root, this.size))),
+      () => describeCall('gather', this.rootOf('gather', root)),
       (port) => gather(port, value, root) as Promise<T[] | undefined>,
     );
   }
@@ -460,7 +460,7 @@ export class Comm {
   async reduce<T>(value: T, op: Op = SUM, root = 0): Promise<T | undefined> {
     return this.collective(
       'reduce',
-      () => describeCall('reduce', opPart('reduce', op), rootPart(checkRank('reduce', 'root', root, this.size))),
+      () => describeCall('reduce', opPart('reduce', op), this.rootOf('reduce', root)),
       (port) => reduce(port, value, op, root) as Promise<T | undefined>,
     );
   }
@@ -511,7 +511,7 @@ export class Comm {
     const fuses = bcastFuses(this.size, isTypedArray(buf) ? buf.byteLength : null, this.overrides);
     return this.collective(
       'Bcast',
-      () => describeCall('Bcast', bytesPart('Bcast', 'buf', buf), rootPart(checkRank('Bcast', 'root', root, this.size))),
+      () => describeCall('Bcast', bytesPart('Bcast', 'buf', buf), this.rootOf('Bcast', root)),
       (port) => (fuses ? buffers.BcastFused(port, buf, root) : buffers.Bcast(port, buf, root, this.overrides)),
       () => fuses,
     );
@@ -526,7 +526,7 @@ export class Comm {
     const into = isInPlace(recvbuf) && this.rank === root ? ownPart(sendbuf, root, this.size) : recvbuf;
     return this.collective(
       'Scatter',
-      () => describeCall('Scatter', bytesPart('Scatter', 'recvbuf', into), rootPart(checkRank('Scatter', 'root', root, this.size))),
+      () => describeCall('Scatter', bytesPart('Scatter', 'recvbuf', into), this.rootOf('Scatter', root)),
       (port) => buffers.Scatter(port, sendbuf, into, root),
     );
   }
@@ -538,7 +538,7 @@ export class Comm {
   async Scatterv(sendbuf: buffers.VBuffer | null, recvbuf: AnyTypedArray, root = 0): Promise<void> {
     return this.collective(
       'Scatterv',
-      () => describeCall('Scatterv', rootPart(checkRank('Scatterv', 'root', root, this.size))),
+      () => describeCall('Scatterv', this.rootOf('Scatterv', root)),
       (port) => buffers.Scatterv(port, sendbuf, recvbuf, root),
     );
   }
@@ -552,7 +552,7 @@ export class Comm {
     const mine = isInPlace(sendbuf) && this.rank === root ? ownPart(recvbuf, root, this.size) : sendbuf;
     return this.collective(
       'Gather',
-      () => describeCall('Gather', bytesPart('Gather', 'sendbuf', mine), rootPart(checkRank('Gather', 'root', root, this.size))),
+      () => describeCall('Gather', bytesPart('Gather', 'sendbuf', mine), this.rootOf('Gather', root)),
       (port) => buffers.Gather(port, mine, recvbuf, root),
     );
   }
@@ -564,7 +564,7 @@ export class Comm {
   async Gatherv(sendbuf: AnyTypedArray, recvbuf: buffers.VBuffer | null, root = 0): Promise<void> {
     return this.collective(
       'Gatherv',
-      () => describeCall('Gatherv', rootPart(checkRank('Gatherv', 'root', root, this.size))),
+      () => describeCall('Gatherv', this.rootOf('Gatherv', root)),
       (port) => buffers.Gatherv(port, sendbuf, recvbuf, root),
     );
   }
@@ -610,13 +610,7 @@ export class Comm {
     const mine = isInPlace(sendbuf) && this.rank === root ? ownPart(recvbuf) : sendbuf;
     return this.collective(
       'Reduce',
-      () =>
-        describeCall(
-          'Reduce',
-          typedPart('Reduce', 'sendbuf', mine),
-          opPart('Reduce', op),
-          rootPart(checkRank('Reduce', 'root', root, this.size)),
-        ),
+      () => describeCall('Reduce', typedPart('Reduce', 'sendbuf', mine), opPart('Reduce', op), this.rootOf('Reduce', root)),
       (port) => buffers.Reduce(port, mine, recvbuf, op, root),
     );
   }
@@ -766,7 +760,7 @@ export class Comm {
     try {
       call = describe();
     } catch (error) {
-      local = error instanceof MpiError ? error : new MpiError('ERR_INTERN', `${name}: ${String(error)}`, { cause: error });
+      local = asMpiError(name, error);
     }
     const { port, link, conclude, fused } = callPorts({
       engine: this.runtime.engine,
@@ -779,8 +773,6 @@ export class Comm {
       call,
     });
     const mine = contribution(this.rank, call, local);
-    const asError = (error: unknown): MpiError =>
-      error instanceof MpiError ? error : new MpiError('ERR_INTERN', `${name}: ${String(error)}`, { cause: error });
     // A fused call (src/collectives/fused.ts): the algorithm's messages are the round's, and
     // the verdict comes from the state they gathered. Decided from what a matching call
     // shares on every rank; a rank with bad arguments runs the round alone (same pattern).
@@ -801,7 +793,10 @@ export class Comm {
     // two. The algorithm's result is kept until the round has agreed; on a mismatch every
     // rank rejects with the round's verdict, whatever its algorithm did (see collective-port.ts).
     const runAgreed = async (on: CollPort): Promise<T> => {
-      const agreed = agree(link, this.rank, this.size, mine, name, seq).then(() => null, asError);
+      const agreed = agree(link, this.rank, this.size, mine, name, seq).then(
+        () => null,
+        (error: unknown) => asMpiError(name, error),
+      );
       if (local !== null) {
         const verdict = (await agreed) ?? local;
         conclude(verdict);
@@ -832,6 +827,11 @@ export class Comm {
       untrack();
       recorder?.collective(t0, this.context + 1, seq, name, call, algorithm, this.traceName(), fusing);
     }
+  }
+
+  /** The `root N` part of a rooted collective's description, once `root` is checked. @throws ERR_ROOT */
+  private rootOf(operation: string, root: unknown): string {
+    return rootPart(checkRank(operation, 'root', root, this.size));
   }
 
   /** The communicator as a trace names it: `world`, or `comm <context> {world ranks}`. */
@@ -915,6 +915,11 @@ function rejecting<T>(start: () => Promise<T>): Promise<T> {
   } catch (error) {
     return Promise.reject(error);
   }
+}
+
+/** `error` as the MpiError a collective call `name` rejects with: itself, or ERR_INTERN wrapping it. */
+function asMpiError(name: string, error: unknown): MpiError {
+  return error instanceof MpiError ? error : new MpiError('ERR_INTERN', `${name}: ${String(error)}`, { cause: error });
 }
 
 function label(value: number): string {
