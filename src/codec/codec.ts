@@ -96,6 +96,19 @@ const TYPED_LAYOUTS: readonly TypedLayout[] = TYPED_KINDS.map((Ctor, typeCode) =
   }),
 );
 
+/** The layout of each typed-array kind, by its constructor. */
+const LAYOUT_OF = new Map<unknown, TypedLayout>(TYPED_KINDS.map((Ctor, typeCode) => [Ctor, TYPED_LAYOUTS[typeCode] as TypedLayout]));
+
+/**
+ * The layout `value` is sent with when it is a typed array tsmpi carries out of band (as
+ * {@link encode} would choose it, without encoding), else null. Allocates nothing.
+ */
+export function typedLayout(value: unknown): TypedLayout | null {
+  // Constructor identity, as in typedCode: a Buffer stays a Buffer, a DataView is not a typed array.
+  if (!ArrayBuffer.isView(value)) return null;
+  return LAYOUT_OF.get((value as { constructor: unknown }).constructor) ?? null;
+}
+
 /** The layout a wire header names. @throws ERR_CODEC for an unknown encoding or element type */
 export function layoutOf(encoding: number, typeCode: number): Layout {
   if (encoding === Encoding.Pack) return PACKED;

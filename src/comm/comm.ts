@@ -29,7 +29,7 @@
  *   the message header, never in a user's value.
  * - Messages a program sent before it exits are delivered.
  */
-import { bytesOf, elementCount, Encoding, isTypedArray, PACKED, type AnyTypedArray } from '../codec/codec.js';
+import { bytesOf, Encoding, isTypedArray, PACKED, type AnyTypedArray } from '../codec/codec.js';
 import { allgather } from '../collectives/allgather.js';
 import { allreduce } from '../collectives/allreduce.js';
 import { alltoall } from '../collectives/alltoall.js';
@@ -49,11 +49,12 @@ import type { Overrides } from '../collectives/select.js';
 import { MAX, SUM, type Op } from '../ops/ops.js';
 import { MpiError } from '../errors.js';
 import { callPorts } from './collective-port.js';
-import type { Engine, Message, TrafficStats } from './engine.js';
+import type { Engine, Message, ReceiveOptions, TrafficStats } from './engine.js';
 import { Kind } from './wire.js';
 import { ANY_SOURCE, ANY_TAG } from './matching.js';
 import { Request } from './request.js';
 import { Status } from './status.js';
+import { copyInto, setStatus } from './landing.js';
 import { checkRank, checkTag, PROC_NULL } from './validate.js';
 import type { Cartcomm } from './cart.js';
 import { checkShape } from './cart-grid.js';
@@ -65,19 +66,6 @@ export interface CommRuntime {
   readonly abort: (code: number, reason: string) => never;
   /** Collective algorithms forced by the environment (`TSMPI_COLL_<NAME>`); none by default. */
   readonly collectives?: Overrides;
-}
-
-/**
- * Record in `status` (if given) where `message` came from and how large it is. `count` is
- * in elements of `buf` for a buffer receive (MPI_Get_count with the receive's datatype),
- * else as the codec counts the message's own contents.
- */
-function setStatus(status: Status | undefined, message: Message, buf?: AnyTypedArray): void {
-  if (status === undefined) return;
-  status.source = message.source;
-  status.tag = message.tag;
-  status.byteLength = message.byteLength;
-  status.count = buf === undefined ? elementCount(message.layout, message.byteLength) : message.byteLength / buf.BYTES_PER_ELEMENT;
 }
 
 /**
@@ -137,6 +125,8 @@ export class Comm {
   readonly size: number;
   private collectiveSeq = 0;
   private freed = false;
+  private readonly sendLabels = new CallLabels();
+  private readonly receiveLabels = new CallLabels();
 
   /**
    * @param runtime the process's engine and abort hook
@@ -304,10 +294,12 @@ export class Comm {
    */
   Send(buf: AnyTypedArray, dest: number, tag = 0): Promise<void> {
     // Not async: the engine's promise is handed back as it is (a send is the hot path).
-    return rejecting(() => {
+    try {
       checkBuffer('Send', 'buf', buf);
-      return this.startSend('Send', buf, dest, tag, false);
-    });
+    } catch (error) {
+      return Promise.reject(error);
+    }
+    return this.startSend('Send', buf, dest, tag, false);
   }
 
   /**
@@ -316,11 +308,20 @@ export class Comm {
    * Bytes are copied as they are (like MPI, element types are the caller's business).
    * @throws ERR_BUFFER, ERR_TRUNCATE, ERR_RANK, ERR_TAG
    */
-  async Recv(buf: AnyTypedArray, source: number = ANY_SOURCE, tag: number = ANY_TAG, status?: Status): Promise<void> {
-    checkBuffer('Recv', 'buf', buf);
-    const message = await this.postReceive('Recv', source, tag, (candidate) => fits('Recv', candidate, buf), bytesOf(buf));
-    copyInto(buf, message);
-    setStatus(status, message, buf);
+  Recv(buf: AnyTypedArray, source: number = ANY_SOURCE, tag: number = ANY_TAG, status?: Status): Promise<void> {
+    // Not async: the engine lands the message in `buf` as it matches and resolves this
+    // promise itself (a receive is the hot path).
+    try {
+      checkBuffer('Recv', 'buf', buf);
+      const options = this.receiveOptions('Recv', source, tag, (candidate) => fits('Recv', candidate, buf), bytesOf(buf));
+      if (options === null) {
+        setStatus(status, NULL_MESSAGE, buf);
+        return Promise.resolve();
+      }
+      return this.runtime.engine.receiveInto(options, buf, status);
+    } catch (error) {
+      return Promise.reject(error);
+    }
   }
 
   /**
@@ -880,7 +881,7 @@ export class Comm {
         source: this.rank,
         tag,
         mode: sync ? 'sync' : 'standard',
-        label: `${operation}(dest=${dest}, tag=${tag})`,
+        label: this.sendLabels.label(operation, 'dest', dest, tag),
       });
     } catch (error) {
       return Promise.reject(error);
@@ -896,15 +897,26 @@ export class Comm {
     into?: Uint8Array,
   ): Promise<Message> {
     try {
-      this.checkOpen(operation);
-      tag = checkTag(operation, tag, true);
-      if (source === PROC_NULL) return Promise.resolve(NULL_MESSAGE);
-      source = checkRank(operation, 'source', source, this.size, true);
-      const description = `${operation}(source=${label(source)}, tag=${label(tag)})`;
-      return this.runtime.engine.receive({ context: this.context, source, tag, label: description, accept, into });
+      const options = this.receiveOptions(operation, source, tag, accept, into);
+      return options === null ? Promise.resolve(NULL_MESSAGE) : this.runtime.engine.receive(options);
     } catch (error) {
       return Promise.reject(error);
     }
+  }
+
+  /** Check a receive's arguments: what the engine receives, or null for a receive from PROC_NULL. @throws on a bad argument */
+  private receiveOptions(
+    operation: string,
+    source: number,
+    tag: number,
+    accept?: (message: Message) => MpiError | null,
+    into?: Uint8Array,
+  ): ReceiveOptions | null {
+    this.checkOpen(operation);
+    tag = checkTag(operation, tag, true);
+    if (source === PROC_NULL) return null;
+    source = checkRank(operation, 'source', source, this.size, true);
+    return { context: this.context, source, tag, label: this.receiveLabels.label(operation, 'source', source, tag), accept, into };
   }
 }
 
@@ -928,6 +940,28 @@ function label(value: number): string {
   return String(value);
 }
 
+/**
+ * A call's label for errors and reports, `Recv(source=1, tag=ANY_TAG)`: the last one made
+ * is kept and given again while a loop repeats the same call, since building it costs
+ * more than much of a small message's own work.
+ */
+class CallLabels {
+  private operation = '';
+  private peer = Number.NaN;
+  private tag = Number.NaN;
+  private text = '';
+
+  label(operation: string, word: 'dest' | 'source', peer: number, tag: number): string {
+    if (operation !== this.operation || peer !== this.peer || tag !== this.tag) {
+      this.operation = operation;
+      this.peer = peer;
+      this.tag = tag;
+      this.text = `${operation}(${word}=${label(peer)}, tag=${label(tag)})`;
+    }
+    return this.text;
+  }
+}
+
 function fits(operation: string, message: Message, buf: AnyTypedArray): MpiError | null {
   if (message.layout.encoding !== Encoding.Typed) {
     return new MpiError(
@@ -942,12 +976,6 @@ function fits(operation: string, message: Message, buf: AnyTypedArray): MpiError
     );
   }
   return null;
-}
-
-function copyInto(buf: AnyTypedArray, message: Message): void {
-  const frame = message.frames[0];
-  // A large message was assembled in `buf` itself already.
-  if (frame !== undefined && !(frame.buffer === buf.buffer && frame.byteOffset === buf.byteOffset)) bytesOf(buf).set(frame);
 }
 
 export { isTypedArray };

@@ -51,17 +51,22 @@
  *
  * The wire format of each kind of message is in wire.ts.
  */
-import { decode, encode, Encoding, type Encoded } from '../codec/codec.js';
+import { bytesOf, decode, encode, Encoding, typedLayout, type AnyTypedArray, type Encoded } from '../codec/codec.js';
 import { MpiError } from '../errors.js';
 import type { SharedFiles } from '../transport/shared-files.js';
 import type { Transport } from '../transport/transport.js';
 import type { Recorder } from '../trace/recorder.js';
+import { RankCounts } from './counts.js';
+import { land, type Landing } from './landing.js';
+import { PendingList, type Pending, type WaitsOn } from './pending.js';
 import { ANY_SOURCE, ANY_TAG, MatchingEngine, type PostedReceive, type ProbeWaiter } from './matching.js';
+import type { Status } from './status.js';
 import {
   bulkMessages,
   clockMessage,
   controlMessage,
   eagerMessage,
+  eagerTyped,
   Kind,
   fileEagerMessage,
   fileMessage,
@@ -182,19 +187,6 @@ export interface EngineOptions {
   readonly recorder?: Recorder | null;
 }
 
-interface Pending {
-  readonly label: string;
-  readonly since: number;
-  readonly fail: (error: MpiError) => void;
-  /** Whom it waits for, for the deadlock check ({@link Engine.waits}). */
-  readonly on?: WaitsOn;
-  /** A tracked call (a collective) whose parts are the operations pending on `on.context`. */
-  readonly tracked?: boolean;
-}
-
-/** Whom a pending operation waits for: a world rank, or a communicator rank (or ANY_SOURCE) of a context. */
-type WaitsOn = { readonly world: number; readonly context: number } | { readonly source: number; readonly context: number };
-
 /**
  * One operation this process waits in, for the launcher's deadlock check: `label` as the
  * program wrote the call (`ssend(dest=1, tag=0)`, or a collective's `bcast(root 0)`),
@@ -237,8 +229,8 @@ interface Incoming {
   frame: number;
   offset: number;
   received: number;
-  readonly resolve: (message: Message) => void;
-  readonly reject: (error: MpiError) => void;
+  /** The receive it completes. */
+  readonly receive: Receive;
 }
 
 /**
@@ -302,6 +294,75 @@ function callKey(context: number, tag: number): number {
   return context * 2 ** 32 + (tag >>> 0);
 }
 
+/**
+ * One posted receive: its entry in the matching engine's posted queue, in the pending set
+ * (deadlock check, --timeout report, finalize) and its promise's settlement, all in one
+ * object with no closures of its own (a receive is the hot path).
+ */
+class Receive implements PostedReceive<Message>, Pending {
+  since = 0;
+  /** Set once a rendezvous message matched: the key its data arrives under. */
+  awaiting: number | null = null;
+  release: (() => void) | null = null;
+  unwatch: (() => void) | null = null;
+  resolve: (value: Message | undefined) => void = ignore;
+  reject: (error: MpiError) => void = ignore;
+  prev: Pending | null | undefined = undefined;
+  next: Pending | null | undefined = undefined;
+
+  constructor(
+    private readonly engine: Engine,
+    readonly context: number,
+    readonly source: number,
+    readonly tag: number,
+    readonly label: string,
+    readonly accept: Acceptor | undefined,
+    readonly into: Uint8Array | undefined,
+    /** Where a buffer receive lands (it then resolves with nothing); undefined: resolve with the message. */
+    readonly landing: Landing | undefined,
+  ) {}
+
+  /** Whom it waits for: a communicator rank (or ANY_SOURCE) of its context. */
+  get on(): WaitsOn {
+    return this;
+  }
+
+  /** Offered a matching message by the matching engine; false declines it. */
+  take(message: Message): boolean {
+    return this.engine.offer(this, message);
+  }
+
+  /** The whole message is here. */
+  succeed(message: Message): void {
+    this.settle();
+    if (this.landing === undefined) return this.resolve(message);
+    land(this.landing, message);
+    this.resolve(undefined);
+  }
+
+  /** Failed after it left the posted queue (refused, or its rendezvous data failed). */
+  refuse(error: MpiError): void {
+    this.settle();
+    this.reject(error);
+  }
+
+  /** Failed from outside (finalize, a transport failure, a withdrawal): withdraw it first. */
+  fail(error: MpiError): void {
+    this.engine.withdraw(this);
+    this.refuse(error);
+  }
+
+  private settle(): void {
+    this.release?.();
+    this.release = null;
+    this.unwatch?.();
+    this.unwatch = null;
+    this.engine.settled(this);
+  }
+}
+
+function ignore(): void {}
+
 export class Engine {
   readonly rank: number;
   readonly size: number;
@@ -320,12 +381,12 @@ export class Engine {
   /** Files written by eager sends and not yet read, by slot: their receiver and size. */
   private readonly eagerFiles = new Map<number, { readonly dest: number; readonly bytes: number }>();
   private eagerFileBytes = 0;
-  private readonly pending = new Set<Pending>();
+  private readonly pending = new PendingList();
   /** World rank of each communicator rank, per p2p context (registered by each Comm). */
   private readonly groups = new Map<number, readonly number[]>();
   /** Every message (data or protocol) handed to the transport per destination / arrived per origin: the deadlock check compares these. */
-  private readonly wireSent = new Map<number, number>();
-  private readonly wireArrived = new Map<number, number>();
+  private readonly wireSent: RankCounts;
+  private readonly wireArrived: RankCounts;
   private readonly warn: (line: string) => void;
   private nextSeq = 1;
   private nextContextId = FIRST_FREE_CONTEXT;
@@ -333,8 +394,8 @@ export class Engine {
   private finished = false;
   private readonly counters: TrafficStats = { sent: { messages: 0, bytes: 0 }, received: { messages: 0, bytes: 0 } };
   /** Data messages (eager or RTS) sent to / arrived from each world rank: the end-of-job drain compares these. */
-  private readonly sentTo = new Map<number, number>();
-  private readonly arrivedFrom = new Map<number, number>();
+  private readonly sentTo: RankCounts;
+  private readonly arrivedFrom: RankCounts;
   private drained: { readonly expect: ReadonlyMap<number, number>; readonly resolve: () => void } | null = null;
   /** (context, tag) pairs of calls abandoned by every rank ({@link abandon}): their messages are dropped on arrival. */
   private readonly abandoned = new Set<number>();
@@ -348,6 +409,10 @@ export class Engine {
   ) {
     this.rank = transport.rank;
     this.size = transport.size;
+    this.wireSent = new RankCounts(this.size);
+    this.wireArrived = new RankCounts(this.size);
+    this.sentTo = new RankCounts(this.size);
+    this.arrivedFrom = new RankCounts(this.size);
     this.eagerLimit = options.eagerLimit ?? DEFAULT_EAGER_LIMIT;
     this.sharedMin = options.sharedMin ?? DEFAULT_SHARED_MIN;
     this.warn = options.warn ?? ((line) => process.stderr.write(`${line}\n`));
@@ -388,16 +453,31 @@ export class Engine {
     if (recorder === null) return this.transmit(value, options);
     const { dest, context, tag, label, control = null } = options;
     const t0 = recorder.now();
-    const [before, bytes] = [this.sentTo.get(dest) ?? 0, this.counters.sent.bytes];
+    const [before, bytes] = [this.sentTo.get(dest), this.counters.sent.bytes];
     // transmit() hands the message over before its first await: its number is known now.
     const sent = this.transmit(value, options);
-    const n = this.sentTo.get(dest) ?? 0;
+    const n = this.sentTo.get(dest);
     return recorder.sent(sent, t0, dest, n === before ? 0 : n, context, tag, this.counters.sent.bytes - bytes, label, control);
   }
 
   /** Hand the message over (synchronously, before any await) and return how its send settles. */
   private transmit(value: unknown, options: SendOptions): Promise<void> {
     const { dest, context, source, tag, mode = 'standard', label, control = null } = options;
+    // The common case, a small typed array sent standard: one frame of header and a copy of
+    // its bytes, made without the codec's intermediate objects.
+    const layout = mode === 'standard' && control === null && options.encoded === undefined ? typedLayout(value) : null;
+    if (layout !== null && (value as AnyTypedArray).byteLength <= this.eagerLimit) {
+      let bytes: Uint8Array;
+      try {
+        this.ensureOpen(label);
+        bytes = bytesOf(value as AnyTypedArray);
+      } catch (error) {
+        return Promise.reject(error);
+      }
+      this.counters.sent.messages++;
+      this.counters.sent.bytes += bytes.byteLength;
+      return this.dataSend(dest, eagerTyped(layout, bytes, context, source, tag, this.rank));
+    }
     let body: Encoded;
     try {
       this.ensureOpen(label);
@@ -453,59 +533,87 @@ export class Engine {
    */
   receive(options: ReceiveOptions): Promise<Message> {
     const recorder = this.recorder;
-    if (recorder === null) return this.match(options);
+    if (recorder === null) return this.match(options, undefined) as Promise<Message>;
     const { context, tag, label } = options;
-    return recorder.received(this.match(options), recorder.now(), context, tag, label);
+    return recorder.received(this.match(options, undefined) as Promise<Message>, recorder.now(), context, tag, label);
   }
 
-  private match(options: ReceiveOptions): Promise<Message> {
+  /**
+   * {@link receive} a typed payload into `buf` (which `options.accept` has checked it fits)
+   * and record it in `status`; resolves once it is there.
+   */
+  receiveInto(options: ReceiveOptions, buf: AnyTypedArray, status: Status | undefined): Promise<void> {
+    const recorder = this.recorder;
+    // Landed as it matches: the caller's await resumes one promise step after the arrival.
+    if (recorder === null) return this.match(options, { buf, status }) as Promise<void>;
+    const { context, tag, label } = options;
+    return recorder.received(this.match(options, undefined) as Promise<Message>, recorder.now(), context, tag, label).then((message) => {
+      land({ buf, status }, message);
+    });
+  }
+
+  /** Post a receive; with a landing it resolves with nothing, else with the message. */
+  private match(options: ReceiveOptions, landing: Landing | undefined): Promise<Message | undefined> {
     const { context, source, tag, label, accept, into, withdrawal } = options;
     this.ensureOpen(label);
     if (withdrawal?.withdrawn) return Promise.reject(withdrawal.withdrawn);
-    return this.waitFor<Message>(
-      label,
-      { source, context },
-      (resolve, reject) => {
-        /** Set once a rendezvous message matched: the key its data will arrive under. */
-        let awaiting: number | null = null;
-        const posted: PostedReceive<Message> = {
-          source,
-          tag,
-          take: (message) => {
-            const refusal = accept?.(message) ?? null;
-            if (refusal !== null) {
-              reject(refusal);
-              return false;
-            }
-            this.counters.received.messages++;
-            this.counters.received.bytes += message.byteLength;
-            if (message.kind === Kind.FileEager) {
-              const failure = this.readEagerFile(message, into);
-              if (failure === null) resolve(message);
-              else reject(failure);
-              return true;
-            }
-            if (message.kind !== Kind.Rts) {
-              this.taken(message);
-              resolve(message);
-              return true;
-            }
-            // Rendezvous: ask for the data and keep reading until it is here.
-            awaiting = key(message.origin, message.seq);
-            this.incoming.set(awaiting, { message, into: destination(message, into), frame: 0, offset: 0, received: 0, resolve, reject });
-            this.control(message.origin, Kind.Cts, message.seq, label);
-            return true;
-          },
-        };
-        const outcome = this.matching.post(context, posted);
-        if (outcome === 'declined' || (outcome === 'matched' && awaiting === null)) return null;
-        return () => {
-          if (awaiting !== null) this.incoming.delete(awaiting);
-          else this.matching.cancel(context, posted);
-        };
-      },
-      withdrawal,
-    );
+    const receive = new Receive(this, context, source, tag, label, accept, into, landing);
+    const promise = new Promise<Message | undefined>((resolve, reject) => {
+      receive.resolve = resolve;
+      receive.reject = reject;
+    });
+    const outcome = this.matching.post(context, receive);
+    // Settled already: an unexpected message matched (and, unless it is a rendezvous
+    // envelope whose data is still to come, completed it), or it was refused.
+    if (outcome === 'declined' || (outcome === 'matched' && receive.awaiting === null)) return promise;
+    receive.release = this.transport.keepReceiving();
+    receive.since = performance.now();
+    this.pending.add(receive);
+    if (withdrawal !== undefined) receive.unwatch = withdrawal.watch((error) => receive.fail(error));
+    return promise;
+  }
+
+  /**
+   * A posted receive matched `message` (from {@link Receive.take}): accept it (or decline
+   * it, failing the receive), count it, and complete the receive or, for a rendezvous
+   * envelope, ask for the data. Returns false when declined.
+   */
+  offer(receive: Receive, message: Message): boolean {
+    const refusal = receive.accept?.(message) ?? null;
+    if (refusal !== null) {
+      receive.refuse(refusal);
+      return false;
+    }
+    this.counters.received.messages++;
+    this.counters.received.bytes += message.byteLength;
+    if (message.kind === Kind.FileEager) {
+      const failure = this.readEagerFile(message, receive.into);
+      if (failure === null) receive.succeed(message);
+      else receive.refuse(failure);
+      return true;
+    }
+    if (message.kind !== Kind.Rts) {
+      this.taken(message);
+      receive.succeed(message);
+      return true;
+    }
+    // Rendezvous: ask for the data and keep reading until it is here.
+    const awaiting = key(message.origin, message.seq);
+    receive.awaiting = awaiting;
+    this.incoming.set(awaiting, { message, into: destination(message, receive.into), frame: 0, offset: 0, received: 0, receive });
+    this.control(message.origin, Kind.Cts, message.seq, receive.label);
+    return true;
+  }
+
+  /** Withdraw a receive that will not complete: from the posted queue, or its awaited rendezvous data. */
+  withdraw(receive: Receive): void {
+    if (receive.awaiting !== null) this.incoming.delete(receive.awaiting);
+    else this.matching.cancel(receive.context, receive);
+  }
+
+  /** A receive has settled: no longer pending. */
+  settled(receive: Receive): void {
+    this.pending.delete(receive);
   }
 
   /**
@@ -663,7 +771,7 @@ export class Engine {
 
   /** Messages of every kind handed to the transport and arrived, per world rank (for the deadlock check). */
   wireCounts(): WireCounts {
-    return { sent: [...this.wireSent], arrived: [...this.wireArrived] };
+    return { sent: this.wireSent.entries(), arrived: this.wireArrived.entries() };
   }
 
   /** `` for the world, else ` on comm 2 {0,2,4}` (its p2p context and world ranks): a call's ranks are the communicator's. */
@@ -709,7 +817,7 @@ export class Engine {
       this.closed = true;
       for (const entry of [...this.pending]) entry.fail(error);
       this.pending.clear();
-      for (const incoming of [...this.incoming.values()]) incoming.reject(error);
+      for (const incoming of [...this.incoming.values()]) incoming.receive.refuse(error);
       this.incoming.clear();
       for (const [seq, outgoing] of [...this.outgoing]) {
         this.forget(seq);
@@ -721,7 +829,7 @@ export class Engine {
     }
     // Sends still being handed to the transport may yet fail: count only what was handed over.
     while (this.inflight > 0) await new Promise<void>((resolve) => (this.quiet = resolve));
-    return new Map(this.sentTo);
+    return new Map(this.sentTo.entries());
   }
 
   /**
@@ -806,14 +914,14 @@ export class Engine {
   }
 
   /** A data send has settled (one closure for all of them: a send is the hot path). */
-  private readonly settled = (): void => {
+  private readonly sendSettled = (): void => {
     this.inflight--;
     if (this.inflight === 0) this.quiet?.();
   };
 
   /** Hand a data message (eager, owned or RTS) to the transport, counted for the end-of-job drain. */
   private dataSend(dest: number, frames: Uint8Array[]): Promise<void> {
-    this.sentTo.set(dest, (this.sentTo.get(dest) ?? 0) + 1);
+    this.sentTo.add(dest);
     this.inflight++;
     let sent: Promise<void>;
     try {
@@ -821,11 +929,13 @@ export class Engine {
     } catch (error) {
       sent = Promise.reject(error);
     }
-    return sent.then(this.settled, (error: unknown) => {
-      this.sentTo.set(dest, (this.sentTo.get(dest) ?? 1) - 1);
-      this.settled();
-      throw error;
+    // The caller gets the transport's own promise (no promise step of ours before its
+    // await resumes); the bookkeeping reaction is registered first, so it runs first.
+    sent.then(this.sendSettled, () => {
+      this.sentTo.add(dest, -1);
+      this.sendSettled();
     });
+    return sent;
   }
 
   private arrive(frames: Uint8Array[]): void {
@@ -836,7 +946,7 @@ export class Engine {
       this.drop(error instanceof Error ? error.message : String(error));
       return;
     }
-    if (message.origin < this.size) this.wireArrived.set(message.origin, (this.wireArrived.get(message.origin) ?? 0) + 1);
+    this.wireArrived.add(message.origin);
     switch (message.kind) {
       case Kind.Eager:
       case Kind.EagerSync:
@@ -909,7 +1019,7 @@ export class Engine {
           // Nothing more will be read: the sender may stop (DONE) and this receive fails.
           this.incoming.delete(key(message.origin, message.seq));
           this.control(message.origin, Kind.Done, message.seq, 'rendezvous');
-          incoming.reject(this.transportError(`receive from rank ${message.origin}`, error));
+          incoming.receive.refuse(this.transportError(`receive from rank ${message.origin}`, error));
           return;
         }
         if (copied) this.complete(incoming);
@@ -941,7 +1051,7 @@ export class Engine {
         const incoming = this.incoming.get(key(message.origin, message.seq));
         if (incoming === undefined) return; // nothing matched it yet: the RTS stays as an unreceived message
         this.incoming.delete(key(message.origin, message.seq));
-        incoming.reject(
+        incoming.receive.refuse(
           new MpiError(
             'ERR_NOT_RECEIVED',
             `receive: rank ${message.origin} finished before sending the data of the matched message (tag ${incoming.message.tag})`,
@@ -993,7 +1103,7 @@ export class Engine {
     this.incoming.delete(key(message.origin, message.seq));
     this.control(message.origin, Kind.Done, message.seq, 'rendezvous');
     message.frames = incoming.into;
-    incoming.resolve(message);
+    incoming.receive.succeed(message);
   }
 
   /**
@@ -1050,8 +1160,7 @@ export class Engine {
 
   private data(message: Message): void {
     if (message.origin >= this.size) return this.drop(`a message claiming to come from rank ${message.origin} in a job of ${this.size}`);
-    const arrived = (this.arrivedFrom.get(message.origin) ?? 0) + 1;
-    this.arrivedFrom.set(message.origin, arrived);
+    const arrived = this.arrivedFrom.add(message.origin);
     this.recorder?.arrived(message, arrived);
     if (this.abandoned.size > 0 && this.abandoned.has(callKey(message.context, message.tag))) {
       this.letGo(message);
@@ -1066,7 +1175,7 @@ export class Engine {
   private checkDrained(): void {
     const drained = this.drained;
     if (drained === null) return;
-    for (const [origin, count] of drained.expect) if ((this.arrivedFrom.get(origin) ?? 0) < count) return;
+    for (const [origin, count] of drained.expect) if (this.arrivedFrom.get(origin) < count) return;
     this.drained = null;
     drained.resolve();
   }
@@ -1164,7 +1273,7 @@ export class Engine {
 
   /** Hand any message to the transport, counted for the deadlock check. */
   private toWire(dest: number, frames: Uint8Array[]): Promise<void> {
-    this.wireSent.set(dest, (this.wireSent.get(dest) ?? 0) + 1);
+    this.wireSent.add(dest);
     return this.transport.send(dest, frames);
   }
 
@@ -1181,7 +1290,7 @@ export class Engine {
     this.warn(`tsmpi: rank ${this.rank}: ${failure.message}`);
     for (const entry of [...this.pending]) entry.fail(failure);
     this.pending.clear();
-    for (const incoming of [...this.incoming.values()]) incoming.reject(failure);
+    for (const incoming of [...this.incoming.values()]) incoming.receive.refuse(failure);
     this.incoming.clear();
   }
 

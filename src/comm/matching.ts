@@ -36,6 +36,12 @@ export interface ProbeWaiter<M extends Envelope> {
   seen(message: M): void;
 }
 
+/** What a posted receive or probe asks for: a (source, tag) pair, either of which may be a wildcard. */
+interface Selector {
+  readonly source: number;
+  readonly tag: number;
+}
+
 export function matches(envelope: Envelope, source: number, tag: number): boolean {
   return (source === ANY_SOURCE || source === envelope.source) && (tag === ANY_TAG || tag === envelope.tag);
 }
@@ -79,6 +85,24 @@ class Queue<T> {
     for (let i = this.head; i < this.items.length; i++) {
       const item = this.items[i];
       if (item !== undefined && test(item)) return i;
+    }
+    return -1;
+  }
+
+  /** Index of the first item whose (source, tag) match `envelope` (a posted receive or probe for a message). */
+  findFor(this: Queue<Selector>, envelope: Envelope): number {
+    for (let i = this.head; i < this.items.length; i++) {
+      const item = this.items[i];
+      if (item !== undefined && matches(envelope, item.source, item.tag)) return i;
+    }
+    return -1;
+  }
+
+  /** Index of the first item (a message) that matches (source, tag). */
+  findMatching(this: Queue<Envelope>, source: number, tag: number): number {
+    for (let i = this.head; i < this.items.length; i++) {
+      const item = this.items[i];
+      if (item !== undefined && matches(item, source, tag)) return i;
     }
     return -1;
   }
@@ -138,13 +162,14 @@ export class MatchingEngine<M extends Envelope> {
   arrive(message: M): void {
     const queues = this.queues(message.context);
     for (;;) {
-      const index = queues.posted.find((posted) => matches(message, posted.source, posted.tag));
+      const index = queues.posted.findFor(message);
       if (index < 0) break;
       const posted = queues.posted.at(index);
       queues.posted.removeAt(index);
       if (posted !== undefined && posted.take(message)) return;
     }
     queues.unexpected.push(message);
+    if (queues.probes.length === 0) return;
     for (const probe of [...queues.probes]) {
       if (matches(message, probe.source, probe.tag)) {
         queues.probes.remove(probe);
@@ -156,7 +181,7 @@ export class MatchingEngine<M extends Envelope> {
   /** Post a receive: it takes the oldest matching unexpected message now, or waits. */
   post(context: number, posted: PostedReceive<M>): PostResult {
     const queues = this.queues(context);
-    const index = queues.unexpected.find((message) => matches(message, posted.source, posted.tag));
+    const index = queues.unexpected.findMatching(posted.source, posted.tag);
     if (index >= 0) {
       const message = queues.unexpected.at(index);
       if (message === undefined || !posted.take(message)) return 'declined';
@@ -189,7 +214,7 @@ export class MatchingEngine<M extends Envelope> {
   /** The oldest unexpected message matching (source, tag), left in the queue. */
   peek(context: number, source: number, tag: number): M | undefined {
     const queues = this.queues(context);
-    const index = queues.unexpected.find((message) => matches(message, source, tag));
+    const index = queues.unexpected.findMatching(source, tag);
     return index < 0 ? undefined : queues.unexpected.at(index);
   }
 

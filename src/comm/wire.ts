@@ -100,7 +100,7 @@ function tableBytes(frames: number): number {
 }
 
 function writeHeader(
-  bytes: Buffer,
+  bytes: Uint8Array,
   kind: Kind,
   layout: Layout,
   flags: number,
@@ -183,6 +183,48 @@ export function eagerMessage(sync: boolean, body: Encoded, envelope: DataEnvelop
     zero(bytes, end, at);
   }
   return [bytes];
+}
+
+/** Converts a frame table's f64 lengths without Buffer's checked accessors (in the platform's byte order). */
+const F64 = new Float64Array(1);
+const F64_BYTES = new Uint8Array(F64.buffer);
+const LITTLE_ENDIAN = new Uint8Array(new Uint16Array([1]).buffer)[0] === 1;
+
+/** Where a one-frame data message without a control block carries its payload: header, then the table of one length. */
+const SINGLE_START = HEADER_BYTES + 16;
+
+/**
+ * An EAGER message of one typed array, without a control block: the same bytes as
+ * {@link eagerMessage} makes for it, built without the codec's intermediate objects (the
+ * common small `Send`).
+ */
+export function eagerTyped(
+  layout: Layout,
+  payload: Uint8Array,
+  context: number,
+  source: number,
+  tag: number,
+  origin: number,
+): Uint8Array[] {
+  const length = payload.byteLength;
+  const end = SINGLE_START + length;
+  const bytes = Buffer.allocUnsafe(align8(end));
+  writeHeader(bytes, Kind.Eager, layout, 0, context, source, tag, 0, origin);
+  putU32(bytes, HEADER_BYTES, 1);
+  if (LITTLE_ENDIAN) {
+    F64[0] = length;
+    bytes.set(F64_BYTES, HEADER_BYTES + 4);
+  } else bytes.writeDoubleLE(length, HEADER_BYTES + 4);
+  zero(bytes, HEADER_BYTES + 12, SINGLE_START);
+  bytes.set(payload, SINGLE_START);
+  zero(bytes, end, bytes.byteLength);
+  return [bytes];
+}
+
+/** The f64 (little-endian, as this machine's) at `at` (the caller has checked the bounds). */
+function getF64(bytes: Uint8Array, at: number): number {
+  for (let index = 0; index < 8; index++) F64_BYTES[LITTLE_ENDIAN ? index : 7 - index] = bytes[at + index] as number;
+  return F64[0] as number;
 }
 
 /** An OWNED eager message: the payload frames handed over as they are, without a copy. */
@@ -270,7 +312,7 @@ export function fileMessage(seq: number, origin: number, slot: number, byteCount
  * receive cost.
  */
 function message(
-  view: Buffer,
+  view: Uint8Array,
   kind: Kind,
   control: Uint8Array | null,
   frames: Uint8Array[],
@@ -297,30 +339,29 @@ export function parse(frames: Uint8Array[]): Message {
   const head = frames[0];
   if (head === undefined || head.byteLength < HEADER_BYTES)
     throw new MpiError('ERR_CODEC', `a ${head?.byteLength ?? 0}-byte frame is too short for a tsmpi header`);
-  // Received frames are Buffers already (zeromq, loopback): no second view to make.
-  const view = Buffer.isBuffer(head) ? head : Buffer.from(head.buffer, head.byteOffset, head.byteLength);
-  const kind = view.readUInt8(0) as Kind;
+  const view = head;
+  const kind = view[0] as Kind;
   if (kind > Kind.Freed) throw new MpiError('ERR_CODEC', `unknown message kind ${kind}`);
   if (kind !== Kind.Eager && kind !== Kind.EagerSync && kind !== Kind.Rts && kind !== Kind.FileEager)
     return message(view, kind, null, frames.slice(1), [], 0);
-  const flags = view.readUInt8(3);
+  const flags = view[3] as number;
   let table = HEADER_BYTES;
   let control: Uint8Array | null = null;
   if ((flags & FLAG_CONTROL) !== 0) {
-    const length = head.byteLength >= HEADER_BYTES + 4 ? view.readUInt32LE(HEADER_BYTES) : -1;
+    const length = head.byteLength >= HEADER_BYTES + 4 ? getU32(view, HEADER_BYTES) : -1;
     table = HEADER_BYTES + align8(4 + length);
     if (length < 0 || table > head.byteLength) throw new MpiError('ERR_CODEC', 'a truncated control block');
     control = view.subarray(HEADER_BYTES + 4, HEADER_BYTES + 4 + length);
   }
   if (head.byteLength < table + 4) throw new MpiError('ERR_CODEC', 'a data message without its frame table');
-  const count = view.readUInt32LE(table);
+  const count = getU32(view, table);
   const start = table + tableBytes(count);
   if (head.byteLength < start)
     throw new MpiError('ERR_CODEC', `a frame table of ${count} entries does not fit a ${head.byteLength}-byte frame`);
   const lengths: number[] = [];
   let byteLength = 0;
   for (let index = 0; index < count; index++) {
-    const length = view.readDoubleLE(table + 4 + 8 * index);
+    const length = getF64(view, table + 4 + 8 * index);
     if (!Number.isSafeInteger(length) || length < 0) throw new MpiError('ERR_CODEC', `frame ${index} has an invalid length ${length}`);
     lengths.push(length);
     byteLength += length;
@@ -335,12 +376,14 @@ export function parse(frames: Uint8Array[]): Message {
   const payload: Uint8Array[] = [];
   // A typed payload is only ever copied or viewed as its element type: a plain view is
   // enough, and cheaper to make than a Buffer's (msgpack payloads stay Buffers).
-  const plain = view.readUInt8(1) === Encoding.Typed;
+  const plain = view[1] === Encoding.Typed;
   let at = start;
   for (const length of lengths) {
     if (at + length > head.byteLength)
       throw new MpiError('ERR_CODEC', `the payload (${byteLength} bytes) does not fit a ${head.byteLength}-byte frame`);
-    payload.push(plain ? new Uint8Array(view.buffer, view.byteOffset + at, length) : view.subarray(at, at + length));
+    payload.push(
+      plain ? new Uint8Array(view.buffer, view.byteOffset + at, length) : Buffer.from(view.buffer, view.byteOffset + at, length),
+    );
     at = align8(at + length);
   }
   return message(view, kind, control, payload, lengths, byteLength);

@@ -56,10 +56,19 @@ const DEFAULT_LINGER_MS = 30_000;
 
 interface Outbox {
   readonly socket: zmq.Dealer;
-  /** Settles after the last queued send; the next send chains on it (one pending send per socket). */
-  tail: Promise<void>;
+  /** The last send handed to the socket; a send that finds the socket busy chains on it. */
+  last: Promise<void>;
+  /** Sends waiting in the chain: while any does, a new send queues behind them (order). */
   queued: number;
 }
+
+/** zeromq.js refuses a second pending send on a socket synchronously, with this code. */
+function isBusy(error: unknown): boolean {
+  return (error as { code?: unknown } | null)?.code === 'EBUSY';
+}
+
+/** Never rejects: what close() waits on. */
+function ignore(): void {}
 
 export class ZmqTransport implements Transport {
   readonly rank: number;
@@ -122,14 +131,24 @@ export class ZmqTransport implements Transport {
   send(dest: number, frames: readonly Uint8Array[]): Promise<void> {
     if (this.closed) return Promise.reject(new MpiError('ERR_COMM_CLOSED', 'send: the transport is closed'));
     const outbox = this.outbox(dest);
-    // Fast path: nothing queued on this socket, so hand the frames over right away.
-    const sent =
-      outbox.queued === 0 ? outbox.socket.send(frames as Uint8Array[]) : outbox.tail.then(() => outbox.socket.send(frames as Uint8Array[]));
+    if (outbox.queued === 0) {
+      // The common case: zeromq.js hands the frames to libzmq now (its send resolves at once),
+      // with no promise of ours per message. Only while an earlier send still waits inside
+      // zeromq.js (it defers one after many synchronous sends) is the socket busy: then chain.
+      try {
+        return (outbox.last = outbox.socket.send(frames as Uint8Array[]));
+      } catch (error) {
+        if (!isBusy(error)) return Promise.reject(error);
+      }
+    }
     outbox.queued++;
     const settled = (): void => {
       outbox.queued--;
     };
-    outbox.tail = sent.then(settled, settled);
+    const go = (): Promise<void> => outbox.socket.send(frames as Uint8Array[]);
+    const sent = outbox.last.then(go, go);
+    outbox.last = sent;
+    sent.then(settled, settled);
     return sent;
   }
 
@@ -140,7 +159,7 @@ export class ZmqTransport implements Transport {
 
   keepReceiving(): () => void {
     this.interest++;
-    if (!this.reading) void this.readLoop();
+    if (!this.reading) this.readNext();
     let released = false;
     return () => {
       if (released) return;
@@ -154,11 +173,15 @@ export class ZmqTransport implements Transport {
     if (this.reading) return;
     this.reading = true;
     try {
-      while (!this.closed && this.inbox.readable) this.dispatch(await this.inbox.receive());
+      while (!this.closed && this.inbox.readable) {
+        const message = await this.inbox.receive();
+        message.shift();
+        this.handler(message);
+      }
     } finally {
       this.reading = false;
     }
-    if (this.interest > 0) void this.readLoop();
+    if (this.interest > 0 && !this.reading) this.readNext();
   }
 
   async close(options: { readonly delivered?: boolean } = {}): Promise<void> {
@@ -169,30 +192,42 @@ export class ZmqTransport implements Transport {
     // confirmed every one arrived, a peer that has gone would only make close wait in vain.
     const lingerMs = options.delivered === true ? 0 : (this.options.lingerMs ?? DEFAULT_LINGER_MS);
     for (const outbox of this.outboxes.values()) {
-      await outbox.tail;
+      await outbox.last.then(ignore, ignore);
       outbox.socket.linger = lingerMs;
       outbox.socket.close();
     }
     this.inbox.close();
   }
 
-  private async readLoop(): Promise<void> {
+  /**
+   * The reader loop, one receive at a time, written as callbacks rather than an async
+   * function: restarting it (a receive posted after the loop stopped) then costs one call,
+   * and a message reaches the engine in the same microtask as zeromq.js's promise.
+   */
+  private readNext(): void {
     this.reading = true;
-    try {
-      while (this.interest > 0 && !this.closed) this.dispatch(await this.inbox.receive());
-    } catch (error) {
-      // A pending receive rejects with EAGAIN when the socket closes: that is the normal end.
-      // Anything else is a real failure: every pending operation must hear of it.
-      if (!this.closed) this.onFailure(error instanceof Error ? error : new Error(String(error)));
-    } finally {
-      this.reading = false;
-    }
+    this.inbox.receive().then(this.received, this.failed);
   }
 
-  private dispatch(message: Buffer[]): void {
-    // ROUTER prepends the sender's routing id; the header carries the source rank instead.
-    this.handler(message.slice(1));
-  }
+  private readonly received = (message: Buffer[]): void => {
+    try {
+      // ROUTER prepends the sender's routing id; the header carries the source rank instead.
+      message.shift();
+      this.handler(message);
+    } catch (error) {
+      this.failed(error);
+      return;
+    }
+    if (this.interest > 0 && !this.closed) this.inbox.receive().then(this.received, this.failed);
+    else this.reading = false;
+  };
+
+  private readonly failed = (error: unknown): void => {
+    this.reading = false;
+    // A pending receive rejects with EAGAIN when the socket closes: that is the normal end.
+    // Anything else is a real failure: every pending operation must hear of it.
+    if (!this.closed) this.onFailure(error instanceof Error ? error : new Error(String(error)));
+  };
 
   private outbox(dest: number): Outbox {
     let outbox = this.outboxes.get(dest);
@@ -210,7 +245,7 @@ export class ZmqTransport implements Transport {
       ...this.curveClient(),
     });
     socket.connect(endpoint);
-    outbox = { socket, tail: Promise.resolve(), queued: 0 };
+    outbox = { socket, last: Promise.resolve(), queued: 0 };
     this.outboxes.set(dest, outbox);
     return outbox;
   }

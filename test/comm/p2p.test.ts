@@ -1,7 +1,10 @@
 // Point-to-point semantics on many ranks in one process (loopback transport).
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
+import { Comm } from '../../src/comm/comm.js';
+import { Engine } from '../../src/comm/engine.js';
 import { ANY_SOURCE, ANY_TAG, MpiError, Request, Status } from '../../src/index.js';
+import { LoopbackHub } from '../../src/transport/loopback.js';
 import { spmd } from '../helpers/spmd.js';
 
 const rejectsWith = (code: string) => (error: unknown) => error instanceof MpiError && error.code === code;
@@ -61,6 +64,47 @@ describe('comm point-to-point (in process)', () => {
         await comm.send('late', 0, 77);
       }
     });
+  });
+
+  it('a pending receive is reported with its own call’s arguments, however many calls came before', async () => {
+    const hub = new LoopbackHub(2);
+    const engines = [0, 1].map((rank) => new Engine(hub.transport(rank)));
+    const [zero, one] = engines.map(
+      (engine) =>
+        new Comm(
+          {
+            engine,
+            abort: () => {
+              throw new Error('abort');
+            },
+          },
+          0,
+          [0, 1],
+        ),
+    ) as [Comm, Comm];
+    const engine = engines[0] as Engine;
+    const buf = new Float64Array(1);
+    const report = (): string[] => engine.waitingReport().map((line) => line.replace(/ for [0-9.]+ s$/, ''));
+    // The same call repeated, then other arguments: each report names the call waiting now.
+    for (const tag of [5, 5, 6]) {
+      const received = zero.Recv(buf, 1, tag);
+      assert.deepEqual(report(), [`Recv(source=1, tag=${tag})`]);
+      await one.Send(new Float64Array([tag]), 0, tag);
+      await received;
+      assert.deepEqual([...buf], [tag]);
+      assert.deepEqual(report(), []);
+    }
+    const status = new Status();
+    const any = zero.Recv(buf, ANY_SOURCE, ANY_TAG, status);
+    const sent = zero.ssend('x', 1, 3);
+    assert.deepEqual(report(), ['Recv(source=ANY_SOURCE, tag=ANY_TAG)', 'ssend(dest=1, tag=3)']);
+    await one.Send(new Float64Array([8]), 0, 9);
+    await any;
+    assert.deepEqual([status.source, status.tag, status.count, buf[0]], [1, 9, 1, 8]);
+    assert.deepEqual(report(), ['ssend(dest=1, tag=3)']);
+    assert.equal(await one.recv(0, 3), 'x');
+    await sent;
+    assert.deepEqual(report(), []);
   });
 
   it('Recv into a small buffer fails with ERR_TRUNCATE and the message waits for a larger one', async () => {

@@ -1,0 +1,41 @@
+/**
+ * Where a received message lands: the caller's typed array of a buffer receive (`Recv`,
+ * `Irecv`, `Sendrecv`) and the Status it passed. Shared by the communicator and by the
+ * engine, which lands a blocking `Recv` itself when the message matches (one promise
+ * step fewer between the socket and the caller's `await`).
+ */
+import { bytesOf, elementCount, type AnyTypedArray } from '../codec/codec.js';
+import type { Status } from './status.js';
+import type { Message } from './wire.js';
+
+/**
+ * Record in `status` (if given) where `message` came from and how large it is. `count` is
+ * in elements of `buf` for a buffer receive (MPI_Get_count with the receive's datatype),
+ * else as the codec counts the message's own contents.
+ */
+export function setStatus(status: Status | undefined, message: Message, buf?: AnyTypedArray): void {
+  if (status === undefined) return;
+  status.source = message.source;
+  status.tag = message.tag;
+  status.byteLength = message.byteLength;
+  status.count = buf === undefined ? elementCount(message.layout, message.byteLength) : message.byteLength / buf.BYTES_PER_ELEMENT;
+}
+
+/** Copy a received typed payload into `buf` (the receive has checked that it fits). */
+export function copyInto(buf: AnyTypedArray, message: Message): void {
+  const frame = message.frames[0];
+  // A large message was assembled in `buf` itself already.
+  if (frame !== undefined && !(frame.buffer === buf.buffer && frame.byteOffset === buf.byteOffset)) bytesOf(buf).set(frame);
+}
+
+/** Where a buffer receive puts what it received. */
+export interface Landing {
+  readonly buf: AnyTypedArray;
+  readonly status: Status | undefined;
+}
+
+/** Copy `message` into the landing's buffer and record its Status. */
+export function land(landing: Landing, message: Message): void {
+  copyInto(landing.buf, message);
+  setStatus(landing.status, message, landing.buf);
+}
