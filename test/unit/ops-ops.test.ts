@@ -105,3 +105,40 @@ test('checkOp accepts ops and functions only', () => {
     (error: unknown) => error instanceof MpiError && error.code === 'ERR_OP',
   );
 });
+
+test('typed SUM PROD MAX MIN: every length (the loops take four elements a turn), element types, in place, NaN and -0 as one element at a time', () => {
+  const scalar: Record<string, (x: number, y: number) => number> = {
+    SUM: (x, y) => x + y,
+    PROD: (x, y) => x * y,
+    MAX: (x, y) => Math.max(x, y),
+    MIN: (x, y) => Math.min(x, y),
+  };
+  const ops: [string, Op][] = [
+    ['SUM', SUM],
+    ['PROD', PROD],
+    ['MAX', MAX],
+    ['MIN', MIN],
+  ];
+  const specials = [Number.NaN, -0, 0, 1.5, -2.25, Number.POSITIVE_INFINITY];
+  for (const Type of [Float64Array, Float32Array, Int32Array, Uint8Array] as const) {
+    for (let n = 0; n <= 11; n++) {
+      const a = new Type(n);
+      const b = new Type(n);
+      for (let i = 0; i < n; i++) {
+        a[i] = (specials[i % specials.length] as number) * (Type === Float64Array || Type === Float32Array ? 1 : 0) + i;
+        b[i] = (specials[(i * 5 + 1) % specials.length] as number) * (Type === Float64Array || Type === Float32Array ? 1 : 0) - 2 * i;
+      }
+      for (const [name, op] of ops) {
+        const want = new Type(n);
+        for (let i = 0; i < n; i++) want[i] = (scalar[name] as (x: number, y: number) => number)(a[i] as number, b[i] as number);
+        const got = combine(op, a, b, 'test') as InstanceType<typeof Type>;
+        assert.ok(got instanceof Type);
+        assert.deepEqual([...got].map(Object.is.bind(null, 0)), [...want].map(Object.is.bind(null, 0)), `${name} ${Type.name} n=${n}: -0`);
+        assert.deepEqual([...got], [...want], `${name} ${Type.name} n=${n}`);
+        const inPlace = Type.from(b);
+        combine(op, a, inPlace, 'test', inPlace);
+        assert.deepEqual([...inPlace], [...want], `${name} ${Type.name} n=${n} into the second operand`);
+      }
+    }
+  }
+});
