@@ -29,7 +29,7 @@
  *   the message header, never in a user's value.
  * - Messages a program sent before it exits are delivered.
  */
-import { bytesOf, Encoding, isTypedArray, PACKED, type AnyTypedArray } from '../codec/codec.js';
+import { bytesOf, isTypedArray, PACKED, type AnyTypedArray } from '../codec/codec.js';
 import { allgather } from '../collectives/allgather.js';
 import { allreduce } from '../collectives/allreduce.js';
 import { alltoall } from '../collectives/alltoall.js';
@@ -49,12 +49,12 @@ import type { Overrides } from '../collectives/select.js';
 import { MAX, SUM, type Op } from '../ops/ops.js';
 import { MpiError } from '../errors.js';
 import { callPorts } from './collective-port.js';
-import type { Engine, Message, ReceiveOptions, TrafficStats } from './engine.js';
+import type { Engine, Message, TrafficStats } from './engine.js';
 import { Kind } from './wire.js';
 import { ANY_SOURCE, ANY_TAG } from './matching.js';
 import { Request } from './request.js';
 import { Status } from './status.js';
-import { copyInto, setStatus } from './landing.js';
+import { copyInto, fits, setStatus } from './landing.js';
 import { checkRank, checkTag, PROC_NULL } from './validate.js';
 import type { Cartcomm } from './cart.js';
 import { checkShape } from './cart-grid.js';
@@ -313,12 +313,12 @@ export class Comm {
     // promise itself (a receive is the hot path).
     try {
       checkBuffer('Recv', 'buf', buf);
-      const options = this.receiveOptions('Recv', source, tag, (candidate) => fits('Recv', candidate, buf), bytesOf(buf));
-      if (options === null) {
+      const label = this.receiveLabel('Recv', source, tag);
+      if (label === null) {
         setStatus(status, NULL_MESSAGE, buf);
         return Promise.resolve();
       }
-      return this.runtime.engine.receiveInto(options, buf, status);
+      return this.runtime.engine.receiveInto(this.context, source, tag, label, 'Recv', buf, status);
     } catch (error) {
       return Promise.reject(error);
     }
@@ -875,13 +875,15 @@ export class Comm {
       tag = checkTag(operation, tag);
       if (dest === PROC_NULL) return Promise.resolve();
       dest = checkRank(operation, 'dest', dest, this.size);
+      const label = this.sendLabels.label(operation, 'dest', dest, tag);
+      if (!sync) return this.runtime.engine.sendStandard(value, this.worldRank(dest), this.context, this.rank, tag, label);
       return this.runtime.engine.send(value, {
         dest: this.worldRank(dest),
         context: this.context,
         source: this.rank,
         tag,
-        mode: sync ? 'sync' : 'standard',
-        label: this.sendLabels.label(operation, 'dest', dest, tag),
+        mode: 'sync',
+        label,
       });
     } catch (error) {
       return Promise.reject(error);
@@ -897,26 +899,24 @@ export class Comm {
     into?: Uint8Array,
   ): Promise<Message> {
     try {
-      const options = this.receiveOptions(operation, source, tag, accept, into);
-      return options === null ? Promise.resolve(NULL_MESSAGE) : this.runtime.engine.receive(options);
+      const label = this.receiveLabel(operation, source, tag);
+      if (label === null) return Promise.resolve(NULL_MESSAGE);
+      return this.runtime.engine.receive({ context: this.context, source, tag, label, accept, into });
     } catch (error) {
       return Promise.reject(error);
     }
   }
 
-  /** Check a receive's arguments: what the engine receives, or null for a receive from PROC_NULL. @throws on a bad argument */
-  private receiveOptions(
-    operation: string,
-    source: number,
-    tag: number,
-    accept?: (message: Message) => MpiError | null,
-    into?: Uint8Array,
-  ): ReceiveOptions | null {
+  /**
+   * Check a receive's arguments: its label for errors and reports, or null for a receive
+   * from PROC_NULL. @throws ERR_COMM_CLOSED, ERR_TAG, ERR_RANK
+   */
+  private receiveLabel(operation: string, source: number, tag: number): string | null {
     this.checkOpen(operation);
-    tag = checkTag(operation, tag, true);
+    checkTag(operation, tag, true);
     if (source === PROC_NULL) return null;
-    source = checkRank(operation, 'source', source, this.size, true);
-    return { context: this.context, source, tag, label: this.receiveLabels.label(operation, 'source', source, tag), accept, into };
+    checkRank(operation, 'source', source, this.size, true);
+    return this.receiveLabels.label(operation, 'source', source, tag);
   }
 }
 
@@ -960,22 +960,6 @@ class CallLabels {
     }
     return this.text;
   }
-}
-
-function fits(operation: string, message: Message, buf: AnyTypedArray): MpiError | null {
-  if (message.layout.encoding !== Encoding.Typed) {
-    return new MpiError(
-      'ERR_BUFFER',
-      `${operation}: the message from rank ${message.source} (tag ${message.tag}) is not a typed array; receive it with recv()`,
-    );
-  }
-  if (message.byteLength > buf.byteLength) {
-    return new MpiError(
-      'ERR_TRUNCATE',
-      `${operation}: message from rank ${message.source} (tag ${message.tag}) has ${message.byteLength} bytes but the buffer holds ${buf.byteLength}; the message is kept for a larger receive`,
-    );
-  }
-  return null;
 }
 
 export { isTypedArray };

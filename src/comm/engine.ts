@@ -51,13 +51,15 @@
  *
  * The wire format of each kind of message is in wire.ts.
  */
-import { bytesOf, decode, encode, Encoding, typedLayout, type AnyTypedArray, type Encoded } from '../codec/codec.js';
+// The module's binding, not the global: Node 20's `globalThis.performance` is a getter, run on every use.
+import { performance } from 'node:perf_hooks';
+import { bytesOf, decode, encode, Encoding, typedLayout, type AnyTypedArray, type Encoded, type TypedLayout } from '../codec/codec.js';
 import { MpiError } from '../errors.js';
 import type { SharedFiles } from '../transport/shared-files.js';
 import type { Transport } from '../transport/transport.js';
 import type { Recorder } from '../trace/recorder.js';
 import { RankCounts } from './counts.js';
-import { land, type Landing } from './landing.js';
+import { fits, land } from './landing.js';
 import { PendingList, type Pending, type WaitsOn } from './pending.js';
 import { ANY_SOURCE, ANY_TAG, MatchingEngine, type PostedReceive, type ProbeWaiter } from './matching.js';
 import type { Status } from './status.js';
@@ -318,8 +320,11 @@ class Receive implements PostedReceive<Message>, Pending {
     readonly label: string,
     readonly accept: Acceptor | undefined,
     readonly into: Uint8Array | undefined,
-    /** Where a buffer receive lands (it then resolves with nothing); undefined: resolve with the message. */
-    readonly landing: Landing | undefined,
+    /** The buffer a buffer receive (`Recv`) lands in; it then resolves with nothing. Undefined: it resolves with the message. */
+    readonly buf: AnyTypedArray | undefined,
+    readonly status: Status | undefined,
+    /** The call, for the errors of a buffer receive (`Recv`). */
+    readonly operation: string,
   ) {}
 
   /** Whom it waits for: a communicator rank (or ANY_SOURCE) of its context. */
@@ -335,8 +340,8 @@ class Receive implements PostedReceive<Message>, Pending {
   /** The whole message is here. */
   succeed(message: Message): void {
     this.settle();
-    if (this.landing === undefined) return this.resolve(message);
-    land(this.landing, message);
+    if (this.buf === undefined) return this.resolve(message);
+    land(this.buf, this.status, message);
     this.resolve(undefined);
   }
 
@@ -452,32 +457,68 @@ export class Engine {
     const recorder = this.recorder;
     if (recorder === null) return this.transmit(value, options);
     const { dest, context, tag, label, control = null } = options;
+    return this.traced(recorder, dest, context, tag, label, control, () => this.transmit(value, options));
+  }
+
+  /** Record the send that `start` hands over (tracing on). */
+  private traced(
+    recorder: Recorder,
+    dest: number,
+    context: number,
+    tag: number,
+    label: string,
+    control: Uint8Array | null,
+    start: () => Promise<void>,
+  ): Promise<void> {
     const t0 = recorder.now();
     const [before, bytes] = [this.sentTo.get(dest), this.counters.sent.bytes];
-    // transmit() hands the message over before its first await: its number is known now.
-    const sent = this.transmit(value, options);
+    // A send hands the message over before its first await: its number is known now.
+    const sent = start();
     const n = this.sentTo.get(dest);
     return recorder.sent(sent, t0, dest, n === before ? 0 : n, context, tag, this.counters.sent.bytes - bytes, label, control);
+  }
+
+  /**
+   * {@link send} in standard mode, with the arguments one by one (no options object): the
+   * hot path of a point-to-point send. A small typed array goes as one frame of header and
+   * a copy of its bytes, made without the codec's intermediate objects.
+   */
+  sendStandard(value: unknown, dest: number, context: number, source: number, tag: number, label: string): Promise<void> {
+    const layout = typedLayout(value);
+    if (layout === null || (value as AnyTypedArray).byteLength > this.eagerLimit)
+      return this.send(value, { dest, context, source, tag, label });
+    const recorder = this.recorder;
+    if (recorder === null) return this.sendTyped(value as AnyTypedArray, layout, dest, context, source, tag, label);
+    return this.traced(recorder, dest, context, tag, label, null, () =>
+      this.sendTyped(value as AnyTypedArray, layout, dest, context, source, tag, label),
+    );
+  }
+
+  /** An eager standard send of a small typed array: its bytes copied behind the header, in one frame. */
+  private sendTyped(
+    value: AnyTypedArray,
+    layout: TypedLayout,
+    dest: number,
+    context: number,
+    source: number,
+    tag: number,
+    label: string,
+  ): Promise<void> {
+    let bytes: Uint8Array;
+    try {
+      this.ensureOpen(label);
+      bytes = bytesOf(value);
+    } catch (error) {
+      return Promise.reject(error);
+    }
+    this.counters.sent.messages++;
+    this.counters.sent.bytes += bytes.byteLength;
+    return this.dataSend(dest, eagerTyped(layout, bytes, context, source, tag, this.rank));
   }
 
   /** Hand the message over (synchronously, before any await) and return how its send settles. */
   private transmit(value: unknown, options: SendOptions): Promise<void> {
     const { dest, context, source, tag, mode = 'standard', label, control = null } = options;
-    // The common case, a small typed array sent standard: one frame of header and a copy of
-    // its bytes, made without the codec's intermediate objects.
-    const layout = mode === 'standard' && control === null && options.encoded === undefined ? typedLayout(value) : null;
-    if (layout !== null && (value as AnyTypedArray).byteLength <= this.eagerLimit) {
-      let bytes: Uint8Array;
-      try {
-        this.ensureOpen(label);
-        bytes = bytesOf(value as AnyTypedArray);
-      } catch (error) {
-        return Promise.reject(error);
-      }
-      this.counters.sent.messages++;
-      this.counters.sent.bytes += bytes.byteLength;
-      return this.dataSend(dest, eagerTyped(layout, bytes, context, source, tag, this.rank));
-    }
     let body: Encoded;
     try {
       this.ensureOpen(label);
@@ -532,37 +573,45 @@ export class Engine {
    * Resolves once the whole message is here (for a rendezvous message, after its data).
    */
   receive(options: ReceiveOptions): Promise<Message> {
+    const { context, source, tag, label, accept, into, withdrawal } = options;
     const recorder = this.recorder;
-    if (recorder === null) return this.match(options, undefined) as Promise<Message>;
-    const { context, tag, label } = options;
-    return recorder.received(this.match(options, undefined) as Promise<Message>, recorder.now(), context, tag, label);
+    const received = this.match(new Receive(this, context, source, tag, label, accept, into, undefined, undefined, label), withdrawal);
+    if (recorder === null) return received as Promise<Message>;
+    return recorder.received(received as Promise<Message>, recorder.now(), context, tag, label);
   }
 
   /**
-   * {@link receive} a typed payload into `buf` (which `options.accept` has checked it fits)
-   * and record it in `status`; resolves once it is there.
+   * A buffer receive (`Recv`): {@link receive} a typed payload that fits `buf` into it and
+   * record it in `status`; resolves once it is there, with nothing. The arguments come
+   * one by one (no options object): this is the hot path of a receive.
+   * @throws ERR_COMM_CLOSED; rejects with ERR_BUFFER (not a typed array), ERR_TRUNCATE (too large), ERR_NOT_RECEIVED
    */
-  receiveInto(options: ReceiveOptions, buf: AnyTypedArray, status: Status | undefined): Promise<void> {
+  receiveInto(
+    context: number,
+    source: number,
+    tag: number,
+    label: string,
+    operation: string,
+    buf: AnyTypedArray,
+    status: Status | undefined,
+  ): Promise<void> {
     const recorder = this.recorder;
     // Landed as it matches: the caller's await resumes one promise step after the arrival.
-    if (recorder === null) return this.match(options, { buf, status }) as Promise<void>;
-    const { context, tag, label } = options;
-    return recorder.received(this.match(options, undefined) as Promise<Message>, recorder.now(), context, tag, label).then((message) => {
-      land({ buf, status }, message);
-    });
+    if (recorder === null)
+      return this.match(new Receive(this, context, source, tag, label, undefined, bytesOf(buf), buf, status, operation)) as Promise<void>;
+    const accept = (message: Message): MpiError | null => fits(operation, message, buf);
+    return this.receive({ context, source, tag, label, accept, into: bytesOf(buf) }).then((message) => land(buf, status, message));
   }
 
-  /** Post a receive; with a landing it resolves with nothing, else with the message. */
-  private match(options: ReceiveOptions, landing: Landing | undefined): Promise<Message | undefined> {
-    const { context, source, tag, label, accept, into, withdrawal } = options;
-    this.ensureOpen(label);
+  /** Post a receive; a buffer receive resolves with nothing, any other with the message. */
+  private match(receive: Receive, withdrawal?: Withdrawal): Promise<Message | undefined> {
+    this.ensureOpen(receive.label);
     if (withdrawal?.withdrawn) return Promise.reject(withdrawal.withdrawn);
-    const receive = new Receive(this, context, source, tag, label, accept, into, landing);
     const promise = new Promise<Message | undefined>((resolve, reject) => {
       receive.resolve = resolve;
       receive.reject = reject;
     });
-    const outcome = this.matching.post(context, receive);
+    const outcome = this.matching.post(receive.context, receive);
     // Settled already: an unexpected message matched (and, unless it is a rendezvous
     // envelope whose data is still to come, completed it), or it was refused.
     if (outcome === 'declined' || (outcome === 'matched' && receive.awaiting === null)) return promise;
@@ -579,7 +628,8 @@ export class Engine {
    * envelope, ask for the data. Returns false when declined.
    */
   offer(receive: Receive, message: Message): boolean {
-    const refusal = receive.accept?.(message) ?? null;
+    const buf = receive.buf;
+    const refusal = buf !== undefined ? fits(receive.operation, message, buf) : (receive.accept?.(message) ?? null);
     if (refusal !== null) {
       receive.refuse(refusal);
       return false;

@@ -4,7 +4,8 @@
  * engine, which lands a blocking `Recv` itself when the message matches (one promise
  * step fewer between the socket and the caller's `await`).
  */
-import { bytesOf, elementCount, type AnyTypedArray } from '../codec/codec.js';
+import { bytesOf, elementCount, Encoding, type AnyTypedArray } from '../codec/codec.js';
+import { MpiError } from '../errors.js';
 import type { Status } from './status.js';
 import type { Message } from './wire.js';
 
@@ -28,14 +29,25 @@ export function copyInto(buf: AnyTypedArray, message: Message): void {
   if (frame !== undefined && !(frame.buffer === buf.buffer && frame.byteOffset === buf.byteOffset)) bytesOf(buf).set(frame);
 }
 
-/** Where a buffer receive puts what it received. */
-export interface Landing {
-  readonly buf: AnyTypedArray;
-  readonly status: Status | undefined;
+/** Why `message` cannot be received into `buf` by `operation` (it is no typed array, or too large), or null when it can. */
+export function fits(operation: string, message: Message, buf: AnyTypedArray): MpiError | null {
+  if (message.layout.encoding !== Encoding.Typed) {
+    return new MpiError(
+      'ERR_BUFFER',
+      `${operation}: the message from rank ${message.source} (tag ${message.tag}) is not a typed array; receive it with recv()`,
+    );
+  }
+  if (message.byteLength > buf.byteLength) {
+    return new MpiError(
+      'ERR_TRUNCATE',
+      `${operation}: message from rank ${message.source} (tag ${message.tag}) has ${message.byteLength} bytes but the buffer holds ${buf.byteLength}; the message is kept for a larger receive`,
+    );
+  }
+  return null;
 }
 
-/** Copy `message` into the landing's buffer and record its Status. */
-export function land(landing: Landing, message: Message): void {
-  copyInto(landing.buf, message);
-  setStatus(landing.status, message, landing.buf);
+/** Copy `message` into `buf` and record it in `status`. */
+export function land(buf: AnyTypedArray, status: Status | undefined, message: Message): void {
+  copyInto(buf, message);
+  setStatus(status, message, buf);
 }

@@ -190,6 +190,27 @@ const F64 = new Float64Array(1);
 const F64_BYTES = new Uint8Array(F64.buffer);
 const LITTLE_ENDIAN = new Uint8Array(new Uint16Array([1]).buffer)[0] === 1;
 
+/**
+ * Memory for small outgoing frames, carved in order from slabs as Node's Buffer pool does,
+ * but as plain Uint8Array views: making a Buffer (a Uint8Array subclass) costs more. Bytes
+ * are never handed out twice: a frame the transport still holds keeps its slab alive.
+ */
+const SLAB_BYTES = 64 * 1024;
+let slab = new ArrayBuffer(SLAB_BYTES);
+let slabUsed = 0;
+
+/** `size` bytes (a multiple of 8) for an outgoing frame; their contents are not cleared. */
+function frameBytes(size: number): Uint8Array {
+  if (size > SLAB_BYTES / 16) return Buffer.allocUnsafeSlow(size);
+  if (slabUsed + size > SLAB_BYTES) {
+    slab = new ArrayBuffer(SLAB_BYTES);
+    slabUsed = 0;
+  }
+  const bytes = new Uint8Array(slab, slabUsed, size);
+  slabUsed += size;
+  return bytes;
+}
+
 /** Where a one-frame data message without a control block carries its payload: header, then the table of one length. */
 const SINGLE_START = HEADER_BYTES + 16;
 
@@ -208,13 +229,11 @@ export function eagerTyped(
 ): Uint8Array[] {
   const length = payload.byteLength;
   const end = SINGLE_START + length;
-  const bytes = Buffer.allocUnsafe(align8(end));
+  const bytes = frameBytes(align8(end));
   writeHeader(bytes, Kind.Eager, layout, 0, context, source, tag, 0, origin);
   putU32(bytes, HEADER_BYTES, 1);
-  if (LITTLE_ENDIAN) {
-    F64[0] = length;
-    bytes.set(F64_BYTES, HEADER_BYTES + 4);
-  } else bytes.writeDoubleLE(length, HEADER_BYTES + 4);
+  F64[0] = length;
+  for (let index = 0; index < 8; index++) bytes[HEADER_BYTES + 4 + index] = F64_BYTES[LITTLE_ENDIAN ? index : 7 - index] as number;
   zero(bytes, HEADER_BYTES + 12, SINGLE_START);
   bytes.set(payload, SINGLE_START);
   zero(bytes, end, bytes.byteLength);
