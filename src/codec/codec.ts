@@ -167,12 +167,14 @@ export const MAX_TYPED_BYTES = 2 ** 32 - 1;
  * view of a detached buffer throws TypeError, which is the test.
  */
 export function bufferProblem(value: AnyTypedArray): string | null {
-  if (value.byteLength > MAX_TYPED_BYTES) {
-    return `${value.constructor.name} of ${value.byteLength} bytes is larger than the ${MAX_TYPED_BYTES} bytes one message part can carry; send it in parts`;
-  }
+  // Read once: this runs for every buffer a Send or Recv is given.
+  const byteLength = value.byteLength;
   // A view of a detached buffer reports 0 bytes: any other length proves the memory is there
   // (and skips the costly probe below on every send of a non-empty array).
-  if (value.byteLength > 0) return null;
+  if (byteLength > 0 && byteLength <= MAX_TYPED_BYTES) return null;
+  if (byteLength > MAX_TYPED_BYTES) {
+    return `${value.constructor.name} of ${byteLength} bytes is larger than the ${MAX_TYPED_BYTES} bytes one message part can carry; send it in parts`;
+  }
   try {
     new Uint8Array(value.buffer, 0, 0);
   } catch {

@@ -400,6 +400,8 @@ export class Engine {
   private readonly counters: TrafficStats = { sent: { messages: 0, bytes: 0 }, received: { messages: 0, bytes: 0 } };
   /** Data messages (eager or RTS) sent to / arrived from each world rank: the end-of-job drain compares these. */
   private readonly sentTo: RankCounts;
+  /** {@link sendFailed}'s functions, by destination. */
+  private readonly failedTo: (() => void)[] = [];
   private readonly arrivedFrom: RankCounts;
   private drained: { readonly expect: ReadonlyMap<number, number>; readonly resolve: () => void } | null = null;
   /** (context, tag) pairs of calls abandoned by every rank ({@link abandon}): their messages are dropped on arrival. */
@@ -981,11 +983,21 @@ export class Engine {
     }
     // The caller gets the transport's own promise (no promise step of ours before its
     // await resumes); the bookkeeping reaction is registered first, so it runs first.
-    sent.then(this.sendSettled, () => {
-      this.sentTo.add(dest, -1);
-      this.sendSettled();
-    });
+    sent.then(this.sendSettled, this.sendFailed(dest));
     return sent;
+  }
+
+  /** What a failed data send to `dest` does: it was not handed over after all. One function per destination, made once. */
+  private sendFailed(dest: number): () => void {
+    let failed = this.failedTo[dest];
+    if (failed === undefined) {
+      failed = () => {
+        this.sentTo.add(dest, -1);
+        this.sendSettled();
+      };
+      this.failedTo[dest] = failed;
+    }
+    return failed;
   }
 
   private arrive(frames: Uint8Array[]): void {
