@@ -60,8 +60,6 @@ export type AnyTypedArray =
   | BigInt64Array
   | BigUint64Array;
 
-type TypedCtor = (typeof TYPED_KINDS)[number];
-
 /** A msgpack payload (any value that is not a typed array on its own). */
 export interface PackedLayout {
   readonly encoding: Encoding.Pack;
@@ -130,14 +128,12 @@ const OOB_EXT = 0x10;
 
 /** Wire code of a typed array's element type, or -1 if `value` is not a typed array we carry. */
 export function typedCode(value: unknown): number {
-  if (!ArrayBuffer.isView(value) || value instanceof DataView) return -1;
-  // Constructor identity, not instanceof: Buffer is a Uint8Array subclass and must stay a Buffer.
-  return TYPED_KINDS.indexOf((value as { constructor: unknown }).constructor as TypedCtor);
+  return typedLayout(value)?.typeCode ?? -1;
 }
 
 /** True when `value` is a typed array tsmpi carries out of band (the buffer forms' argument type). */
 export function isTypedArray(value: unknown): value is AnyTypedArray {
-  return typedCode(value) >= 0;
+  return typedLayout(value) !== null;
 }
 
 /** View `bytes` as the typed array of wire `code`, copying only when the bytes are misaligned. */
