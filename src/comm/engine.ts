@@ -341,7 +341,7 @@ class Receive implements PostedReceive<Message>, Pending {
   succeed(message: Message): void {
     this.settle();
     if (this.buf === undefined) return this.resolve(message);
-    land(this.buf, this.status, message);
+    land(this.buf, this.status, message, this.into);
     this.resolve(undefined);
   }
 

@@ -7,7 +7,7 @@
 import { bytesOf, elementCount, Encoding, type AnyTypedArray } from '../codec/codec.js';
 import { MpiError } from '../errors.js';
 import type { Status } from './status.js';
-import type { Message } from './wire.js';
+import { copyBytes, type Message } from './wire.js';
 
 /**
  * Record in `status` (if given) where `message` came from and how large it is. `count` is
@@ -22,11 +22,12 @@ export function setStatus(status: Status | undefined, message: Message, buf?: An
   status.count = buf === undefined ? elementCount(message.layout, message.byteLength) : message.byteLength / buf.BYTES_PER_ELEMENT;
 }
 
-/** Copy a received typed payload into `buf` (the receive has checked that it fits). */
-export function copyInto(buf: AnyTypedArray, message: Message): void {
+/** Copy a received typed payload into `buf` (the receive has checked that it fits); `bytes` are `buf`'s bytes if known. */
+export function copyInto(buf: AnyTypedArray, message: Message, bytes?: Uint8Array): void {
   const frame = message.frames[0];
   // A large message was assembled in `buf` itself already.
-  if (frame !== undefined && !(frame.buffer === buf.buffer && frame.byteOffset === buf.byteOffset)) bytesOf(buf).set(frame);
+  if (frame !== undefined && !(frame.buffer === buf.buffer && frame.byteOffset === buf.byteOffset))
+    copyBytes(bytes ?? bytesOf(buf), frame, 0);
 }
 
 /** Why `message` cannot be received into `buf` by `operation` (it is no typed array, or too large), or null when it can. */
@@ -46,8 +47,8 @@ export function fits(operation: string, message: Message, buf: AnyTypedArray): M
   return null;
 }
 
-/** Copy `message` into `buf` and record it in `status`. */
-export function land(buf: AnyTypedArray, status: Status | undefined, message: Message): void {
-  copyInto(buf, message);
+/** Copy `message` into `buf` (whose bytes are `bytes`, if known) and record it in `status`. */
+export function land(buf: AnyTypedArray, status: Status | undefined, message: Message, bytes?: Uint8Array): void {
+  copyInto(buf, message, bytes);
   setStatus(status, message, buf);
 }

@@ -235,9 +235,19 @@ export function eagerTyped(
   F64[0] = length;
   for (let index = 0; index < 8; index++) bytes[HEADER_BYTES + 4 + index] = F64_BYTES[LITTLE_ENDIAN ? index : 7 - index] as number;
   zero(bytes, HEADER_BYTES + 12, SINGLE_START);
-  bytes.set(payload, SINGLE_START);
+  copyBytes(bytes, payload, SINGLE_START);
   zero(bytes, end, bytes.byteLength);
   return [bytes];
+}
+
+/**
+ * Copy `from` into `into` at `at`. A few bytes go by a loop: `TypedArray#set` costs more
+ * than the stores it saves (the 8-byte messages of a ping-pong).
+ */
+export function copyBytes(into: Uint8Array, from: Uint8Array, at: number): void {
+  const length = from.byteLength;
+  if (length > 64) return into.set(from, at);
+  for (let index = 0; index < length; index++) into[at + index] = from[index] as number;
 }
 
 /** The f64 (little-endian, as this machine's) at `at` (the caller has checked the bounds). */
