@@ -205,8 +205,14 @@ export class ZmqTransport implements Transport {
    * and a message reaches the engine in the same microtask as zeromq.js's promise.
    */
   private readNext(): void {
+    if (this.closed) return;
     this.reading = true;
-    this.inbox.receive().then(this.received, this.failed);
+    try {
+      this.inbox.receive().then(this.received, this.failed);
+    } catch (error) {
+      // zeromq.js throws at once rather than rejecting when it cannot even start a receive.
+      this.failed(error);
+    }
   }
 
   private readonly received = (message: Buffer[]): void => {
@@ -218,7 +224,7 @@ export class ZmqTransport implements Transport {
       this.failed(error);
       return;
     }
-    if (this.interest > 0 && !this.closed) this.inbox.receive().then(this.received, this.failed);
+    if (this.interest > 0 && !this.closed) this.readNext();
     else this.reading = false;
   };
 
