@@ -4,10 +4,10 @@
 // messages and exits through it, and the ranks talk over TCP with the job's CURVE keys.
 // test/multihost does the same across real network hosts with sshd.
 import assert from 'node:assert/strict';
-import { chmodSync, existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { chmodSync, existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { describe, it } from 'node:test';
+import { after, describe, it } from 'node:test';
 import { forgedMessage } from '../helpers/forge.js';
 import { admittedOutsiders, listeningEndpoints } from '../helpers/intrude.js';
 import {
@@ -33,6 +33,7 @@ writeFileSync(
   `#!/bin/sh\nhost=$1; shift\necho "$host" >>'${LOG}'\nSSH_CONNECTION='127.0.0.1 40000 127.0.0.1 22' exec sh -c "$1"\n`,
 );
 chmodSync(FAKE_SSH, 0o755);
+after(() => rmSync(dir, { recursive: true, force: true }));
 const FAIL = built('test/fixtures/fail.js');
 
 function viaAgent(args: readonly string[], options: RunOptions = {}): Promise<JobRun> {

@@ -103,7 +103,8 @@ describe('options', () => {
 
   it('refuses a job beyond this host’s limits up front, in one line naming the limit, starting nothing', async () => {
     const marker = `tsmpi-limit-${process.pid}`;
-    const hostfile = join(mkdtempSync(join(tmpdir(), 'tsmpi-hostfile-')), 'hosts');
+    const hostDir = mkdtempSync(join(tmpdir(), 'tsmpi-hostfile-'));
+    const hostfile = join(hostDir, 'hosts');
     writeFileSync(hostfile, 'localhost slots=9007199254740991\n');
     const cases: [string, RegExp][] = [
       [
@@ -119,13 +120,17 @@ describe('options', () => {
         /^tsmpirun: .*hosts:1: 'slots=9007199254740991' is not a valid slot count \(want slots=N with 1 ≤ N ≤ 1000000\)/,
       ],
     ];
-    for (const [args, message] of cases) {
-      const run = await runCommand('sh', ['-c', `ulimit -n 150; exec '${process.execPath}' '${LAUNCHER}' ${args}`]);
-      assert.equal(run.exitCode, 2, `${args}: ${run.stderr}`);
-      assert.match(run.stderr, message);
-      assert.equal(run.stderr.trim().split('\n').length, 1, run.stderr);
-      assert.doesNotMatch(run.stderr, /internal error|TypeError/);
-      assert.deepEqual(pidsMatching(marker), [], 'no rank was started');
+    try {
+      for (const [args, message] of cases) {
+        const run = await runCommand('sh', ['-c', `ulimit -n 150; exec '${process.execPath}' '${LAUNCHER}' ${args}`]);
+        assert.equal(run.exitCode, 2, `${args}: ${run.stderr}`);
+        assert.match(run.stderr, message);
+        assert.equal(run.stderr.trim().split('\n').length, 1, run.stderr);
+        assert.doesNotMatch(run.stderr, /internal error|TypeError/);
+        assert.deepEqual(pidsMatching(marker), [], 'no rank was started');
+      }
+    } finally {
+      rmSync(hostDir, { recursive: true, force: true });
     }
   });
 

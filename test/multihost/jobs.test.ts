@@ -7,7 +7,7 @@
 // Skipped, with the reason, without root or namespace rights.
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
-import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, describe, it } from 'node:test';
@@ -83,14 +83,19 @@ describe('jobs across three hosts', { skip }, () => {
   }
 
   it('more ranks than the hostfile has slots is refused, naming the slots, unless --oversubscribe', async () => {
-    const file = join(mkdtempSync(join(tmpdir(), 'tsmpi-hf-')), 'two.txt');
-    writeFileSync(file, '# two hosts\nh1 slots=1\nh2:1\n');
-    const refused = await remoteJob(['--hostfile', file, '-np', '3', 'node', HELLO]);
-    assert.equal(refused.exitCode, 2);
-    assert.match(refused.stderr, /3 ranks requested but the hosts have only 2 slots \(h1: 1, h2: 1\).*--oversubscribe/);
-    const over = await remoteJob(['--hostfile', file, '-np', '3', '--oversubscribe', 'node', HELLO]);
-    assert.equal(over.exitCode, 0, over.stderr);
-    assert.equal(over.lines.length, 3);
+    const fileDir = mkdtempSync(join(tmpdir(), 'tsmpi-hf-'));
+    try {
+      const file = join(fileDir, 'two.txt');
+      writeFileSync(file, '# two hosts\nh1 slots=1\nh2:1\n');
+      const refused = await remoteJob(['--hostfile', file, '-np', '3', 'node', HELLO]);
+      assert.equal(refused.exitCode, 2);
+      assert.match(refused.stderr, /3 ranks requested but the hosts have only 2 slots \(h1: 1, h2: 1\).*--oversubscribe/);
+      const over = await remoteJob(['--hostfile', file, '-np', '3', '--oversubscribe', 'node', HELLO]);
+      assert.equal(over.exitCode, 0, over.stderr);
+      assert.equal(over.lines.length, 3);
+    } finally {
+      rmSync(fileDir, { recursive: true, force: true });
+    }
   });
 
   for (const perHost of [2, 4]) {
