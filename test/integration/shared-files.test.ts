@@ -102,6 +102,12 @@ describe('large payloads through shared files', { skip }, () => {
     );
   });
 
+  it('two ranks that both Send 1 MiB to each other before receiving complete (eager through files)', async () => {
+    const run = await runJob(['-np', '2', 'node', EAGER, 'exchange'], { timeoutMs: 60_000 });
+    assert.equal(run.exitCode, 0, run.stderr);
+    assert.deepEqual([...run.lines].sort(), ['rank 0 exchanged', 'rank 1 exchanged']);
+  });
+
   it('a rank sends itself 1 MiB through a file', async () => {
     const run = await runJob(['-np', '3', 'node', EAGER, 'self'], { timeoutMs: 60_000 });
     assert.equal(run.exitCode, 0, run.stderr);
