@@ -22,8 +22,10 @@ const [pointsText = '1000', stepsText = '10000'] = args.filter((arg, i) => !arg.
 const points = Number(pointsText);
 const maxSteps = Number(stepsText);
 if (!Number.isInteger(points) || points < size || !Number.isInteger(maxSteps) || maxSteps < 1 || !(tolerance >= 0)) {
-  // Every rank sees the same arguments, so every rank stops here: nobody waits for anybody.
+  // Every rank sees the same arguments, so every rank stops here. Rank 0 says why; the barrier
+  // keeps the others from exiting before it has (tsmpirun stops a job at its first failing rank).
   if (rank === 0) console.error(`heat: usage: heat.js [points ≥ ${size}] [max-steps ≥ 1] [--tol T ≥ 0] [--dump] (got ${args.join(' ')})`);
+  await comm.barrier();
   process.exit(2);
 }
 
