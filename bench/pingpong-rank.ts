@@ -4,10 +4,11 @@
 //   raw     — bare zeromq DEALER→ROUTER over ipc, no tsmpi layer (the baseline)
 //   typed   — comm.Send / comm.Recv on a Uint8Array
 //   object  — comm.send / comm.recv of { payload: Uint8Array }
-// and then measure streaming bandwidth (many sends, one final ack).
+// and then measure streaming bandwidth (many sends, one final ack). An untimed warm-up comes first.
 // Prints one JSON line on rank 0: { latency: {variant: {bytes: median half-RTT µs}}, stream: {...} }.
 // BENCH_ROUNDS, BENCH_SIZES (bytes, comma-separated), BENCH_VARIANTS (e.g. raw,typed) and
-// BENCH_STREAM=off narrow it down (the comparison table of bench/run.ts uses them).
+// BENCH_STREAM=off narrow it down (the comparison table of bench/run.ts uses them);
+// BENCH_WARMUP_ROUNDS untimed rounds (default 4) come first.
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -83,13 +84,19 @@ async function object(buffer: Uint8Array, reps: number): Promise<number> {
 }
 
 const variants = Object.fromEntries(Object.entries({ raw, typed, object }).filter(([name]) => chosen.includes(name)));
+// Untimed warm-up rounds, the same as the timed ones (as OSU's benchmarks skip their first
+// iterations): tsmpi's first few thousand small round trips run slower while V8 compiles its
+// path on both ranks at once, and a large message in between sends it down other branches that
+// the small ones' path must be compiled anew without. Raw zeromq.js (native code) hardly has
+// that. The mpi4py twin warms up alike.
+const warmupRounds = Number(process.env.BENCH_WARMUP_ROUNDS ?? 4);
 const samples: Record<string, Record<number, number[]>> = {};
-for (let round = 0; round < rounds; round++) {
+for (let round = -warmupRounds; round < rounds; round++) {
   for (const bytes of sizes) {
     const buffer = new Uint8Array(bytes);
     for (const [name, run] of Object.entries(variants)) {
       const seconds = await run(buffer, repetitions(bytes));
-      ((samples[name] ??= {})[bytes] ??= []).push(seconds * 1e6);
+      if (round >= 0) ((samples[name] ??= {})[bytes] ??= []).push(seconds * 1e6);
     }
   }
 }

@@ -52,14 +52,19 @@ def object_pingpong(buf, reps):
     return (MPI.Wtime() - start) / reps / 2
 
 
+# Untimed warm-up rounds first, as in the tsmpi rank program.
+warmup_rounds = int(os.environ.get("BENCH_WARMUP_ROUNDS", "4"))
+
 samples = {name: {} for name in variants}
-for _ in range(rounds):
+for round_ in range(-warmup_rounds, rounds):
     for nbytes in sizes:
         buf = bytearray(nbytes)
         for name, run in (("buffer", buffer_pingpong), ("object", object_pingpong)):
             if name not in variants:
                 continue
-            samples[name].setdefault(nbytes, []).append(run(buf, repetitions(nbytes)) * 1e6)
+            seconds = run(buf, repetitions(nbytes))
+            if round_ >= 0:
+                samples[name].setdefault(nbytes, []).append(seconds * 1e6)
 
 if rank == 0:
     print(json.dumps({"latency": {name: {str(k): statistics.median(v) for k, v in by_size.items()} for name, by_size in samples.items()}}))

@@ -1,7 +1,25 @@
 import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
 import { test } from 'node:test';
 import { MpiError } from '../../src/errors.js';
-import { BAND, BOR, BXOR, LAND, LOR, LXOR, MAX, MAXLOC, MIN, MINLOC, PROD, SUM, checkOp, combine, type Op } from '../../src/ops/ops.js';
+import {
+  BAND,
+  BOR,
+  BXOR,
+  LAND,
+  LOR,
+  LXOR,
+  MAX,
+  MAXLOC,
+  MIN,
+  MINLOC,
+  PROD,
+  SUM,
+  checkOp,
+  combine,
+  kernelFor,
+  type Op,
+} from '../../src/ops/ops.js';
 
 const c = (op: Op, a: unknown, b: unknown): unknown => combine(op, a, b, 'test');
 
@@ -120,7 +138,17 @@ test('typed SUM PROD MAX MIN: every length (the loops take four elements a turn)
     ['MIN', MIN],
   ];
   const specials = [Number.NaN, -0, 0, 1.5, -2.25, Number.POSITIVE_INFINITY];
-  for (const Type of [Float64Array, Float32Array, Int32Array, Uint8Array] as const) {
+  for (const Type of [
+    Float64Array,
+    Float32Array,
+    Int32Array,
+    Uint32Array,
+    Int16Array,
+    Uint16Array,
+    Int8Array,
+    Uint8Array,
+    Uint8ClampedArray,
+  ] as const) {
     for (let n = 0; n <= 11; n++) {
       const a = new Type(n);
       const b = new Type(n);
@@ -141,4 +169,42 @@ test('typed SUM PROD MAX MIN: every length (the loops take four elements a turn)
       }
     }
   }
+});
+
+test("kernelFor: one loop per element type and op, made once (a loop shared by types runs through V8's generic path)", () => {
+  const types = [Float64Array, Float32Array, Int32Array, Uint32Array, Int16Array, Uint16Array, Int8Array, Uint8Array, Uint8ClampedArray];
+  const seen = new Set<unknown>();
+  for (const Type of types) {
+    for (const op of [SUM, PROD, MAX, MIN]) {
+      const kernel = kernelFor(Type, op);
+      assert.ok(kernel !== null, `${op.name} over ${Type.name}`);
+      assert.equal(kernelFor(Type, op), kernel, `${op.name} over ${Type.name} is made once`);
+      assert.ok(!seen.has(kernel), `${op.name} over ${Type.name} has a loop of its own`);
+      seen.add(kernel);
+      // Its own source text, too: V8 shares what it learned between functions compiled from one text.
+      assert.match(String(kernel), new RegExp(`${op.name} over ${Type.name}\\b`));
+    }
+  }
+  assert.equal(new Set([...seen].map(String)).size, seen.size);
+  assert.equal(kernelFor(BigInt64Array, SUM), null);
+  assert.equal(kernelFor(Float64Array, BAND), null);
+  class Doubles extends Float64Array {}
+  assert.equal(kernelFor(Doubles, SUM), null);
+  // Ops without a kernel still combine, element by element.
+  assert.deepEqual([...(combine(BAND, new Int32Array([6, 3]), new Int32Array([3, 5]), 'test') as Int32Array)], [2, 1]);
+  assert.deepEqual([...(combine(SUM, new BigInt64Array([1n, 2n]), new BigInt64Array([3n, 4n]), 'test') as BigInt64Array)], [4n, 6n]);
+});
+
+test('typed ops still combine where Node forbids compiling code from text (no kernels then)', () => {
+  const ops = new URL('../../src/ops/ops.js', import.meta.url).href;
+  const script = `const { SUM, MAX, combine, kernelFor } = await import(${JSON.stringify(ops)});
+    if (kernelFor(Float64Array, SUM) !== null) throw new Error('a kernel was compiled');
+    const sum = combine(SUM, new Float64Array([1, 2.5]), new Float64Array([3, -0.5]), 'test');
+    const max = combine(MAX, new Int32Array([1, 7]), new Int32Array([4, 2]), 'test');
+    console.log(JSON.stringify([[...sum], [...max]]));`;
+  const result = spawnSync(process.execPath, ['--disallow-code-generation-from-strings', '--input-type=module', '-e', script], {
+    encoding: 'utf8',
+  });
+  assert.equal(result.status, 0, result.stderr);
+  assert.equal(result.stdout.trim(), '[[4,2],[4,7]]');
 });
