@@ -8,7 +8,7 @@
 // Prints one JSON line on rank 0: { latency: {variant: {bytes: median half-RTT µs}}, stream: {...} }.
 // BENCH_ROUNDS, BENCH_SIZES (bytes, comma-separated), BENCH_VARIANTS (e.g. raw,typed) and
 // BENCH_STREAM=off narrow it down (the comparison table of bench/run.ts uses them);
-// BENCH_WARMUP_ROUNDS untimed rounds (default 4) come first.
+// BENCH_WARMUP_ROUNDS untimed rounds (default 6) come first.
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -89,11 +89,14 @@ const variants = Object.fromEntries(Object.entries({ raw, typed, object }).filte
 // path on both ranks at once, and a large message in between sends it down other branches that
 // the small ones' path must be compiled anew without. Raw zeromq.js (native code) hardly has
 // that. The mpi4py twin warms up alike.
-const warmupRounds = Number(process.env.BENCH_WARMUP_ROUNDS ?? 4);
+const warmupRounds = Number(process.env.BENCH_WARMUP_ROUNDS ?? 6);
 const samples: Record<string, Record<number, number[]>> = {};
+// One buffer per size for the whole job: a fresh 16 MiB one each round would add the
+// benchmark's own garbage to what the collector must deal with during the small rounds.
+const buffers = new Map(sizes.map((bytes) => [bytes, new Uint8Array(bytes)]));
 for (let round = -warmupRounds; round < rounds; round++) {
   for (const bytes of sizes) {
-    const buffer = new Uint8Array(bytes);
+    const buffer = buffers.get(bytes) as Uint8Array;
     for (const [name, run] of Object.entries(variants)) {
       const seconds = await run(buffer, repetitions(bytes));
       if (round >= 0) ((samples[name] ??= {})[bytes] ??= []).push(seconds * 1e6);

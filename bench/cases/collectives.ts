@@ -21,7 +21,7 @@ function repetitions(bytes: number, quick: boolean): number {
 export const collectives: BenchCase = {
   name: 'collectives',
   async rows({ quick, rounds, mpi, progress }) {
-    const env = { BENCH_SIZES: SIZES.map((bytes) => `${bytes}:${repetitions(bytes, quick)}`).join(','), BENCH_ROUNDS: quick ? '1' : '2' };
+    const env = { BENCH_SIZES: SIZES.map((bytes) => `${bytes}:${repetitions(bytes, quick)}`).join(','), BENCH_ROUNDS: quick ? '1' : '3' };
     const rows: Row[] = [];
     const byNp = new Map<number, Record<string, Record<string, number>>>();
     for (const np of NPS) {

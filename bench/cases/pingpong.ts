@@ -25,7 +25,12 @@ interface PythonJob {
 export const pingpong: BenchCase = {
   name: 'ping-pong',
   async rows({ quick, rounds, mpi, progress }) {
-    const env = { BENCH_SIZES: SIZES.join(','), BENCH_ROUNDS: quick ? '3' : '7', BENCH_STREAM: 'off' };
+    const env = {
+      BENCH_SIZES: SIZES.join(','),
+      BENCH_ROUNDS: quick ? '3' : '7',
+      BENCH_WARMUP_ROUNDS: quick ? '2' : '6',
+      BENCH_STREAM: 'off',
+    };
     const python = (transport: 'tcp' | 'sm') => {
       const open = mpi(transport);
       if (open === null) return null;

@@ -17,7 +17,13 @@ interface TsmpiJob {
 export const tracing: BenchCase = {
   name: 'tracing',
   async rows({ quick, rounds, progress }) {
-    const env = { BENCH_SIZES: '8', BENCH_ROUNDS: quick ? '3' : '7', BENCH_STREAM: 'off', BENCH_VARIANTS: 'typed' };
+    const env = {
+      BENCH_SIZES: '8',
+      BENCH_ROUNDS: quick ? '3' : '7',
+      BENCH_WARMUP_ROUNDS: quick ? '2' : '6',
+      BENCH_STREAM: 'off',
+      BENCH_VARIANTS: 'typed',
+    };
     const dir = mkdtempSync(join(tmpdir(), 'tsmpi-bench-trace-'));
     const job = (trace: boolean) => (): Record<string, number> => {
       const args = [

@@ -53,7 +53,7 @@ def object_pingpong(buf, reps):
 
 
 # Untimed warm-up rounds first, as in the tsmpi rank program.
-warmup_rounds = int(os.environ.get("BENCH_WARMUP_ROUNDS", "4"))
+warmup_rounds = int(os.environ.get("BENCH_WARMUP_ROUNDS", "6"))
 
 samples = {name: {} for name in variants}
 for round_ in range(-warmup_rounds, rounds):
