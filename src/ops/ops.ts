@@ -215,6 +215,7 @@ export function kernelFor(Type: unknown, op: ReduceOp): Kernel | null {
     const at = (index: string): string => expression.replaceAll('{a}', `a[${index}]`).replaceAll('{b}', `b[${index}]`);
     const source = [
       `// tsmpi ${op.name} over ${(Type as { name: string }).name}`,
+      "'use strict';",
       'const n = a.length;',
       'const whole = n - (n % 4);',
       'let i = 0;',
