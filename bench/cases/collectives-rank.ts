@@ -1,7 +1,8 @@
 // Rank program of the collectives case (bench/cases/collectives.ts), under tsmpirun:
 // `Allreduce` (SUM) and `Bcast` (root 0) of a Float64Array for each `bytes:repetitions` pair in
-// BENCH_SIZES, interleaved, BENCH_ROUNDS rounds, after an untimed warm-up. A figure is the slowest rank's seconds per
-// operation; rank 0 prints one JSON line {"Allreduce <bytes>": median seconds, "Bcast <bytes>": ...}.
+// BENCH_SIZES, interleaved, BENCH_ROUNDS rounds, after an untimed warm-up. A figure is the
+// slowest rank's seconds per operation; rank 0 prints one JSON line
+// {"Allreduce <bytes>": median seconds, "Bcast <bytes>": ...}.
 // The same in mpi4py: bench/mpi4py/allreduce-bcast.py.
 import { init, MAX, SUM, Wtime } from 'tsmpi';
 import { median } from '../util.js';
@@ -27,7 +28,7 @@ const operations = plan.flatMap(([bytes, reps]) => {
   ];
 });
 // Warm-up, untimed (as OSU's benchmarks skip their first iterations): first every element type
-// reduced once, as a program that reduces several types has (ops.ts keeps a loop per type),
+// reduced once, as in a program that reduces several types (ops.ts keeps a loop per type),
 // then each operation WARMUP_FACTOR times its repetitions, long enough for V8 to have compiled
 // the path (a small message's first few thousand trips run slower while it does). The same
 // in the mpi4py twin.
