@@ -107,7 +107,9 @@ export async function Bcast(port: CollPort, buf: unknown, root: number, override
     await bcast(port, mine, root);
     return;
   }
-  const first = await port.recv(absolute(treeOf(port).parent(relative(port.rank, root, port.size)), root, port.size));
+  // A binomial tree's value arrives straight in `buf` (a scatter-allgather's first message is its small header).
+  const landing = isTypedArray(buf) ? bytesOf(buf) : undefined;
+  const first = await port.recv(absolute(treeOf(port).parent(relative(port.rank, root, port.size)), root, port.size), landing);
   if (isScatterRun(first)) {
     const [byteLength] = first;
     const own = isTypedArray(buf) && buf.byteLength === byteLength ? bytesOf(buf) : null;
@@ -127,7 +129,8 @@ export async function Bcast(port: CollPort, buf: unknown, root: number, override
  */
 export async function BcastFused(port: CollPort, buf: unknown, root: number): Promise<void> {
   port.chose?.('binomial');
-  const value = await bcastDoubling(port, port.rank === root ? typedOrMarker('Bcast', 'buf', buf) : null, root);
+  const landing = port.rank !== root && isTypedArray(buf) ? bytesOf(buf) : undefined;
+  const value = await bcastDoubling(port, port.rank === root ? typedOrMarker('Bcast', 'buf', buf) : null, root, landing);
   if (port.rank === root) return;
   const into = checkBuffer('Bcast', 'buf', buf);
   place('Bcast', into, 0, value, into.length, `the root (rank ${root})`);

@@ -47,26 +47,30 @@ export function bcastFuses(size: number, byteLength: number | null, overrides: O
  * to its partner first; a folded rank gets the value from its partner last. A marker
  * (a value that cannot be sent, or a mismatch found on the way) travels in place of the
  * value. Resolves with the root's value on every rank.
+ *
+ * `into` (a non-root's buffer form: the bytes of its `buf`) is where the value is received,
+ * so it needs neither fresh memory nor a copy at the end; only the receive that brings the
+ * value gets it, never one made while this rank sends from it.
  */
-export async function bcastDoubling(port: CollPort, value: unknown, root: number): Promise<unknown> {
+export async function bcastDoubling(port: CollPort, value: unknown, root: number, into?: Uint8Array): Promise<unknown> {
   const { rank, size } = port;
   const mine = foldIn(rank, size);
   if (mine.role === 'folded') {
     const sent = await post(port, rank === root ? value : PLACEHOLDER, mine.partner);
-    const back = await port.recv(mine.partner);
+    const back = await port.recv(mine.partner, rank === root ? undefined : into);
     return unwrap(rank === root ? sent : back);
   }
   const rootFold = foldIn(root, size);
   const rootActive = rootFold.role === 'active' ? rootFold.active : (foldIn(rootFold.partner, size) as { active: number }).active;
   let data: unknown = rank === root ? value : PLACEHOLDER;
   if (mine.partner >= 0) {
-    const folded = await port.recv(mine.partner);
+    const folded = await port.recv(mine.partner, mine.partner === root ? into : undefined);
     if (mine.partner === root || isMarker(folded)) data = folded;
   }
   for (let mask = 1; mask < mine.pof2; mask <<= 1) {
     const peer = mine.original(mine.active ^ mask);
     const holder = (mine.active ^ rootActive) < mask;
-    const { sent, received } = await exchange(port, holder ? data : PLACEHOLDER, peer);
+    const { sent, received } = await exchange(port, holder ? data : PLACEHOLDER, peer, peer, undefined, holder ? undefined : into);
     if (holder) data = isMarker(received) ? received : sent;
     else data = received;
   }

@@ -237,3 +237,55 @@ test('buffers.Allreduce received into recvbuf (the engine honouring `into`): the
     }
   }
 });
+
+test('Bcast received into each non-root’s buf (the engine honouring `into`), binomial and fused: the root’s bytes everywhere, nothing landed on the root; a longer buf rejects alone and the others still get the value', async () => {
+  for (const size of [2, 3, 4, 5, 8]) {
+    for (const [name, run] of [
+      [
+        'binomial',
+        (port: Parameters<typeof buffers.Bcast>[0], buf: unknown, root: number) => buffers.Bcast(port, buf, root, { bcast: 'binomial' }),
+      ],
+      ['fused', (port: Parameters<typeof buffers.Bcast>[0], buf: unknown, root: number) => buffers.BcastFused(port, buf, root)],
+    ] as const) {
+      for (let root = 0; root < size; root++) {
+        const data = Float64Array.from({ length: 1001 }, (_, i) => i / 7 + root);
+        const bufs = Array.from({ length: size }, (_, rank) => (rank === root ? data.slice() : new Float64Array(1001)));
+        const landedOn = new Set<number>();
+        values(
+          (
+            await network(
+              size,
+              (port) => run(port, bufs[port.rank], root),
+              (_value, into) => {
+                const rank = bufs.findIndex((buf) => buf.buffer === into.buffer);
+                assert.ok(rank >= 0, `${name}: received into something else than a buf`);
+                landedOn.add(rank);
+              },
+            )
+          ).results,
+        );
+        for (const buf of bufs) assert.deepEqual(buf, data, `${name} size ${size} root ${root}`);
+        assert.deepEqual(
+          [...landedOn].sort((a, b) => a - b),
+          [...Array(size).keys()].filter((rank) => rank !== root),
+          `${name} size ${size} root ${root}: every non-root, and only they, received into their buf`,
+        );
+      }
+      const root = 0;
+      const longer = size - 1;
+      const data = Float64Array.from({ length: 64 }, (_, i) => i + 0.5);
+      const bufs = Array.from({ length: size }, (_, rank) => (rank === root ? data.slice() : new Float64Array(rank === longer ? 65 : 64)));
+      const { results } = await network(
+        size,
+        (port) => run(port, bufs[port.rank], root),
+        () => {},
+      );
+      assert.deepEqual(
+        codes(results),
+        Array.from({ length: size }, (_, rank) => (rank === longer ? 'ERR_BUFFER' : 'ok')),
+        `${name} size ${size}`,
+      );
+      bufs.forEach((buf, rank) => rank !== longer && assert.deepEqual(buf, data, `${name} size ${size}: rank ${rank}`));
+    }
+  }
+});
