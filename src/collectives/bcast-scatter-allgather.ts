@@ -52,14 +52,17 @@ export async function bcastScatterAllgather(port: CollPort, root: number, bytes:
   for (let step = 0; step < size - 1; step++) {
     const send = block(mod(vrank - step, size));
     const payload = failure ?? bytes.subarray(send.lo, send.hi);
+    // The block arriving lands at its place in `bytes` (not the block being sent): no copy after.
+    const next = block(mod(vrank - step - 1, size));
+    const landing = failure === null ? bytes.subarray(next.lo, next.hi) : undefined;
     if (vrank === 0) {
       await post(port, payload, right); // the root has every block: it only sends
     } else if (vrank === size - 1) {
-      const received = await port.recv(left); // nothing to send back to the root
-      failure ??= store(bytes, block(mod(vrank - step - 1, size)), received);
+      const received = await port.recv(left, landing); // nothing to send back to the root
+      failure ??= store(bytes, next, received);
     } else {
-      const { received } = await exchange(port, payload, right, left);
-      failure ??= store(bytes, block(mod(vrank - step - 1, size)), received);
+      const { received } = await exchange(port, payload, right, left, undefined, landing);
+      failure ??= store(bytes, next, received);
     }
   }
   if (failure !== null) throw errorOf(failure);
