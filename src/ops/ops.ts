@@ -172,20 +172,16 @@ const KERNEL_EXPRESSIONS: ReadonlyMap<ReduceOp, string> = new Map([
   [MIN, 'Math.min({a}, {b})'],
 ]);
 
-/** The element types that have kernels (the bigint ones go element by element through the op). */
-const KERNEL_TYPES: ReadonlySet<unknown> = new Set([
-  Float64Array,
-  Float32Array,
-  Int32Array,
-  Uint32Array,
-  Int16Array,
-  Uint16Array,
-  Int8Array,
-  Uint8Array,
-  Uint8ClampedArray,
-]);
-
-const kernels = new Map<unknown, Map<ReduceOp, Kernel | null>>();
+/**
+ * The kernels made so far, by element type and op; only the types listed have kernels (the
+ * bigint ones go element by element through the op).
+ */
+const kernels: ReadonlyMap<unknown, Map<ReduceOp, Kernel | null>> = new Map(
+  [Float64Array, Float32Array, Int32Array, Uint32Array, Int16Array, Uint16Array, Int8Array, Uint8Array, Uint8ClampedArray].map((Type) => [
+    Type,
+    new Map(),
+  ]),
+);
 
 /**
  * The loop of predefined `op` over typed arrays made by `Type`, or null when there is none
@@ -206,9 +202,8 @@ const kernels = new Map<unknown, Map<ReduceOp, Kernel | null>>();
  */
 export function kernelFor(Type: unknown, op: ReduceOp): Kernel | null {
   const expression = KERNEL_EXPRESSIONS.get(op);
-  if (expression === undefined || !KERNEL_TYPES.has(Type)) return null;
-  let byOp = kernels.get(Type);
-  if (byOp === undefined) kernels.set(Type, (byOp = new Map()));
+  const byOp = kernels.get(Type);
+  if (expression === undefined || byOp === undefined) return null;
   let kernel = byOp.get(op);
   if (kernel === undefined) {
     kernel = null;

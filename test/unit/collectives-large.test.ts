@@ -238,18 +238,16 @@ test('buffers.Allreduce received into recvbuf (the engine honouring `into`): the
   }
 });
 
+type BcastPort = Parameters<typeof buffers.Bcast>[0];
+
 test('Bcast received into each non-root’s buf (the engine honouring `into`), binomial, fused and scatter-allgather: the root’s bytes everywhere, nothing landed on the root; a longer buf rejects alone and the others still get the value', async () => {
   for (const size of [2, 3, 4, 5, 8]) {
     for (const [name, run] of [
-      [
-        'binomial',
-        (port: Parameters<typeof buffers.Bcast>[0], buf: unknown, root: number) => buffers.Bcast(port, buf, root, { bcast: 'binomial' }),
-      ],
-      ['fused', (port: Parameters<typeof buffers.Bcast>[0], buf: unknown, root: number) => buffers.BcastFused(port, buf, root)],
+      ['binomial', (port: BcastPort, buf: unknown, root: number) => buffers.Bcast(port, buf, root, { bcast: 'binomial' })],
+      ['fused', (port: BcastPort, buf: unknown, root: number) => buffers.BcastFused(port, buf, root)],
       [
         'scatter-allgather',
-        (port: Parameters<typeof buffers.Bcast>[0], buf: unknown, root: number) =>
-          buffers.Bcast(port, buf, root, { bcast: 'scatter-allgather' }),
+        (port: BcastPort, buf: unknown, root: number) => buffers.Bcast(port, buf, root, { bcast: 'scatter-allgather' }),
       ],
     ] as const) {
       for (let root = 0; root < size; root++) {

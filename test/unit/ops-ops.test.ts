@@ -124,6 +124,19 @@ test('checkOp accepts ops and functions only', () => {
   );
 });
 
+/** Every element type that is not bigint: each has its own loops for SUM PROD MAX MIN. */
+const KERNEL_TYPES = [
+  Float64Array,
+  Float32Array,
+  Int32Array,
+  Uint32Array,
+  Int16Array,
+  Uint16Array,
+  Int8Array,
+  Uint8Array,
+  Uint8ClampedArray,
+] as const;
+
 test('typed SUM PROD MAX MIN: every length (the loops take four elements a turn), element types, in place, NaN and -0 as one element at a time', () => {
   const scalar: Record<string, (x: number, y: number) => number> = {
     SUM: (x, y) => x + y,
@@ -138,17 +151,7 @@ test('typed SUM PROD MAX MIN: every length (the loops take four elements a turn)
     ['MIN', MIN],
   ];
   const specials = [Number.NaN, -0, 0, 1.5, -2.25, Number.POSITIVE_INFINITY];
-  for (const Type of [
-    Float64Array,
-    Float32Array,
-    Int32Array,
-    Uint32Array,
-    Int16Array,
-    Uint16Array,
-    Int8Array,
-    Uint8Array,
-    Uint8ClampedArray,
-  ] as const) {
+  for (const Type of KERNEL_TYPES) {
     for (let n = 0; n <= 11; n++) {
       const a = new Type(n);
       const b = new Type(n);
@@ -172,9 +175,8 @@ test('typed SUM PROD MAX MIN: every length (the loops take four elements a turn)
 });
 
 test("kernelFor: one loop per element type and op, made once (a loop shared by types runs through V8's generic path)", () => {
-  const types = [Float64Array, Float32Array, Int32Array, Uint32Array, Int16Array, Uint16Array, Int8Array, Uint8Array, Uint8ClampedArray];
   const seen = new Set<unknown>();
-  for (const Type of types) {
+  for (const Type of KERNEL_TYPES) {
     for (const op of [SUM, PROD, MAX, MIN]) {
       const kernel = kernelFor(Type, op);
       assert.ok(kernel !== null, `${op.name} over ${Type.name}`);
