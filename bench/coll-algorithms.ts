@@ -199,7 +199,7 @@ export async function main(): Promise<void> {
             const choice =
               op === 'Allreduce'
                 ? chooseAllreduce({ size: np, count: Math.max(1, bytes / 8), elementBytes: 8, builtin: true, commutative: true })
-                : chooseBcast({ size: np, byteLength: Math.max(8, bytes) });
+                : chooseBcast({ size: np, byteLength: Math.max(8, bytes), oneHost: true }); // every job here runs on this host
             const chosen = mine.find((variant) => variant.name === choice)?.figures[row]?.[column];
             const other = theirs?.[row]?.[column];
             return [

@@ -94,14 +94,15 @@ function typedOrMarker(where: string, name: string, buf: unknown): AnyTypedArray
 
 /**
  * Broadcast the root's `buf` into every rank's `buf` (same byte length everywhere). The
- * root chooses the algorithm (select.ts) from the size and its byte length; the others
- * learn it from the shape of the first message, so ranks whose buffers disagree still
- * pass on what the others need and only they reject.
+ * root chooses the algorithm (select.ts) from the size, its byte length and whether the
+ * ranks share one host (`oneHost`); the others learn it from the shape of the first
+ * message, so ranks whose buffers disagree still pass on what the others need and only
+ * they reject.
  */
-export async function Bcast(port: CollPort, buf: unknown, root: number, overrides: Overrides = {}): Promise<void> {
+export async function Bcast(port: CollPort, buf: unknown, root: number, overrides: Overrides = {}, oneHost = true): Promise<void> {
   if (port.rank === root) {
     const mine = typedOrMarker('Bcast', 'buf', buf);
-    const algorithm = chooseBcast({ size: port.size, byteLength: isMarker(mine) ? null : mine.byteLength }, overrides);
+    const algorithm = chooseBcast({ size: port.size, byteLength: isMarker(mine) ? null : mine.byteLength, oneHost }, overrides);
     port.chose?.(algorithm);
     if (algorithm === 'scatter-allgather' && !isMarker(mine)) return bcastScatterAllgather(port, root, bytesOf(mine), null);
     await bcast(port, mine, root);

@@ -33,9 +33,12 @@ export function allreduceFuses(size: number, value: unknown, op: unknown, overri
   return allreduceAlgorithm(size, isTypedArray(value) ? value : null, op instanceof ReduceOp, overrides) === 'recursive-doubling';
 }
 
-/** True when a broadcast of `byteLength` bytes (null: not a typed array) runs by {@link bcastDoubling}, fused. */
-export function bcastFuses(size: number, byteLength: number | null, overrides: Overrides): boolean {
-  return overrides.linear !== true && chooseBcast({ size, byteLength }, overrides) === 'binomial';
+/**
+ * True when a broadcast of `byteLength` bytes (null: not a typed array) among ranks all on
+ * one host or not (`oneHost`) runs by {@link bcastDoubling}, fused.
+ */
+export function bcastFuses(size: number, byteLength: number | null, overrides: Overrides, oneHost: boolean): boolean {
+  return overrides.linear !== true && chooseBcast({ size, byteLength, oneHost }, overrides) === 'binomial';
 }
 
 /**

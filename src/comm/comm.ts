@@ -127,6 +127,8 @@ export class Comm {
   private freed = false;
   private readonly sendLabels = new CallLabels();
   private readonly receiveLabels = new CallLabels();
+  /** Cache of {@link oneHost}. */
+  private allOnOneHost: boolean | undefined;
 
   /**
    * @param runtime the process's engine and abort hook
@@ -390,7 +392,7 @@ export class Comm {
    * @example const n = await comm.bcast(comm.rank === 0 ? 1000 : null, 0);
    */
   async bcast<T>(value: T | null | undefined, root = 0): Promise<T> {
-    const fuses = bcastFuses(this.size, null, this.overrides);
+    const fuses = bcastFuses(this.size, null, this.overrides, this.oneHost);
     return this.collective(
       'bcast',
       () => describeCall('bcast', this.rootOf('bcast', root)),
@@ -509,11 +511,11 @@ export class Comm {
 
   /** Broadcast the root's typed array into `buf` on every rank. @throws ERR_ROOT, ERR_BUFFER, ERR_COLL_MISMATCH */
   async Bcast(buf: AnyTypedArray, root = 0): Promise<void> {
-    const fuses = bcastFuses(this.size, isTypedArray(buf) ? buf.byteLength : null, this.overrides);
+    const fuses = bcastFuses(this.size, isTypedArray(buf) ? buf.byteLength : null, this.overrides, this.oneHost);
     return this.collective(
       'Bcast',
       () => describeCall('Bcast', bytesPart('Bcast', 'buf', buf), this.rootOf('Bcast', root)),
-      (port) => (fuses ? buffers.BcastFused(port, buf, root) : buffers.Bcast(port, buf, root, this.overrides)),
+      (port) => (fuses ? buffers.BcastFused(port, buf, root) : buffers.Bcast(port, buf, root, this.overrides, this.oneHost)),
       () => fuses,
     );
   }
@@ -845,6 +847,12 @@ export class Comm {
   /** Algorithms forced by the environment. */
   private get overrides(): Overrides {
     return this.runtime.collectives ?? {};
+  }
+
+  /** Every rank of this communicator runs on one host (alike on every rank: from the launcher's table). */
+  private get oneHost(): boolean {
+    this.allOnOneHost ??= this.runtime.engine.onOneHost(this.group);
+    return this.allOnOneHost;
   }
 
   /** World rank of communicator rank `rank`. */

@@ -790,6 +790,17 @@ export class Engine {
     return () => this.pending.delete(entry);
   }
 
+  /**
+   * True when the world ranks `group` all run on one host, as the launcher's table says (the
+   * same answer on every rank); an in-process job is one host.
+   */
+  onOneHost(group: readonly number[]): boolean {
+    const hostOf = this.transport.hostOf?.bind(this.transport);
+    if (hostOf === undefined) return true;
+    const first = hostOf(group[0] ?? this.rank);
+    return group.every((rank) => hostOf(rank) === first);
+  }
+
   /** Record the world rank of each rank of the communicator whose p2p context is `context` (for {@link waits}). */
   registerGroup(context: number, group: readonly number[]): void {
     this.groups.set(context, group);

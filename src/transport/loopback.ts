@@ -26,13 +26,18 @@ export class LoopbackHub {
   /**
    * With `sharedFiles`, each rank offers the engine the shared files it gives for that
    * rank (e.g. `new SharedFiles(dir, rank)`), as ranks on one host do over zeromq: tests of
-   * that path without processes.
+   * that path without processes. With `hosts`, rank r says it runs on `hosts(r)` (as if the
+   * job spanned hosts: tests of choices made by where ranks run); else every rank is on one.
    */
   constructor(
     readonly size: number,
-    options: { readonly sharedFiles?: (rank: number) => SharedFiles } = {},
+    private readonly options: { readonly sharedFiles?: (rank: number) => SharedFiles; readonly hosts?: (rank: number) => string } = {},
   ) {
     for (let rank = 0; rank < size; rank++) this.ends.push(new LoopbackTransport(this, rank, options.sharedFiles?.(rank) ?? null));
+  }
+  /** The host of `rank` given at construction, if any. */
+  hostOf(rank: number): string | undefined {
+    return rank >= 0 && rank < this.size ? this.options.hosts?.(rank) : undefined;
   }
   /** The transport of `rank`. */
   transport(rank: number): LoopbackTransport {
@@ -55,6 +60,10 @@ export class LoopbackTransport implements Transport {
 
   sharedFiles(): SharedFiles | null {
     return this.files;
+  }
+
+  hostOf(rank: number): string | undefined {
+    return this.hub.hostOf(rank);
   }
 
   get size(): number {

@@ -54,6 +54,12 @@ export interface Transport {
    * not turned off), through which the engine may pass large payloads; null otherwise.
    */
   sharedFiles?(dest: number): SharedFiles | null;
+  /**
+   * The host `rank` runs on, as the launcher named it in the table every rank holds, so
+   * every rank gives the same answer for any rank; undefined when the transport has no
+   * hosts (in-process: one host).
+   */
+  hostOf?(rank: number): string | undefined;
   /** Deliver every message that has already arrived, without waiting for more. */
   poll(): Promise<void>;
   /**

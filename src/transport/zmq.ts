@@ -157,6 +157,10 @@ export class ZmqTransport implements Transport {
     return files !== null && this.sameHost(dest) ? files : null;
   }
 
+  hostOf(rank: number): string | undefined {
+    return this.peers[rank]?.host;
+  }
+
   keepReceiving(): () => void {
     this.interest++;
     if (!this.reading) this.readNext();

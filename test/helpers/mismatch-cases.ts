@@ -4,6 +4,7 @@
  * (test/fixtures/coll-mismatch.ts). Each case runs one SPMD body and gives, per call it
  * makes, `ok` or `<code> <message>`; `expect` gives what every rank must see.
  */
+import assert from 'node:assert/strict';
 import { type Comm, MAX, MpiError, SUM, UNDEFINED } from '../../src/index.js';
 
 /** What one call of a case must give on every rank: `ok`, or the code and texts the message must contain. */
@@ -163,8 +164,9 @@ export const CASES: readonly MismatchCase[] = [
     expect: () => [mismatch('rank 1 called Allreduce(Float64Array(4), SUM)', 'rank 0 called Allreduce(Float64Array(131072), SUM)'), 'ok'],
   },
   {
-    // The root of a 2 MiB Bcast scatters (np ≥ 3, rendezvous-sized pieces waiting for the verdict); the others run fused.
-    name: 'Bcast fused against Bcast scatter-allgather',
+    // On one host every rank runs fused. Across hosts (np ≥ 3) the root of a 2 MiB Bcast
+    // scatters (rendezvous-sized pieces waiting for the verdict) while the others run fused.
+    name: 'Bcast of 2 MiB against Bcast of 16 bytes (across hosts: scatter-allgather against fused)',
     run: async (comm) => [
       await outcome(() => comm.Bcast(new Float64Array(comm.rank === 0 ? 262144 : 2), 0)),
       await outcome(() => comm.Bcast(new Float64Array(2).fill(comm.rank), 0)),
@@ -212,3 +214,42 @@ export const CASES: readonly MismatchCase[] = [
     };
   }),
 ];
+
+/**
+ * Check the lines of test/fixtures/coll-mismatch.ts run at `np` through tsmpirun: every
+ * case's expected outcome on every rank of the world, its Dup and (np ≥ 4) both halves of
+ * the Split by rank parity, and no other line but one "done".
+ */
+export function checkMismatchLines(lines: readonly string[], np: number): void {
+  // Rank 0 prints "done" after a barrier, but lines of different ranks reach tsmpirun through
+  // different pipes: another rank's last line may come after it.
+  assert.equal(lines.filter((line) => line === 'done').length, 1, lines.join('\n'));
+  const seen = new Map<string, string>();
+  for (const line of lines.filter((line) => line !== 'done')) {
+    const [comm, name, index, rank, outcome] = line.split(' | ');
+    assert.ok(outcome !== undefined, `unexpected line: ${line}`);
+    seen.set(`${comm} | ${name} | ${index} | ${rank}`, outcome);
+  }
+  // The world, its Dup, and from np 4 the two halves of a Split by rank parity.
+  const comms: [string, number][] = [
+    ['world', np],
+    ['dup', np],
+  ];
+  if (np >= 4) comms.push(['split0', Math.ceil(np / 2)], ['split1', Math.floor(np / 2)]);
+  let expectedLines = 0;
+  for (const [comm, size] of comms) {
+    for (const test of CASES) {
+      test.expect(size).forEach((expected, index) => {
+        for (let rank = 0; rank < size; rank++) {
+          const got = seen.get(`${comm} | ${test.name} | ${index} | ${rank}`);
+          assert.ok(
+            got !== undefined && fits(got, expected),
+            `${comm}: ${test.name}, call ${index}, rank ${rank}: got ${got} where ${JSON.stringify(expected)} was expected`,
+          );
+          expectedLines++;
+        }
+      });
+    }
+  }
+  assert.equal(seen.size, expectedLines);
+}

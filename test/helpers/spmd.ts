@@ -7,11 +7,14 @@ import { Engine } from '../../src/comm/engine.js';
 import { LoopbackHub } from '../../src/transport/loopback.js';
 import type { SharedFiles } from '../../src/transport/shared-files.js';
 
-/** `sharedFiles`: each rank's shared files (shared-files.ts), as ranks on one host have them over zeromq. */
+/**
+ * `sharedFiles`: each rank's shared files (shared-files.ts), as ranks on one host have them
+ * over zeromq. `hosts`: the host each rank says it runs on (default: all on one).
+ */
 export async function spmd<T>(
   size: number,
   body: (comm: Comm) => Promise<T>,
-  options: { readonly sharedFiles?: (rank: number) => SharedFiles } = {},
+  options: { readonly sharedFiles?: (rank: number) => SharedFiles; readonly hosts?: (rank: number) => string } = {},
 ): Promise<T[]> {
   const hub = new LoopbackHub(size, options);
   const group = Array.from({ length: size }, (_, rank) => rank);

@@ -5,6 +5,7 @@
 // doubling's bits; misspelt overrides rejected with the valid names.
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
+import { bcastAlgorithm, rootSends } from '../helpers/bcast-hosts.js';
 import { built, runJob } from '../helpers/job.js';
 
 const FIXTURE = built('test/fixtures/coll-algorithms.js');
@@ -80,6 +81,27 @@ describe('collective algorithms forced through tsmpirun', () => {
       runs.push(await runJob(['-np', '5', 'node', FIXTURE], { env: { TSMPI_COLL_ALLREDUCE: 'ring' }, timeoutMs: 240_000 }));
     for (const run of runs) assert.equal(run.exitCode, 0, run.stderr);
     assert.deepEqual(parse(runs[0]?.lines ?? []), parse(runs[1]?.lines ?? []));
+  });
+
+  it('on one host a large Bcast runs the binomial tree at every np (it beats scatter-allgather there), and gives the value', async () => {
+    for (const np of [3, 4, 6, 8]) {
+      const run = await runJob(['-np', String(np), 'node', built('test/fixtures/bcast-hosts.js')], { timeoutMs: 240_000 });
+      assert.equal(run.exitCode, 0, run.stderr);
+      assert.ok(run.lines.includes('done'), run.stdout);
+      const sends = rootSends(run.lines);
+      assert.equal(sends.size, 2, run.stdout);
+      for (const [label, got] of sends) {
+        assert.equal(got.np, np, `${label} at np ${np}`);
+        assert.equal(bcastAlgorithm(got), 'binomial', `${label} at np ${np}`);
+      }
+      // Forced, it still runs scatter-allgather.
+      const forced = await runJob(['-np', String(np), 'node', built('test/fixtures/bcast-hosts.js')], {
+        env: { TSMPI_COLL_BCAST: 'scatter-allgather' },
+        timeoutMs: 240_000,
+      });
+      assert.equal(forced.exitCode, 0, forced.stderr);
+      for (const [label, got] of rootSends(forced.lines)) assert.equal(bcastAlgorithm(got), 'scatter-allgather', `${label} at np ${np}`);
+    }
   });
 
   it('a misspelt override stops the job with the valid names', async () => {

@@ -1,6 +1,7 @@
 // tsmpirun across three real network hosts (namespaces h1..h3 with their own sshd, see
 // hosts.sh): placement from both hostfile dialects and -H, every collective at np 6 and
-// 12, the ACF byte-identical to a single-host run, CURVE keeping foreign sockets out,
+// 12, a large Bcast's algorithm across hosts and within one, mismatched collectives across
+// hosts, the ACF byte-identical to a single-host run, CURVE keeping foreign sockets out,
 // stdin and exit codes, shared files for large payloads only within a host, and each
 // fault: an unreachable host, a remote rank killed, a host whose processes all die, a
 // silent partition, and the launcher itself SIGKILLed.
@@ -13,6 +14,8 @@ import { join } from 'node:path';
 import { after, describe, it } from 'node:test';
 import { forgedMessage } from '../helpers/forge.js';
 import { admittedOutsiders } from '../helpers/intrude.js';
+import { bcastAlgorithm, rootSends } from '../helpers/bcast-hosts.js';
+import { checkMismatchLines } from '../helpers/mismatch-cases.js';
 import { fakeHostsForTests } from '../helpers/hosts.js';
 import { alive, built, pidsMatching, ROOT, runJob, sharedOrSkip, until, type JobRun, type RunOptions } from '../helpers/job.js';
 
@@ -107,6 +110,24 @@ describe('jobs across three hosts', { skip }, () => {
       assert.deepEqual(run.lines, ['ok world', 'ok dup', 'ok split', 'ok split-undefined free']);
     });
   }
+
+  it('a large Bcast scatters across hosts and runs the binomial tree among one host’s ranks; the value is right on every rank', async () => {
+    const run = await remoteJob(['-H', 'h1:3,h2:3', 'node', built('test/fixtures/bcast-hosts.js')], { timeoutMs: 300_000 });
+    assert.equal(run.exitCode, 0, run.stderr);
+    assert.ok(run.lines.includes('done'), run.stdout);
+    const sends = rootSends(run.lines);
+    // Each communicator's rank 0 prints its line: the world's, and one per host's Split.
+    assert.deepEqual([...sends.keys()].sort(), ['host h1', 'host h2', 'world'], run.stdout);
+    assert.equal(bcastAlgorithm(sends.get('world')!), 'scatter-allgather', run.stdout);
+    for (const host of ['host h1', 'host h2']) assert.equal(bcastAlgorithm(sends.get(host)!), 'binomial', run.stdout);
+  });
+
+  it('mismatched collectives across hosts (a large Bcast’s root scatters while the others run fused) reject on every rank', async () => {
+    const np = 5;
+    const run = await remoteJob(['-H', 'h1:2,h2:2,h3:1', 'node', built('test/fixtures/coll-mismatch.js')], { timeoutMs: 600_000 });
+    assert.equal(run.exitCode, 0, run.stderr);
+    checkMismatchLines(run.lines, np);
+  });
 
   it('ranks on the launcher host and on remote hosts talk, each host announcing its --if-include address', async () => {
     const run = await remoteJob(

@@ -171,10 +171,22 @@ test('chooseAllreduce: user ops and non-typed values always take recursive doubl
 
 test('chooseBcast: binomial for small or non-typed values, overrides force either algorithm', () => {
   for (const size of SIZES) {
-    assert.equal(chooseBcast({ size, byteLength: null }, { bcast: 'scatter-allgather' }), 'binomial');
-    assert.equal(chooseBcast({ size, byteLength: 8 }), 'binomial');
-    for (const algorithm of ALGORITHMS.bcast)
-      assert.equal(chooseBcast({ size, byteLength: 8 }, { bcast: algorithm }), size === 1 ? 'binomial' : algorithm);
+    for (const oneHost of [true, false]) {
+      assert.equal(chooseBcast({ size, byteLength: null, oneHost }, { bcast: 'scatter-allgather' }), 'binomial');
+      assert.equal(chooseBcast({ size, byteLength: 8, oneHost }), 'binomial');
+      for (const algorithm of ALGORITHMS.bcast)
+        assert.equal(chooseBcast({ size, byteLength: 8, oneHost }, { bcast: algorithm }), size === 1 ? 'binomial' : algorithm);
+    }
+  }
+});
+
+test('chooseBcast: the binomial tree at every size on one host; across hosts scatter-allgather from 1 MiB at np ≥ 3', () => {
+  for (const size of SIZES) {
+    for (const byteLength of [1024 * 1024 - 1, 1024 * 1024, 64 * 1024 * 1024, 2 ** 31]) {
+      assert.equal(chooseBcast({ size, byteLength, oneHost: true }), 'binomial', `np ${size}, ${byteLength} bytes, one host`);
+      const across = size >= 3 && byteLength >= 1024 * 1024 ? 'scatter-allgather' : 'binomial';
+      assert.equal(chooseBcast({ size, byteLength, oneHost: false }), across, `np ${size}, ${byteLength} bytes, several hosts`);
+    }
   }
 });
 
