@@ -62,19 +62,23 @@ const ALLREDUCE_SEGMENTED_MIN_BYTES = [
 
 /**
  * Smallest broadcast (bytes) for which scatter-allgather beats the binomial tree when the
- * ranks are on more than one host, by size (as above): never at np 2; from 1 MiB at np 4
- * and 8. On one host the binomial tree wins at every size (see {@link chooseBcast}).
+ * ranks are on more than one host, by size (as above; on one host the tree wins at every
+ * size, see {@link chooseBcast}). Measured across fake hosts on this machine (network
+ * namespaces, TCP with CURVE; README, "Collective algorithms by size"): the tree won up to
+ * 4 MiB everywhere and at 8 MiB at np 4 (2 hosts), scatter-allgather won at 16 MiB at np 4
+ * and 6 and from 8 MiB at np 8. Never at np 2 (one message either way). Sizes 3, 5 and 7
+ * take their neighbours' values.
  */
 const BCAST_SCATTER_MIN_BYTES = [
   Infinity,
   Infinity,
   Infinity,
-  1024 * 1024,
-  1024 * 1024,
-  1024 * 1024,
-  1024 * 1024,
-  1024 * 1024,
-  1024 * 1024,
+  16 * 1024 * 1024,
+  16 * 1024 * 1024,
+  8 * 1024 * 1024,
+  8 * 1024 * 1024,
+  8 * 1024 * 1024,
+  8 * 1024 * 1024,
 ];
 
 function bySize(table: readonly number[], size: number): number {

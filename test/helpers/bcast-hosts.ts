@@ -1,6 +1,6 @@
 /**
  * Reading test/fixtures/bcast-hosts.ts's output: per communicator label, its size and how
- * many messages its rank 0 sent for a 2 MiB Bcast, and the bounds that tell the algorithms
+ * many messages its rank 0 sent for a 16 MiB Bcast, and the bounds that tell the algorithms
  * apart (select.ts): the binomial tree, fused with the agreement round, sends at most one
  * message per step; scatter-allgather sends at least one for the agreement round, one per
  * scatter step and size − 1 in the ring.

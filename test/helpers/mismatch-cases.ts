@@ -164,14 +164,14 @@ export const CASES: readonly MismatchCase[] = [
     expect: () => [mismatch('rank 1 called Allreduce(Float64Array(4), SUM)', 'rank 0 called Allreduce(Float64Array(131072), SUM)'), 'ok'],
   },
   {
-    // On one host every rank runs fused. Across hosts (np ≥ 3) the root of a 2 MiB Bcast
+    // On one host every rank runs fused. Across hosts (np ≥ 3) the root of a 16 MiB Bcast
     // scatters (rendezvous-sized pieces waiting for the verdict) while the others run fused.
-    name: 'Bcast of 2 MiB against Bcast of 16 bytes (across hosts: scatter-allgather against fused)',
+    name: 'Bcast of 16 MiB against Bcast of 16 bytes (across hosts: scatter-allgather against fused)',
     run: async (comm) => [
-      await outcome(() => comm.Bcast(new Float64Array(comm.rank === 0 ? 262144 : 2), 0)),
+      await outcome(() => comm.Bcast(new Float64Array(comm.rank === 0 ? 2097152 : 2), 0)),
       await outcome(() => comm.Bcast(new Float64Array(2).fill(comm.rank), 0)),
     ],
-    expect: () => [mismatch('rank 1 called Bcast(16 bytes, root 0)', 'rank 0 called Bcast(2097152 bytes, root 0)'), 'ok'],
+    expect: () => [mismatch('rank 1 called Bcast(16 bytes, root 0)', 'rank 0 called Bcast(16777216 bytes, root 0)'), 'ok'],
   },
   {
     name: 'Bcast of different lengths',

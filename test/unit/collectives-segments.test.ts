@@ -180,11 +180,13 @@ test('chooseBcast: binomial for small or non-typed values, overrides force eithe
   }
 });
 
-test('chooseBcast: the binomial tree at every size on one host; across hosts scatter-allgather from 1 MiB at np ≥ 3', () => {
+test('chooseBcast: the binomial tree at every size on one host; across hosts scatter-allgather from 16 MiB at np 3-4, 8 MiB from np 5', () => {
+  const MiB = 1024 * 1024;
   for (const size of SIZES) {
-    for (const byteLength of [1024 * 1024 - 1, 1024 * 1024, 64 * 1024 * 1024, 2 ** 31]) {
+    const from = size <= 2 ? Infinity : size <= 4 ? 16 * MiB : 8 * MiB;
+    for (const byteLength of [MiB, 8 * MiB - 1, 8 * MiB, 16 * MiB - 1, 16 * MiB, 64 * MiB, 2 ** 31]) {
       assert.equal(chooseBcast({ size, byteLength, oneHost: true }), 'binomial', `np ${size}, ${byteLength} bytes, one host`);
-      const across = size >= 3 && byteLength >= 1024 * 1024 ? 'scatter-allgather' : 'binomial';
+      const across = byteLength >= from ? 'scatter-allgather' : 'binomial';
       assert.equal(chooseBcast({ size, byteLength, oneHost: false }), across, `np ${size}, ${byteLength} bytes, several hosts`);
     }
   }
