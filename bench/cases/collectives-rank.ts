@@ -32,7 +32,7 @@ const operations = plan.flatMap(([bytes, reps]) => {
 // then each operation WARMUP_FACTOR times its repetitions, long enough for V8 to have compiled
 // the path (a small message's first few thousand trips run slower while it does). The same
 // in the mpi4py twin.
-const WARMUP_FACTOR = 4;
+const WARMUP_FACTOR = 2;
 for (const Type of [Int8Array, Uint8Array, Int16Array, Uint16Array, Int32Array, Uint32Array, Float32Array, Float64Array]) {
   await comm.Allreduce(new Type(16).fill(1), new Type(16), SUM);
 }

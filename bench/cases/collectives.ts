@@ -12,9 +12,12 @@ import { atMost, interleave, mediansOf, type BenchCase, type Row } from './case.
 const SIZES = [8, 64 * 1024, 1024 * 1024, 16 * 1024 * 1024];
 const NPS = [2, 4, 8];
 
-/** Repetitions per timed figure: enough for small sizes to rise above timer noise, few for 16 MiB. */
+/**
+ * Repetitions per timed figure: OSU's collective benchmarks' counts (1000 up to 8 KiB, 100
+ * above), and 10 at 16 MiB, where 100 would take minutes at np 8 on two cores.
+ */
 function repetitions(bytes: number, quick: boolean): number {
-  const full = bytes <= 8 ? 300 : bytes <= 64 * 1024 ? 40 : bytes <= 1024 * 1024 ? 8 : 2;
+  const full = bytes <= 8 * 1024 ? 1000 : bytes <= 1024 * 1024 ? 100 : 10;
   return quick ? Math.max(1, Math.round(full / 4)) : full;
 }
 

@@ -29,9 +29,9 @@ def operations(nbytes, reps):
 
 
 ops = [op for nbytes, reps in plan for op in operations(nbytes, reps)]
-# Untimed warm-up, as in the tsmpi rank program: each operation 4 times its repetitions.
+# Untimed warm-up, as in the tsmpi rank program: each operation 2 times its repetitions.
 for _, reps, run in ops:
-    for _ in range(4 * reps):
+    for _ in range(2 * reps):
         run()
 samples = {}
 for _ in range(rounds):
