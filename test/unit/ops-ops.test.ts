@@ -137,7 +137,7 @@ const KERNEL_TYPES = [
   Uint8ClampedArray,
 ] as const;
 
-test('typed SUM PROD MAX MIN: every length (the loops take four elements a turn), element types, in place, NaN and -0 as one element at a time', () => {
+test('typed SUM PROD MAX MIN: every length (the loops take eight elements a turn), element types, in place, NaN and -0 as one element at a time', () => {
   const scalar: Record<string, (x: number, y: number) => number> = {
     SUM: (x, y) => x + y,
     PROD: (x, y) => x * y,
@@ -152,7 +152,7 @@ test('typed SUM PROD MAX MIN: every length (the loops take four elements a turn)
   ];
   const specials = [Number.NaN, -0, 0, 1.5, -2.25, Number.POSITIVE_INFINITY];
   for (const Type of KERNEL_TYPES) {
-    for (let n = 0; n <= 11; n++) {
+    for (let n = 0; n <= 19; n++) {
       const a = new Type(n);
       const b = new Type(n);
       for (let i = 0; i < n; i++) {
