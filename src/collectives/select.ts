@@ -39,14 +39,17 @@ export interface AllreduceCase {
 }
 
 /**
- * Smallest vector (bytes) for which the segmented allreduce beats recursive doubling, by
- * communicator size (index = size; the last entry holds for larger sizes). Measured with
+ * Smallest vector (bytes) for which Rabenseifner beats recursive doubling, by communicator
+ * size (index = size; the last entry holds for larger sizes). Measured with
  * bench/coll-algorithms.ts (README, "Collective algorithms by size") once large messages
  * between ranks of one host went through shared files and both algorithms received into
  * recvbuf: at np 2 recursive doubling (one exchange, fused with the agreement round) still
  * won at 4 MiB and mostly lost at 8 and 16 MiB; at np 4 it won at 1 MiB, tied at 2 MiB and
- * lost at 4 MiB; at np 8 it tied up to 256 KiB and lost by 2x at 1 MiB. Sizes 3, 5-7 were
- * not measured and take their neighbours' values.
+ * lost at 4 MiB; at np 8 it tied up to 256 KiB and lost by 2x at 1 MiB. At np 3 it tied at
+ * 1 MiB and lost at 4 MiB; at np 6 the two tied at 512 KiB and 1 MiB and Rabenseifner won
+ * from 4 MiB. Across hosts the points held (np 4: a tie at 1 MiB, Rabenseifner 1.4–1.7× at
+ * 4 MiB; np 6: Rabenseifner from 1 MiB; np 8: a tie at 256 KiB, 1.5× at 1 MiB). Sizes 5
+ * and 7 take their neighbours' values.
  */
 const ALLREDUCE_SEGMENTED_MIN_BYTES = [
   Infinity,
@@ -85,23 +88,23 @@ function bySize(table: readonly number[], size: number): number {
   return table[Math.min(size, table.length - 1)] ?? Infinity;
 }
 
-function isPowerOfTwo(size: number): boolean {
-  return (size & (size - 1)) === 0;
-}
-
 /**
  * The allreduce algorithm for `c`. User ops (and any value that is not a typed array)
  * always use recursive doubling: a user op sees whole values, and recursive doubling keeps
  * rank order. Predefined ops on typed arrays use recursive doubling for small vectors and
- * Rabenseifner (power-of-two sizes) or the ring (other sizes) for large ones; an override
- * applies wherever its algorithm can (the ring needs a commutative op).
+ * Rabenseifner for large ones, at every communicator size (the ranks beyond a power of two
+ * fold in first). The ring is never chosen by size: at np 3 and 6, on one host and across
+ * hosts, it was the slowest of the three from 256 KiB to 16 MiB (1.2–1.9× recursive doubling
+ * up to 4 MiB; README, "Collective algorithms by size"): its 2(p − 1) steps each cost a
+ * message's latency, which two cores shared by all ranks cannot hide. An override applies
+ * wherever its algorithm can (the ring needs a commutative op).
  */
 export function chooseAllreduce(c: AllreduceCase, overrides: Overrides = {}): Algorithm<'allreduce'> {
   if (c.count === null || !c.builtin || c.size === 1 || overrides.linear === true) return 'recursive-doubling';
   const forced = overrides.allreduce;
   if (forced !== undefined) return forced === 'ring' && !c.commutative ? 'recursive-doubling' : forced;
   if (c.count * c.elementBytes < bySize(ALLREDUCE_SEGMENTED_MIN_BYTES, c.size)) return 'recursive-doubling';
-  return isPowerOfTwo(c.size) || !c.commutative ? 'rabenseifner' : 'ring';
+  return 'rabenseifner';
 }
 
 /**
