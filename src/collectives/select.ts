@@ -93,10 +93,11 @@ function bySize(table: readonly number[], size: number): number {
  * always use recursive doubling: a user op sees whole values, and recursive doubling keeps
  * rank order. Predefined ops on typed arrays use recursive doubling for small vectors and
  * Rabenseifner for large ones, at every communicator size (the ranks beyond a power of two
- * fold in first). The ring is never chosen by size: at np 3 and 6, on one host and across
- * hosts, it was the slowest of the three from 256 KiB to 16 MiB (1.2–1.9× recursive doubling
- * up to 4 MiB; README, "Collective algorithms by size"): its 2(p − 1) steps each cost a
- * message's latency, which two cores shared by all ranks cannot hide. An override applies
+ * fold in first). The ring is never chosen by size: at np 3 and 6 on one host, and at np 6
+ * across hosts, Rabenseifner beat it at every size from 256 KiB to 16 MiB, by up to 1.9×
+ * (at np 3 across hosts the three were within the noise; README, "Collective algorithms by
+ * size"): its 2(p − 1) steps each cost a message's latency, which two cores shared by all
+ * ranks cannot hide. An override applies
  * wherever its algorithm can (the ring needs a commutative op).
  */
 export function chooseAllreduce(c: AllreduceCase, overrides: Overrides = {}): Algorithm<'allreduce'> {
