@@ -2,7 +2,8 @@
 // with TSMPI_COLL_ALLREDUCE / TSMPI_COLL_BCAST (forwarded by tsmpirun to every rank) on
 // the world, a Dup and a Split; results checked on every rank, the same bits everywhere,
 // the message counts that tell the algorithms apart, Rabenseifner giving recursive
-// doubling's bits; misspelt overrides rejected with the valid names.
+// doubling's bits; unforced, the choice by size (Rabenseifner, never the ring; a large Bcast's
+// tree on one host); misspelt overrides rejected with the valid names.
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { bcastAlgorithm, rootSends } from '../helpers/bcast-hosts.js';
@@ -81,6 +82,22 @@ describe('collective algorithms forced through tsmpirun', () => {
       runs.push(await runJob(['-np', '5', 'node', FIXTURE], { env: { TSMPI_COLL_ALLREDUCE: 'ring' }, timeoutMs: 240_000 }));
     for (const run of runs) assert.equal(run.exitCode, 0, run.stderr);
     assert.deepEqual(parse(runs[0]?.lines ?? []), parse(runs[1]?.lines ?? []));
+  });
+
+  it('unforced, a large Allreduce takes Rabenseifner at sizes that are not a power of two too (never the ring), a small one recursive doubling', async () => {
+    for (const np of [5, 6]) {
+      const run = await runJob(['-np', String(np), 'node', FIXTURE], { timeoutMs: 240_000 });
+      assert.equal(run.exitCode, 0, run.stderr);
+      // 131075 float64 (1 MiB) is past the switch point from np 5 on (select.ts).
+      assert.deepEqual(
+        parse(run.lines).map((line) => [line.count, line.messages]),
+        [
+          [1, expectedMessages('recursive-doubling', np)],
+          [1001, expectedMessages('recursive-doubling', np)],
+          [131075, expectedMessages('rabenseifner', np)],
+        ],
+      );
+    }
   });
 
   it('on one host a large Bcast runs the binomial tree at every np (it beats scatter-allgather there), and gives the value', async () => {
