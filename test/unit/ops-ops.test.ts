@@ -210,3 +210,20 @@ test('typed ops still combine where Node forbids compiling code from text (no ke
   assert.equal(result.status, 0, result.stderr);
   assert.equal(result.stdout.trim(), '[[4,2],[4,7]]');
 });
+
+test('a kernel stays compiled across calls (V8 does not deoptimize it on every call)', () => {
+  // The leftover loop used to come after the hot one: V8 compiled the hot loop on stack
+  // replacement, then left the compiled code at the leftover loop's comparison (no type
+  // feedback yet) on every call, and compiled it again. Counted with --trace-deopt, which
+  // names the reason; no timing involved.
+  const ops = new URL('../../src/ops/ops.js', import.meta.url).href;
+  const script = `const { SUM, kernelFor } = await import(${JSON.stringify(ops)});
+    const kernel = kernelFor(Float64Array, SUM);
+    const a = new Float64Array(98304).fill(1.5), b = new Float64Array(98304).fill(2.5);
+    for (let call = 0; call < 300; call++) kernel(a, b, a);
+    if (a[0] !== 1.5 + 300 * 2.5) throw new Error('wrong sum ' + a[0]);`;
+  const result = spawnSync(process.execPath, ['--trace-deopt', '--input-type=module', '-e', script], { encoding: 'utf8' });
+  assert.equal(result.status, 0, result.stderr);
+  const bailouts = result.stdout.split('\n').filter((line) => line.startsWith('[bailout')).length;
+  assert.ok(bailouts <= 3, `${bailouts} deoptimizations in 300 calls:\n${result.stdout.slice(0, 2000)}`);
+});
