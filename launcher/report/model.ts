@@ -7,7 +7,8 @@
  * The α–β (latency–bandwidth, "Hockney") model: one message of n bytes costs α + nβ. A
  * binomial tree or recursive doubling takes ⌈log₂ p⌉ such steps, a loop at the root p − 1;
  * a tsmpi collective whose algorithm does not carry the agreement round (see agree.ts and
- * fused.ts: small allreduce and bcast do) adds that round's ⌈log₂ p⌉ small steps.
+ * fused.ts: allreduce by recursive doubling or Rabenseifner, and bcast, do) adds that
+ * round's ⌈log₂ p⌉ small steps.
  * α is the median transfer time of the trace's small messages (≤ 1 KiB); β the median
  * of (t − α) / n over its large ones (≥ 16 KiB), else the least-squares slope over all of
  * them. A message's transfer time runs from when both sides were in their calls (the

@@ -22,6 +22,10 @@ import { foldIn } from './tree.js';
  * block)`: the rank-order result, as recursive doubling gives. Each element is reduced at
  * one rank and copied to the others: the same bits on every rank and every run.
  *
+ * Fused with the call's agreement round (fused.ts, when the port has `disagrees`), its
+ * messages carry the round's state, and the reduce-scatter's steps are the round's: the
+ * allgather runs only once they show every rank in this call.
+ *
  * `mine` is this rank's vector (or a marker for a local error); the result is written
  * into `out` (same byte length). A marker or op error anywhere reaches every rank.
  * `apart`: `out` shares no bytes with `mine`, so halves are received and combined straight
@@ -72,7 +76,11 @@ export async function allreduceRabenseifner(
     lo = step.keep.lo;
   }
   let failure: ErrorMarker | null = isMarker(held) ? held : writePiece(bytes, lo * width, held, held.byteLength, where);
-  for (const step of [...steps].reverse()) {
+  // Fused with the agreement round (fused.ts), the reduce-scatter was the round's exchanges:
+  // every rank now holds every rank's call. When they differ, no rank starts the allgather
+  // (a rank in another call would never answer it); the verdict replaces the result.
+  const stop = port.disagrees?.() === true;
+  for (const step of stop ? [] : [...steps].reverse()) {
     const { keep, give } = step;
     const peer = role.original(step.peer);
     const { received } = await exchange(

@@ -9,6 +9,11 @@
  * same for fused and separate calls, reports the mismatch.
  *
  * - allreduce/Allreduce by recursive doubling (allreduce.ts already has the round's pattern);
+ * - allreduce/Allreduce by Rabenseifner (allreduce-rabenseifner.ts): its reduce-scatter has
+ *   the round's pattern (fold-in, halving with partners 1, 2, 4, ... apart, fold-out at the
+ *   end); its allgather runs between the last exchange and the fold-out, once every rank
+ *   holds the whole state, and only when that state shows one call (`CollPort.disagrees`),
+ *   so a rank in another call is never waited for;
  * - bcast/Bcast by {@link bcastDoubling} (the binomial choice of select.ts).
  * The barrier is the round alone and needs no fusing.
  */
@@ -27,10 +32,14 @@ import { foldIn } from './tree.js';
  */
 export const PLACEHOLDER: unknown = Object.freeze(new Uint8Array(0));
 
-/** True when an allreduce of `value` (this rank's, or a like-sized array) with `op` runs by recursive doubling, fused. */
+/**
+ * True when an allreduce of `value` (this rank's, or a like-sized array) with `op` runs
+ * fused: by recursive doubling or by Rabenseifner (not the ring, whose steps differ).
+ */
 export function allreduceFuses(size: number, value: unknown, op: unknown, overrides: Overrides): boolean {
   if (overrides.linear === true) return false;
-  return allreduceAlgorithm(size, isTypedArray(value) ? value : null, op instanceof ReduceOp, overrides) === 'recursive-doubling';
+  const algorithm = allreduceAlgorithm(size, isTypedArray(value) ? value : null, op instanceof ReduceOp, overrides);
+  return algorithm === 'recursive-doubling' || algorithm === 'rabenseifner';
 }
 
 /**

@@ -50,4 +50,11 @@ export interface CollPort {
   readonly linear?: boolean;
   /** Tell the trace which algorithm select.ts chose for this call (absent when tracing is off). */
   readonly chose?: (algorithm: string) => void;
+  /**
+   * Only on a fused call's port (src/comm/collective-port.ts): true once the agreement
+   * state this rank's received messages have gathered shows another call, or an argument
+   * error, on some rank. Once the round's exchanges are over every rank holds the whole
+   * state, so every rank gives the same answer there.
+   */
+  readonly disagrees?: () => boolean;
 }

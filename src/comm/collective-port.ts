@@ -208,6 +208,7 @@ export function callPorts(site: CallSite): CallPorts {
         if (control.marker !== null) return new ErrorMarker(control.marker.code, control.marker.message);
         return control.fused ? engine.value(message) : PLACEHOLDER;
       },
+      disagrees: () => verdict(state, name, seq) !== null,
     };
     return { port: fusedPort, state: () => state };
   };

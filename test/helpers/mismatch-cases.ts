@@ -36,6 +36,9 @@ export function fits(got: string, expected: Expected): boolean {
 
 const mismatch = (...contains: string[]): Expected => ({ code: 'ERR_COLL_MISMATCH', contains });
 
+/** float64 elements of an Allreduce that runs by Rabenseifner at every np from 2 (8 MiB, src/collectives/select.ts). */
+const RABENSEIFNER_COUNT = 1024 * 1024;
+
 /** An object shaped like the error markers tsmpi once carried inside values. */
 export const FAKE_MARKER = { '\u0000tsmpi-error': true, code: 'ERR_ROOT', message: 'x' };
 
@@ -155,13 +158,62 @@ export const CASES: readonly MismatchCase[] = [
     ],
   },
   {
-    // A small Allreduce runs fused with its agreement round, a large one (np ≥ 3) by a segmented algorithm beside it.
+    // A small Allreduce runs by recursive doubling, a 1 MiB one from np 5 by Rabenseifner: both fused with the round.
     name: 'Allreduce fused against Allreduce segmented',
     run: async (comm) => {
       const n = comm.rank === 0 ? 131072 : 4;
       return [await outcome(() => comm.Allreduce(new Float64Array(n).fill(1), new Float64Array(n))), await outcome(() => comm.barrier())];
     },
     expect: () => [mismatch('rank 1 called Allreduce(Float64Array(4), SUM)', 'rank 0 called Allreduce(Float64Array(131072), SUM)'), 'ok'],
+  },
+  {
+    // An 8 MiB Allreduce runs by Rabenseifner fused with the round: its
+    // reduce-scatter is the round, and no rank may start the allgather when the round shows
+    // a rank in another call. Here that rank is in a fused Bcast ...
+    name: 'Allreduce by Rabenseifner against Bcast',
+    run: async (comm) => [
+      await outcome(() =>
+        comm.rank === comm.size - 1
+          ? comm.Allreduce(new Float64Array(RABENSEIFNER_COUNT).fill(1), new Float64Array(RABENSEIFNER_COUNT))
+          : comm.Bcast(new Float64Array(2), 0),
+      ),
+      await outcome(() => comm.barrier()),
+    ],
+    expect: (size) => [
+      mismatch(`rank ${size - 1} called Allreduce(Float64Array(${RABENSEIFNER_COUNT}), SUM)`, 'rank 0 called Bcast(16 bytes, root 0)'),
+      'ok',
+    ],
+  },
+  {
+    // ... here in a gather, whose round runs beside its algorithm; and every other rank runs Rabenseifner.
+    name: 'Allreduce by Rabenseifner against gather',
+    run: async (comm) => [
+      await outcome(() =>
+        comm.rank === comm.size - 1
+          ? comm.gather(comm.rank, 0)
+          : comm.Allreduce(new Float64Array(RABENSEIFNER_COUNT).fill(1), new Float64Array(RABENSEIFNER_COUNT)),
+      ),
+      await outcome(() => comm.barrier()),
+    ],
+    expect: (size) => [
+      mismatch(`rank ${size - 1} called gather(root 0)`, `rank 0 called Allreduce(Float64Array(${RABENSEIFNER_COUNT}), SUM)`),
+      'ok',
+    ],
+  },
+  {
+    // Both sides Rabenseifner, with halves of different lengths.
+    name: 'Allreduce by Rabenseifner of different lengths',
+    run: async (comm) => {
+      const n = RABENSEIFNER_COUNT + (comm.rank === 0 ? 0 : 8);
+      return [await outcome(() => comm.Allreduce(new Float64Array(n).fill(1), new Float64Array(n))), await outcome(() => comm.barrier())];
+    },
+    expect: () => [
+      mismatch(
+        `rank 1 called Allreduce(Float64Array(${RABENSEIFNER_COUNT + 8}), SUM)`,
+        `rank 0 called Allreduce(Float64Array(${RABENSEIFNER_COUNT}), SUM)`,
+      ),
+      'ok',
+    ],
   },
   {
     // On one host every rank runs fused. Across hosts (np ≥ 3) the root of a 16 MiB Bcast
