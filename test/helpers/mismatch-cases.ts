@@ -216,6 +216,21 @@ export const CASES: readonly MismatchCase[] = [
     ],
   },
   {
+    // Not a mismatch: the calls agree, and rank 1's recvbuf is too short. Its error travels
+    // through Rabenseifner's steps (the fused round sees one call) to every rank.
+    name: 'a recvbuf too short on one rank in an Allreduce by Rabenseifner',
+    run: async (comm) => [
+      await outcome(() =>
+        comm.Allreduce(new Float64Array(RABENSEIFNER_COUNT).fill(1), new Float64Array(RABENSEIFNER_COUNT - (comm.rank === 1 ? 1 : 0))),
+      ),
+      await outcome(() => comm.barrier()),
+    ],
+    expect: () => [
+      { code: 'ERR_BUFFER', contains: [`sendbuf has ${8 * RABENSEIFNER_COUNT} bytes but recvbuf ${8 * RABENSEIFNER_COUNT - 8}`] },
+      'ok',
+    ],
+  },
+  {
     // On one host every rank runs fused. Across hosts (np ≥ 3) the root of a 16 MiB Bcast
     // scatters (rendezvous-sized pieces waiting for the verdict) while the others run fused.
     name: 'Bcast of 16 MiB against Bcast of 16 bytes (across hosts: scatter-allgather against fused)',
