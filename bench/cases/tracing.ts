@@ -3,6 +3,11 @@
  * ranks on this host) with tracing off and with `--trace` on, jobs interleaved round by
  * round. Target: tracing on costs at most 25 % (README, "Tracing"). The trace file is
  * written to a temporary directory and removed.
+ *
+ * Three times as many rounds as the other cases (unless --quick): a traced job's latency
+ * varies more from job to job on a 2-core machine (66–103 µs in six jobs, against 76–81
+ * untraced), and the ratio of two medians of three swung from 0.93× to 1.36× in three runs
+ * minutes apart.
  */
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -37,9 +42,10 @@ export const tracing: BenchCase = {
       const result = lastJson<TsmpiJob>(run(process.execPath, args, env));
       return { latency: (result.latency.typed['8'] ?? Number.NaN) / 1e6 };
     };
-    progress(`tracing: ${rounds} rounds of the 8 B ping-pong with tracing off and on`);
+    const jobs = quick ? rounds : 3 * rounds;
+    progress(`tracing: ${jobs} rounds of the 8 B ping-pong with tracing off and on`);
     try {
-      const samples = await interleave(rounds, { off: job(false), on: job(true) });
+      const samples = await interleave(jobs, { off: job(false), on: job(true) });
       const off = mediansOf(samples.off ?? []).latency;
       const on = mediansOf(samples.on ?? []).latency;
       const base: Row = { name: 'ping-pong 8 B, tracing off', np: 2, seconds: { tsmpi: off } };
