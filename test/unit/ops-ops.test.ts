@@ -211,10 +211,10 @@ test('typed ops still combine where Node forbids compiling code from text (no ke
   assert.equal(result.stdout.trim(), '[[4,2],[4,7]]');
 });
 
-test('a kernel stays compiled across calls (V8 does not deoptimize it on every call)', () => {
+test('a kernel stays compiled across calls (V8 does not deoptimize it call after call)', () => {
   // The leftover loop used to come after the hot one: V8 compiled the hot loop on stack
   // replacement, then left the compiled code at the leftover loop's comparison (no type
-  // feedback yet) on every call, and compiled it again. Counted with --trace-deopt, which
+  // feedback yet) call after call, and compiled it again. Counted with --trace-deopt, which
   // names the reason; no timing involved.
   const ops = new URL('../../src/ops/ops.js', import.meta.url).href;
   const script = `const { SUM, kernelFor } = await import(${JSON.stringify(ops)});
