@@ -104,6 +104,23 @@ describe('tsmpi-trace', () => {
     assert.match(predict(gather, model.fit).formula, /\+ ⌈log₂p⌉α$/);
   });
 
+  it('models no separate agreement round for an Allreduce by Rabenseifner either: its reduce-scatter carries the round', async () => {
+    const forced = join(dir, 'rabenseifner.json');
+    const run = await runJob(['-np', '5', '--trace', forced, '-x', 'TSMPI_COLL_ALLREDUCE=rabenseifner', 'node', KNOWN], {
+      timeoutMs: 120_000,
+    });
+    assert.equal(run.exitCode, 0, run.stderr);
+    const model = readModel(readTrace(forced));
+    const allreduce = model.calls.find((entry) => entry.name === 'Allreduce' && entry.comm === 'world');
+    assert.ok(allreduce);
+    assert.equal(allreduce.algorithm, 'rabenseifner');
+    assert.equal(allreduce.agreement, false);
+    assert.doesNotMatch(predict(allreduce, model.fit).formula, /\+ ⌈log₂p⌉α$/);
+    // np 5: the fold-in and fold-out (1 each), 2 × 4 for the reduce-scatter and as many for
+    // the allgather; a round of its own would add 10 (as many as the barrier's).
+    assert.equal(allreduce.messages, 18);
+  });
+
   it('--svg writes the space-time diagram alone, one line per message', async () => {
     const svg = join(dir, 'diagram.svg');
     const made = await runCommand(process.execPath, [REPORT, trace, '--svg', svg]);
