@@ -3,14 +3,64 @@
  * 16 MiB at np 2, 4 and 8 on this host: the slowest rank's time per operation. tsmpi runs
  * bench/cases/collectives-rank.ts under tsmpirun, mpi4py runs bench/mpi4py/allreduce-bcast.py
  * under Open MPI over TCP and over shared memory; per np the three jobs take turns, round by round.
+ *
+ * "the floor" rows (np 2 and 4, where tsmpi takes recursive doubling at 1 MiB): np processes of
+ * bench/cases/allreduce-floor-rank.ts started at once, which do only the data work of tsmpi's
+ * 1 MiB `Allreduce` on one host (per step: its vector into a file in RAM, its partner's file
+ * into a scratch vector, tsmpi's SUM kernel), no message and no waiting; the slowest process's
+ * time per operation. They take turns with the three jobs.
  */
+import { spawn } from 'node:child_process';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { availableParallelism } from 'node:os';
+import { jobDirParent } from '../../launcher/job-dir.js';
 import { formatBytes, LAUNCHER, lastJson, ROOT, run } from '../util.js';
 import { atMost, interleave, mediansOf, type BenchCase, type Row } from './case.js';
 
 const SIZES = [8, 64 * 1024, 1024 * 1024, 16 * 1024 * 1024];
 const NPS = [2, 4, 8];
+
+/** The vector size of the floor rows: the size of the `Allreduce` target. */
+const FLOOR_BYTES = 1024 * 1024;
+const FLOOR_KEY = `Allreduce floor ${FLOOR_BYTES}`;
+/** The np of the floor rows: those of the `Allreduce` target, where 1 MiB goes by recursive doubling (collectives/select.ts). */
+const FLOOR_NPS = [2, 4];
+
+/** One output line of a child process, or its failure with its stderr. */
+function output(command: string, args: readonly string[], env: Record<string, string>): Promise<string> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(command, args, { cwd: ROOT, env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.setEncoding('utf8').on('data', (text: string) => (stdout += text));
+    child.stderr.setEncoding('utf8').on('data', (text: string) => (stderr += text));
+    child.on('error', reject);
+    child.on('close', (code, signal) =>
+      code === 0 ? resolve(stdout) : reject(new Error(`${command} ${args.join(' ')} failed (${code ?? signal}):\n${stderr}`)),
+    );
+  });
+}
+
+/**
+ * The floor of a 1 MiB `Allreduce` at `np` (a power of two): np processes doing its data work
+ * at once, in files of a fresh directory where tsmpirun would make the job's (RAM-backed);
+ * the slowest process's seconds per operation.
+ */
+async function allreduceFloor(np: number, reps: number, rounds: string): Promise<Record<string, number>> {
+  const dir = mkdtempSync(join(jobDirParent(), 'tsmpi-bench-floor-'));
+  try {
+    for (let rank = 0; rank < np; rank++) writeFileSync(join(dir, `${rank}.vec`), new Uint8Array(FLOOR_BYTES));
+    const rank = join(ROOT, 'dist/bench/cases/allreduce-floor-rank.js');
+    const env = { BENCH_FLOOR_BYTES: String(FLOOR_BYTES), BENCH_FLOOR_REPS: String(reps), BENCH_ROUNDS: rounds };
+    const outputs = await Promise.all(
+      Array.from({ length: np }, (_, index) => output(process.execPath, [rank, dir, String(index), String(np)], env)),
+    );
+    return { [FLOOR_KEY]: Math.max(...outputs.map((text) => lastJson<{ seconds: number }>(text).seconds)) };
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
 
 /**
  * Repetitions per timed figure: OSU's collective benchmarks' counts (1000 up to 8 KiB, 100
@@ -51,6 +101,7 @@ export const collectives: BenchCase = {
           ),
         ompiTcp: python('tcp'),
         ompiSm: python('sm'),
+        floor: FLOOR_NPS.includes(np) ? () => allreduceFloor(np, repetitions(FLOOR_BYTES, quick), env.BENCH_ROUNDS) : null,
       });
       byNp.set(np, Object.fromEntries(Object.entries(samples).map(([column, values]) => [column, mediansOf(values)])));
     }
@@ -66,6 +117,17 @@ export const collectives: BenchCase = {
             seconds: { tsmpi: figures.tsmpi?.[key], ompiTcp: figures.ompiTcp?.[key], ompiSm: figures.ompiSm?.[key] },
             ...(targeted ? { target: { text: '≤ 2× MPI TCP', met: (_, ratio) => atMost(ratio('ompiTcp'), 2) } } : {}),
           });
+        }
+        if (operation === 'Allreduce' && bytes === FLOOR_BYTES) {
+          for (const np of FLOOR_NPS) {
+            const figures = byNp.get(np) ?? {};
+            const key = `Allreduce ${bytes}`;
+            rows.push({
+              name: `Allreduce ${formatBytes(bytes)}: the floor, its file copies and SUMs alone`,
+              np,
+              seconds: { tsmpi: figures.floor?.[FLOOR_KEY], ompiTcp: figures.ompiTcp?.[key], ompiSm: figures.ompiSm?.[key] },
+            });
+          }
         }
       }
     }
