@@ -10,12 +10,11 @@
  * into a scratch vector, tsmpi's SUM kernel), no message and no waiting; the slowest process's
  * time per operation. They take turns with the three jobs.
  */
-import { spawn } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { availableParallelism } from 'node:os';
 import { jobDirParent } from '../../launcher/job-dir.js';
-import { formatBytes, LAUNCHER, lastJson, ROOT, run } from '../util.js';
+import { formatBytes, LAUNCHER, lastJson, ROOT, run, runAsync } from '../util.js';
 import { atMost, interleave, mediansOf, type BenchCase, type Row } from './case.js';
 
 const SIZES = [8, 64 * 1024, 1024 * 1024, 16 * 1024 * 1024];
@@ -27,21 +26,6 @@ const FLOOR_KEY = `Allreduce floor ${FLOOR_BYTES}`;
 /** The np of the floor rows: those of the `Allreduce` target, where 1 MiB goes by recursive doubling (collectives/select.ts). */
 const FLOOR_NPS = [2, 4];
 
-/** One output line of a child process, or its failure with its stderr. */
-function output(command: string, args: readonly string[], env: Record<string, string>): Promise<string> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(command, args, { cwd: ROOT, env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.setEncoding('utf8').on('data', (text: string) => (stdout += text));
-    child.stderr.setEncoding('utf8').on('data', (text: string) => (stderr += text));
-    child.on('error', reject);
-    child.on('close', (code, signal) =>
-      code === 0 ? resolve(stdout) : reject(new Error(`${command} ${args.join(' ')} failed (${code ?? signal}):\n${stderr}`)),
-    );
-  });
-}
-
 /**
  * The floor of a 1 MiB `Allreduce` at `np` (a power of two): np processes doing its data work
  * at once, in files of a fresh directory where tsmpirun would make the job's (RAM-backed);
@@ -51,10 +35,10 @@ async function allreduceFloor(np: number, reps: number, rounds: string): Promise
   const dir = mkdtempSync(join(jobDirParent(), 'tsmpi-bench-floor-'));
   try {
     for (let rank = 0; rank < np; rank++) writeFileSync(join(dir, `${rank}.vec`), new Uint8Array(FLOOR_BYTES));
-    const rank = join(ROOT, 'dist/bench/cases/allreduce-floor-rank.js');
+    const program = join(ROOT, 'dist/bench/cases/allreduce-floor-rank.js');
     const env = { BENCH_FLOOR_BYTES: String(FLOOR_BYTES), BENCH_FLOOR_REPS: String(reps), BENCH_ROUNDS: rounds };
     const outputs = await Promise.all(
-      Array.from({ length: np }, (_, index) => output(process.execPath, [rank, dir, String(index), String(np)], env)),
+      Array.from({ length: np }, (_, rank) => runAsync(process.execPath, [program, dir, String(rank), String(np)], env)),
     );
     return { [FLOOR_KEY]: Math.max(...outputs.map((text) => lastJson<{ seconds: number }>(text).seconds)) };
   } finally {
